@@ -1,0 +1,503 @@
+package codec
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Message is a decoded message from a bridge (protocol.md, "Messages from the
+// bridge"): PowerOn, DeviceConnect, DeviceDisconnect, EncryptionKeyRequired,
+// DeviceEvent, DeviceCommandResponse, BridgeCommandResponse, BridgeLog, or,
+// for input that is not one of those, UnknownEvent or MalformedEvent.
+type Message interface {
+	// MessageType is the name golden/README.md gives the message.
+	MessageType() string
+	// Fields are the message's fields as golden/README.md names them, for
+	// people and scripts (paperboy codec decode).
+	Fields() map[string]any
+}
+
+// Header is what every bridge message carries.
+type Header struct {
+	Bridge    Address
+	Timestamp float64 // unix seconds, as the bridge's clock has it; 0 if absent
+}
+
+// PowerOn is always the first message on a new socket, and is re-sent after
+// socket trouble.
+type PowerOn struct {
+	Header
+	Model            string
+	FirmwareVersion  string
+	NCPVersion       string
+	LocalIPAddress   string
+	MACAddress       string
+	Uptime           string          // the bridge's /proc/uptime, e.g. "45.71 23.94"
+	UBootEnvironment string          // base64, as sent
+	NetworkInfo      json.RawMessage // an object, as sent
+}
+
+// DeviceConnect says a device joined the bridge.
+type DeviceConnect struct {
+	Header
+	Device Address
+}
+
+// DeviceDisconnect says a device left; bridges often never send it.
+type DeviceDisconnect struct {
+	Header
+	Device Address
+}
+
+// EncryptionKeyRequired is sent by a freshly reset device, about every 30 s,
+// until it gets its link key.
+type EncryptionKeyRequired struct {
+	Header
+	Device Address
+}
+
+// DeviceEvent is a binary event from a device (see DecodeEvent).
+type DeviceEvent struct {
+	Header
+	Device       Address
+	RSSI         []int // rssi_stats, as sent; nil if absent or not numbers
+	InvocationID uint32
+	Event        Event
+}
+
+// ReturnCode is the result a bridge reports for a command.
+type ReturnCode uint8
+
+// The return codes (protocol.md, "Command responses").
+const (
+	ReturnSuccess           ReturnCode = 0x00
+	ReturnDeviceNotFound    ReturnCode = 0x01
+	ReturnNetworkFailure    ReturnCode = 0x02
+	ReturnInvalidSequence   ReturnCode = 0x20
+	ReturnBusy              ReturnCode = 0x30
+	ReturnInvalidSize       ReturnCode = 0x80
+	ReturnInvalidDeviceType ReturnCode = 0x81
+	ReturnFilesystemError   ReturnCode = 0x82
+	ReturnFSInvalidID       ReturnCode = 0x90
+	ReturnFSNoFreeHandles   ReturnCode = 0x91
+	ReturnFSWriteError      ReturnCode = 0x92
+	ReturnBridgeError       ReturnCode = 0xFF
+)
+
+var returnCodeText = map[ReturnCode]string{
+	ReturnSuccess:           "success",
+	ReturnDeviceNotFound:    "device not found",
+	ReturnNetworkFailure:    "network failure",
+	ReturnInvalidSequence:   "invalid sequence",
+	ReturnBusy:              "busy",
+	ReturnInvalidSize:       "invalid size",
+	ReturnInvalidDeviceType: "invalid device type",
+	ReturnFilesystemError:   "filesystem error",
+	ReturnFSInvalidID:       "filesystem: invalid id",
+	ReturnFSNoFreeHandles:   "filesystem: no free file handles",
+	ReturnFSWriteError:      "filesystem write error",
+	ReturnBridgeError:       "bridge error",
+}
+
+// String says what the code means, in words.
+func (c ReturnCode) String() string {
+	if s, ok := returnCodeText[c]; ok {
+		return s
+	}
+	return fmt.Sprintf("unknown return code 0x%02x", uint8(c))
+}
+
+// DeviceCommandResponse answers a DeviceCommand.
+type DeviceCommandResponse struct {
+	Header
+	Device       Address
+	CommandID    uint32
+	ReturnCode   ReturnCode
+	TransferTime float64 // seconds
+	RSSI         []int
+}
+
+// BridgeCommandResponse answers a BridgeCommand.
+type BridgeCommandResponse struct {
+	Header
+	CommandID  uint32
+	ReturnCode ReturnCode
+}
+
+// LogRecord is one Python logging record of a BridgeLog.
+type LogRecord struct {
+	Name      string  `json:"name"`
+	Created   float64 `json:"created"`
+	LevelName string  `json:"levelname"`
+	Message   string  `json:"message"`
+}
+
+// BridgeLog carries the bridge's own log.
+type BridgeLog struct {
+	Header
+	Records []LogRecord
+}
+
+// UnknownEvent is a well-formed message that protocol.md does not list: a new
+// type, a new BridgeEvent name, or a new device event code. Log it, count it,
+// keep the connection.
+type UnknownEvent struct {
+	Header
+	Type   string    // the message type
+	Name   string    // the BridgeEvent name, if Type is BridgeEvent
+	Device Address   // if the message names one
+	Code   EventCode // the device event code, if Type is DeviceEvent
+}
+
+// MalformedEvent is input that breaks the protocol: not a JSON object, a
+// missing or mistyped field, a bad device event. Log it, count it, keep the
+// connection.
+type MalformedEvent struct {
+	Bridge Address // if it could be read
+	Device Address // if it could be read
+	Err    error   // what is wrong; wraps ErrMalformed
+}
+
+func (PowerOn) MessageType() string               { return "PowerOn" }
+func (DeviceConnect) MessageType() string         { return "DeviceConnect" }
+func (DeviceDisconnect) MessageType() string      { return "DeviceDisconnect" }
+func (EncryptionKeyRequired) MessageType() string { return "EncryptionKeyRequired" }
+func (m DeviceEvent) MessageType() string         { return m.Event.MessageType() }
+func (DeviceCommandResponse) MessageType() string { return "DeviceCommandResponse" }
+func (BridgeCommandResponse) MessageType() string { return "BridgeCommandResponse" }
+func (BridgeLog) MessageType() string             { return "BridgeLog" }
+func (UnknownEvent) MessageType() string          { return "UnknownEvent" }
+func (MalformedEvent) MessageType() string        { return "MalformedEvent" }
+
+func (m PowerOn) Fields() map[string]any {
+	return map[string]any{
+		"bridge_address":   m.Bridge,
+		"model":            m.Model,
+		"firmware_version": m.FirmwareVersion,
+		"ncp_version":      m.NCPVersion,
+		"local_ip_address": m.LocalIPAddress,
+		"mac_address":      m.MACAddress,
+	}
+}
+
+func (m DeviceConnect) Fields() map[string]any {
+	return map[string]any{"bridge_address": m.Bridge, "device_address": m.Device}
+}
+
+func (m DeviceDisconnect) Fields() map[string]any {
+	return map[string]any{"bridge_address": m.Bridge, "device_address": m.Device}
+}
+
+func (m EncryptionKeyRequired) Fields() map[string]any {
+	return map[string]any{"bridge_address": m.Bridge, "device_address": m.Device, "hardware_xor": m.Device.HardwareXor()}
+}
+
+// Fields of a device event: the device and the event's own fields; a
+// heartbeat also names its bridge (golden/README.md).
+func (m DeviceEvent) Fields() map[string]any {
+	f := map[string]any{"device_address": m.Device}
+	if _, ok := m.Event.(Heartbeat); ok {
+		f["bridge_address"] = m.Bridge
+	}
+	m.Event.fields(f)
+	return f
+}
+
+func (m DeviceCommandResponse) Fields() map[string]any {
+	return map[string]any{"bridge_address": m.Bridge, "command_id": m.CommandID, "return_code": uint8(m.ReturnCode)}
+}
+
+func (m BridgeCommandResponse) Fields() map[string]any {
+	return map[string]any{"bridge_address": m.Bridge, "command_id": m.CommandID, "return_code": uint8(m.ReturnCode)}
+}
+
+func (m BridgeLog) Fields() map[string]any {
+	return map[string]any{"bridge_address": m.Bridge, "records": len(m.Records)}
+}
+
+func (UnknownEvent) Fields() map[string]any   { return map[string]any{} }
+func (MalformedEvent) Fields() map[string]any { return map[string]any{} }
+
+// Error says what is wrong with the input.
+func (m MalformedEvent) Error() string { return m.Err.Error() }
+
+// inMessage is every field any bridge message has. Fields whose type depends
+// on the message stay raw until the type is known, so an unknown message never
+// fails on them.
+type inMessage struct {
+	Type          *string         `json:"type"`
+	BridgeAddress *string         `json:"bridge_address"`
+	DeviceAddress *string         `json:"device_address"`
+	Timestamp     json.RawMessage `json:"timestamp"`
+	JSONPayload   json.RawMessage `json:"json_payload"`
+	BinaryPayload json.RawMessage `json:"binary_payload"`
+	RSSIStats     json.RawMessage `json:"rssi_stats"`
+	CommandID     json.RawMessage `json:"command_id"`
+	ReturnCode    json.RawMessage `json:"return_code"`
+	TransferTime  json.RawMessage `json:"transfer_time"`
+	Records       json.RawMessage `json:"records"`
+}
+
+// DecodeMessage decodes one frame from a bridge. It never fails: input that
+// is not a message protocol.md lists comes back as UnknownEvent or
+// MalformedEvent.
+func DecodeMessage(data []byte) Message {
+	var in inMessage
+	if err := json.Unmarshal(data, &in); err != nil {
+		return MalformedEvent{Err: malformed("not a JSON object: %v", err)}
+	}
+	d := messageDecoder{in: &in}
+	m := d.decode()
+	if d.err != nil {
+		return MalformedEvent{Bridge: d.bridge, Device: d.device, Err: d.err}
+	}
+	return m
+}
+
+// messageDecoder keeps the first error, so decode reads as a list of fields.
+type messageDecoder struct {
+	in     *inMessage
+	err    error
+	bridge Address
+	device Address
+}
+
+func (d *messageDecoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = malformed(format, args...)
+	}
+}
+
+func (d *messageDecoder) decode() Message {
+	in := d.in
+	if in.Type == nil {
+		d.fail("no type")
+		return nil
+	}
+	h := Header{Timestamp: lenientFloat(in.Timestamp)}
+	if in.BridgeAddress != nil {
+		a, err := ParseAddress(*in.BridgeAddress)
+		if err == nil {
+			h.Bridge, d.bridge = a, a
+		} else if isKnownType(*in.Type) {
+			d.fail("bridge_address: %v", errors.Unwrap(err))
+		}
+	} else if isKnownType(*in.Type) {
+		d.fail("%s without bridge_address", *in.Type)
+	}
+	switch *in.Type {
+	case "BridgeEvent":
+		return d.bridgeEvent(h)
+	case "DeviceEvent":
+		dev := d.deviceAddress()
+		payload := d.base64("binary_payload", in.BinaryPayload)
+		if d.err != nil {
+			return nil
+		}
+		ev, inv, err := DecodeEvent(payload)
+		if errors.Is(err, ErrUnknownEvent) {
+			return UnknownEvent{Header: h, Type: *in.Type, Device: dev, Code: EventCode(payload[0]) | EventCode(payload[1])<<8}
+		}
+		if err != nil {
+			d.err = err
+			return nil
+		}
+		return DeviceEvent{Header: h, Device: dev, RSSI: lenientInts(in.RSSIStats), InvocationID: inv, Event: ev}
+	case "DeviceCommandResponse":
+		return DeviceCommandResponse{
+			Header:       h,
+			Device:       d.deviceAddress(),
+			CommandID:    d.uint32("command_id", in.CommandID),
+			ReturnCode:   d.returnCode(),
+			TransferTime: lenientFloat(in.TransferTime),
+			RSSI:         lenientInts(in.RSSIStats),
+		}
+	case "BridgeCommandResponse":
+		return BridgeCommandResponse{Header: h, CommandID: d.uint32("command_id", in.CommandID), ReturnCode: d.returnCode()}
+	case "BridgeLog":
+		return BridgeLog{Header: h, Records: d.records()}
+	}
+	var dev Address
+	if in.DeviceAddress != nil {
+		dev, _ = ParseAddress(*in.DeviceAddress)
+	}
+	return UnknownEvent{Header: h, Type: *in.Type, Device: dev}
+}
+
+func isKnownType(t string) bool {
+	switch t {
+	case "BridgeEvent", "DeviceEvent", "DeviceCommandResponse", "BridgeCommandResponse", "BridgeLog":
+		return true
+	}
+	return false
+}
+
+// Bridge event names (protocol.md, "BridgeEvent names").
+const (
+	eventPowerOn               = "power_on"
+	eventDeviceConnect         = "device_connect"
+	eventDeviceDisconnect      = "device_disconnect"
+	eventEncryptionKeyRequired = "encryption_key_required"
+)
+
+type bridgeEventPayload struct {
+	Name             *string         `json:"name"`
+	DeviceAddress    *string         `json:"device_address"`
+	Model            json.RawMessage `json:"model"`
+	FirmwareVersion  json.RawMessage `json:"firmware_version"`
+	NCPVersion       json.RawMessage `json:"ncp_version"`
+	LocalIPAddress   json.RawMessage `json:"local_ip_address"`
+	MACAddress       json.RawMessage `json:"mac_address"`
+	Uptime           json.RawMessage `json:"uptime"`
+	UBootEnvironment json.RawMessage `json:"uboot_environment"`
+	NetworkInfo      json.RawMessage `json:"network_info"`
+}
+
+func (d *messageDecoder) bridgeEvent(h Header) Message {
+	var p bridgeEventPayload
+	if len(d.in.JSONPayload) == 0 {
+		d.fail("BridgeEvent without json_payload")
+		return nil
+	}
+	if err := json.Unmarshal(d.in.JSONPayload, &p); err != nil {
+		d.fail("BridgeEvent json_payload: %v", err)
+		return nil
+	}
+	if p.Name == nil {
+		d.fail("BridgeEvent without json_payload.name")
+		return nil
+	}
+	device := func() Address {
+		if p.DeviceAddress == nil {
+			d.fail("%s without device_address", *p.Name)
+			return 0
+		}
+		a, err := ParseAddress(*p.DeviceAddress)
+		if err != nil {
+			d.fail("%s device_address: %v", *p.Name, errors.Unwrap(err))
+		}
+		d.device = a
+		return a
+	}
+	switch *p.Name {
+	case eventPowerOn:
+		return PowerOn{
+			Header:           h,
+			Model:            lenientString(p.Model),
+			FirmwareVersion:  lenientString(p.FirmwareVersion),
+			NCPVersion:       lenientString(p.NCPVersion),
+			LocalIPAddress:   lenientString(p.LocalIPAddress),
+			MACAddress:       lenientString(p.MACAddress),
+			Uptime:           lenientString(p.Uptime),
+			UBootEnvironment: lenientString(p.UBootEnvironment),
+			NetworkInfo:      p.NetworkInfo,
+		}
+	case eventDeviceConnect:
+		return DeviceConnect{Header: h, Device: device()}
+	case eventDeviceDisconnect:
+		return DeviceDisconnect{Header: h, Device: device()}
+	case eventEncryptionKeyRequired:
+		return EncryptionKeyRequired{Header: h, Device: device()}
+	}
+	var dev Address
+	if p.DeviceAddress != nil {
+		dev, _ = ParseAddress(*p.DeviceAddress)
+	}
+	return UnknownEvent{Header: h, Type: "BridgeEvent", Name: *p.Name, Device: dev}
+}
+
+func (d *messageDecoder) deviceAddress() Address {
+	if d.in.DeviceAddress == nil {
+		d.fail("%s without device_address", *d.in.Type)
+		return 0
+	}
+	a, err := ParseAddress(*d.in.DeviceAddress)
+	if err != nil {
+		d.fail("device_address: %v", errors.Unwrap(err))
+	}
+	d.device = a
+	return a
+}
+
+func (d *messageDecoder) base64(name string, raw json.RawMessage) []byte {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil || len(raw) == 0 {
+		d.fail("%s: want a base64 string", name)
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		if b, err2 := base64.RawStdEncoding.DecodeString(s); err2 == nil {
+			return b
+		}
+		d.fail("%s: %v", name, err)
+	}
+	return b
+}
+
+func (d *messageDecoder) uint32(name string, raw json.RawMessage) uint32 {
+	v, err := strconv.ParseUint(string(raw), 10, 32)
+	if err != nil {
+		d.fail("%s: want an integer from 0 to 4294967295, got %.40q", name, raw)
+	}
+	return uint32(v)
+}
+
+func (d *messageDecoder) returnCode() ReturnCode {
+	v, err := strconv.ParseUint(string(d.in.ReturnCode), 10, 8)
+	if err != nil {
+		d.fail("return_code: want an integer from 0 to 255, got %.40q", d.in.ReturnCode)
+	}
+	return ReturnCode(v)
+}
+
+// records reads a BridgeLog's records; a record that is not as expected is
+// kept as its JSON text, so no log line is lost.
+func (d *messageDecoder) records() []LogRecord {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(d.in.Records, &raw); err != nil {
+		d.fail("BridgeLog records: want a list")
+		return nil
+	}
+	out := make([]LogRecord, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			out[i] = LogRecord{Message: string(r)}
+		}
+	}
+	return out
+}
+
+// lenientString gives a JSON string's value, or any other JSON as its text.
+func lenientString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// lenientFloat gives a JSON number, or a string holding one; else 0.
+func lenientFloat(raw json.RawMessage) float64 {
+	var f float64
+	if json.Unmarshal(raw, &f) != nil {
+		f, _ = strconv.ParseFloat(lenientString(raw), 64)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+// lenientInts gives a JSON list of integers, else nil.
+func lenientInts(raw json.RawMessage) []int {
+	var v []int
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	return v
+}
