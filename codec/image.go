@@ -8,20 +8,16 @@ import (
 	_ "image/gif" // register the decoders DecodeImage accepts
 	_ "image/jpeg"
 	_ "image/png"
-
-	_ "golang.org/x/image/webp"
 )
 
 // MaxImagePixels bounds the pictures DecodeImage accepts: 50 megapixels is
 // more than a phone camera makes, and decoding it needs at most 200 MB.
 const MaxImagePixels = 50_000_000
 
-// ErrImageFormat is returned for input that is not a PNG, JPEG, GIF or WebP
-// picture.
-var ErrImageFormat = errors.New("not a PNG, JPEG, GIF or WebP picture")
+// ErrImageFormat is returned for input that is not a PNG, JPEG or GIF picture.
+var ErrImageFormat = errors.New("not a PNG, JPEG or GIF picture")
 
-// DecodeImage reads an uploaded picture: PNG, JPEG, GIF (its first frame) or
-// WebP. It checks the size in the header before decoding, so a small file
+// DecodeImage reads an uploaded picture: PNG, JPEG or GIF (its first frame). It checks the size in the header before decoding, so a small file
 // that claims to be huge is refused without using the memory, and it turns a
 // JPEG the way its EXIF orientation says, as phones expect.
 func DecodeImage(data []byte) (image.Image, error) {

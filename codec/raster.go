@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -101,8 +102,13 @@ const (
 	levelLuma                  // the brightness, for dithering
 )
 
-// rowReader fills dst (PrintWidth levels) with row y, composited onto white.
-type rowReader func(y int, dst []uint8)
+// row is one row of levels, one byte a pixel.
+type row = [PrintWidth]uint8
+
+// rowReader gives row y (counted from 0) as levels composited onto white: the
+// image's own memory where it already holds them, else buf, filled. Callers
+// never write to the row they get.
+type rowReader func(y int, buf *row) *row
 
 // level turns an opaque 8-bit colour into a level.
 func level(mode levelMode, r, g, b uint32) uint8 {
@@ -113,65 +119,95 @@ func level(mode levelMode, r, g, b uint32) uint8 {
 }
 
 // newRowReader picks a fast path for the image types the decoders return, and
-// a general one for any other. Rows are numbered from 0.
+// a general one for any other.
 func newRowReader(img image.Image, src image.Rectangle, mode levelMode) rowReader {
 	x0, y0 := src.Min.X, src.Min.Y
 	switch m := img.(type) {
 	case *image.Gray:
-		return func(y int, dst []uint8) {
+		return func(y int, _ *row) *row {
 			i := m.PixOffset(x0, y0+y)
-			copy(dst[:PrintWidth], m.Pix[i:i+PrintWidth])
+			return (*row)(m.Pix[i : i+PrintWidth])
 		}
 	case *image.RGBA:
-		return func(y int, dst []uint8) {
+		return func(y int, buf *row) *row {
 			i := m.PixOffset(x0, y0+y)
-			p := m.Pix[i : i+4*PrintWidth]
-			for x := range dst[:PrintWidth] {
-				q := p[4*x : 4*x+4 : 4*x+4]
-				// Premultiplied: onto white is c + (255 - a).
-				w := 255 - uint32(q[3])
-				dst[x] = level(mode, uint32(q[0])+w, uint32(q[1])+w, uint32(q[2])+w)
-			}
+			rgbaLevels(buf, (*[4 * PrintWidth]uint8)(m.Pix[i:i+4*PrintWidth]), mode)
+			return buf
 		}
 	case *image.NRGBA:
-		return func(y int, dst []uint8) {
+		return func(y int, buf *row) *row {
 			i := m.PixOffset(x0, y0+y)
 			p := m.Pix[i : i+4*PrintWidth]
-			for x := range dst[:PrintWidth] {
+			for x := range buf {
 				q := p[4*x : 4*x+4 : 4*x+4]
 				a := uint32(q[3])
-				dst[x] = level(mode, onWhite(q[0], a), onWhite(q[1], a), onWhite(q[2], a))
+				buf[x] = level(mode, onWhite(q[0], a), onWhite(q[1], a), onWhite(q[2], a))
 			}
+			return buf
 		}
 	case *image.YCbCr:
-		return func(y int, dst []uint8) {
+		hShift := 0 // chroma samples cover 1, 2 or 4 pixels across
+		switch m.SubsampleRatio {
+		case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+			hShift = 1
+		case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+			hShift = 2
+		}
+		return func(y int, buf *row) *row {
 			if mode == levelLuma {
 				i := m.YOffset(x0, y0+y)
-				copy(dst[:PrintWidth], m.Y[i:i+PrintWidth])
-				return
+				return (*row)(m.Y[i : i+PrintWidth])
 			}
-			for x := range dst[:PrintWidth] {
-				yi, ci := m.YOffset(x0+x, y0+y), m.COffset(x0+x, y0+y)
-				r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				dst[x] = level(mode, uint32(r), uint32(g), uint32(b))
+			yRow := m.Y[m.YOffset(x0, y0+y):][:PrintWidth]
+			c0 := m.COffset(x0, y0+y)
+			for x := range buf {
+				ci := c0 + (x0+x)>>hShift - x0>>hShift
+				r, g, b := color.YCbCrToRGB(yRow[x], m.Cb[ci], m.Cr[ci])
+				buf[x] = max(r, g, b)
 			}
+			return buf
 		}
 	case *image.Paletted:
 		var lut [256]uint8
 		for i, c := range m.Palette {
 			lut[i] = levelOf(mode, c)
 		}
-		return func(y int, dst []uint8) {
+		return func(y int, buf *row) *row {
 			i := m.PixOffset(x0, y0+y)
 			for x, c := range m.Pix[i : i+PrintWidth] {
-				dst[x] = lut[c]
+				buf[x] = lut[c]
 			}
+			return buf
 		}
 	}
-	return func(y int, dst []uint8) {
-		for x := range dst[:PrintWidth] {
-			dst[x] = levelOf(mode, img.At(x0+x, y0+y))
+	return func(y int, buf *row) *row {
+		for x := range buf {
+			buf[x] = levelOf(mode, img.At(x0+x, y0+y))
 		}
+		return buf
+	}
+}
+
+// rgbaLevels turns a row of premultiplied RGBA into levels, onto white: each
+// channel c becomes c + 255 - a. One loop per mode keeps the branch out.
+func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
+	if mode == levelMax {
+		for x := range dst {
+			q := p[4*x : 4*x+4 : 4*x+4]
+			dst[x] = max(q[0], q[1], q[2]) + 255 - q[3]
+		}
+		return
+	}
+	// Two pixels at a time, one in each 32-bit half of a word: the weighted
+	// sum is below 2²⁴, so the halves never spill into each other.
+	const lanes = 0x000000FF_000000FF
+	for x := 0; x < len(dst); x += 2 {
+		v := binary.LittleEndian.Uint64(p[4*x:])
+		w := lanes - (v>>24)&lanes // 255 - alpha
+		r, g, b := v&lanes+w, (v>>8)&lanes+w, (v>>16)&lanes+w
+		sum := 19595*r + 38470*g + 7471*b + (1<<15)*(1<<32|1)
+		dst[x] = uint8(sum >> 16)
+		dst[x+1] = uint8(sum >> 48)
 	}
 }
 
@@ -188,77 +224,101 @@ func levelOf(mode levelMode, c color.Color) uint8 {
 	return level(mode, (r+w)>>8, (g+w)>>8, (b+w)>>8)
 }
 
+// outRow is row y of a bitmap, packed.
+func outRow(b *Bitmap, y int) *[rowBytes]byte {
+	return (*[rowBytes]byte)(b.Pix[y*rowBytes : (y+1)*rowBytes])
+}
+
 // threshold: black where the level is 127 or less.
 func threshold(out *Bitmap, rows rowReader) {
-	var row [PrintWidth]uint8
+	var buf row
 	for y := range out.Height {
-		rows(y, row[:])
-		packRow(out.Pix[y*rowBytes:(y+1)*rowBytes], &row)
+		packRow(outRow(out, y), rows(y, &buf))
 	}
 }
 
-// packRow packs levels into bits: black (1) where the level is below 128.
-func packRow(dst []byte, row *[PrintWidth]uint8) {
-	for i := range rowBytes {
-		p := row[8*i : 8*i+8 : 8*i+8]
-		var b byte
-		for _, v := range p {
-			b = b<<1 | (^v >> 7)
-		}
-		dst[i] = b
+// packRow packs a row into bits: black (1) where the level is below 128.
+// Eight levels at a time: the top bit of each byte is moved to its bottom,
+// and one multiplication gathers the eight bottom bits into the top byte,
+// the first pixel highest.
+func packRow(dst *[rowBytes]byte, r *row) {
+	for i := range dst {
+		v := binary.LittleEndian.Uint64(r[8*i:])
+		dst[i] = byte(((^v >> 7) & 0x0101010101010101) * 0x8040201008040201 >> 56)
 	}
 }
 
 // floydSteinberg diffuses each pixel's error: 7/16 right, 3/16 down-left,
-// 5/16 down, 1/16 down-right. Errors are kept in sixteenths.
+// 5/16 down, 1/16 down-right, in sixteenths.
+//
+// Each pixel waits for the error of the one before it, so a row is a chain of
+// dependent steps. Two rows are worked at once, the second two pixels behind
+// the first (where its errors from above are complete), so the CPU runs the
+// two chains side by side. The step is written out for each row, not called:
+// it is the hot path of every print, and a call here costs half its time.
 func floydSteinberg(out *Bitmap, rows rowReader) {
-	var row [PrintWidth]uint8
-	// cur and next are indexed x+1, so x-1 and x+1 never fall outside.
-	cur := make([]int32, PrintWidth+2)
-	next := make([]int32, PrintWidth+2)
-	for y := range out.Height {
-		rows(y, row[:])
-		for x := range PrintWidth {
-			v := int32(row[x]) + (cur[x+1]+8)>>4
-			var e int32
-			if v < 128 {
-				e = v
-				row[x] = 0
-			} else {
-				e = v - 255
-				row[x] = 255
-			}
-			cur[x+2] += 7 * e
-			next[x] += 3 * e
-			next[x+1] += 5 * e
-			next[x+2] += e
+	var bufA, bufB, doneA, doneB row // levels in; 0 or 255 out
+	// errs[p+1] is the error for pixel p: of the row about to be read, or,
+	// once written back, of the row below it. A row overwrites errs[p] only
+	// after it read it, and the trailing row stays behind the leading one.
+	errs := new([PrintWidth + 3]int32)
+	for y := 0; y < out.Height; y += 2 {
+		a, oa := rows(y, &bufA), outRow(out, y)
+		// With an odd height the last row is paired with a blank one whose
+		// output is thrown away.
+		b, ob := &bufB, new([rowBytes]byte)
+		if y+1 < out.Height {
+			b, ob = rows(y+1, &bufB), outRow(out, y+1)
 		}
-		packRow(out.Pix[y*rowBytes:(y+1)*rowBytes], &row)
-		cur, next = next, cur
-		clear(next)
+		// Pending errors, in sixteenths: right to the next pixel of the row,
+		// downLeft and down to pixels x-1 and x of the row below.
+		var rightA, downLeftA, downA, rightB, downLeftB, downB int32
+		for x := 0; x < PrintWidth+2; x++ {
+			if x < PrintWidth {
+				acc := int32(a[x])<<4 + errs[x+1] + rightA + 8
+				// Branch-free: a dithered photo is noise to a branch predictor.
+				white := (2047 - acc) >> 31 // -1 when the level is 128 or more, else 0
+				e := acc>>4 - 255&white
+				doneA[x] = uint8(white)
+				rightA = 7 * e
+				errs[x] = downLeftA + 3*e // pixel x-1 of row b is complete
+				downLeftA = downA + 5*e
+				downA = e
+			} else if x == PrintWidth {
+				errs[PrintWidth] = downLeftA
+			}
+			if bx := x - 2; bx >= 0 {
+				acc := int32(b[bx])<<4 + errs[bx+1] + rightB + 8
+				white := (2047 - acc) >> 31
+				e := acc>>4 - 255&white
+				doneB[bx] = uint8(white)
+				rightB = 7 * e
+				errs[bx] = downLeftB + 3*e
+				downLeftB = downB + 5*e
+				downB = e
+			}
+		}
+		errs[PrintWidth] = downLeftB
+		packRow(oa, &doneA)
+		packRow(ob, &doneB)
 	}
 }
 
 // atkinson diffuses an eighth of each pixel's error to six neighbours: two to
 // the right, three below, one two rows down. Errors are kept in eighths.
 func atkinson(out *Bitmap, rows rowReader) {
-	var row [PrintWidth]uint8
+	var buf, done row
 	// Indexed x+1; two extra on the right for x+2.
-	e0 := make([]int32, PrintWidth+3)
-	e1 := make([]int32, PrintWidth+3)
-	e2 := make([]int32, PrintWidth+3)
+	e0 := new([PrintWidth + 3]int32)
+	e1 := new([PrintWidth + 3]int32)
+	e2 := new([PrintWidth + 3]int32)
 	for y := range out.Height {
-		rows(y, row[:])
+		r := rows(y, &buf)
 		for x := range PrintWidth {
-			v := int32(row[x]) + (e0[x+1]+4)>>3
-			var e int32
-			if v < 128 {
-				e = v
-				row[x] = 0
-			} else {
-				e = v - 255
-				row[x] = 255
-			}
+			v := int32(r[x]) + (e0[x+1]+4)>>3
+			white := (127 - v) >> 31 // -1 when v ≥ 128, else 0
+			e := v - 255&white
+			done[x] = uint8(white)
 			e0[x+2] += e
 			e0[x+3] += e
 			e1[x] += e
@@ -266,8 +326,8 @@ func atkinson(out *Bitmap, rows rowReader) {
 			e1[x+2] += e
 			e2[x+1] += e
 		}
-		packRow(out.Pix[y*rowBytes:(y+1)*rowBytes], &row)
+		packRow(outRow(out, y), &done)
 		e0, e1, e2 = e1, e2, e0
-		clear(e2)
+		clear(e2[:])
 	}
 }

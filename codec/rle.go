@@ -30,31 +30,30 @@ var rleRunBytes = func() (t [256]int) {
 func AppendRLE(dst []byte, b *Bitmap) []byte {
 	// Rotating by 180° reads the pixels last to first. Pix packs the leftmost
 	// pixel in the most significant bit, so each big-endian 64-bit word is read
-	// from its least significant bit up, and the words last to first.
+	// from its least significant bit up, and the words last to first. A run
+	// ends where the colour changes: t has a bit set at each such place (the
+	// pixel before the first is white, so a black first pixel ends an empty
+	// white run), and the runs are the distances between those bits.
 	pix := b.Pix[:len(b.Pix)&^7]
-	run, black := 0, false
+	start, base := 0, 0 // where the current run started; the position of bit 0 of w
+	var prev uint64     // the colour of the last pixel read
 	for i := len(pix) - 8; i >= 0; i -= 8 {
 		w := binary.BigEndian.Uint64(pix[i:])
-		left := 64
-		for {
-			var n int
-			if black {
-				n = bits.TrailingZeros64(^w)
+		t := w ^ (w<<1 | prev)
+		prev = w >> 63
+		for t != 0 {
+			end := base + bits.TrailingZeros64(t)
+			if n := end - start; n <= 251 {
+				dst = append(dst, byte(n))
 			} else {
-				n = bits.TrailingZeros64(w)
+				dst = appendRun(dst, n)
 			}
-			if n >= left {
-				run += left
-				break
-			}
-			run += n
-			dst = appendRun(dst, run)
-			run, black = 0, !black
-			w >>= uint(n)
-			left -= n
+			start = end
+			t &= t - 1
 		}
+		base += 64
 	}
-	return appendRun(dst, run)
+	return appendRun(dst, base-start)
 }
 
 // appendRun writes one run, cutting a long one into chunks.
