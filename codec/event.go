@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -142,12 +143,14 @@ func DecodeEvent(b []byte) (ev Event, invocationID uint32, err error) {
 		return fail(6, malformed("payload length %d, but %d bytes follow the header", n, len(p)))
 	}
 	need := func(sizes ...int) error {
-		for _, s := range sizes {
+		want := make([]string, len(sizes))
+		for i, s := range sizes {
 			if len(p) == s {
 				return nil
 			}
+			want[i] = strconv.Itoa(s)
 		}
-		return malformed("event 0x%04x has a %d-byte payload, want %v", uint16(code), len(p), sizes)
+		return malformed("event 0x%04x has a %d-byte payload, want %s", uint16(code), len(p), strings.Join(want, " or "))
 	}
 	switch {
 	case code == EventHeartbeat:

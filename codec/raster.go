@@ -115,7 +115,7 @@ func level(mode levelMode, r, g, b uint32) uint8 {
 	if mode == levelMax {
 		return uint8(max(r, g, b))
 	}
-	return uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 16)
+	return uint8((77*r + 150*g + 29*b + 128) >> 8) // weights of 256ths, as rgbaLevels has them
 }
 
 // newRowReader picks a fast path for the image types the decoders return, and
@@ -198,16 +198,23 @@ func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
 		}
 		return
 	}
-	// Two pixels at a time, one in each 32-bit half of a word: the weighted
-	// sum is below 2²⁴, so the halves never spill into each other.
-	const lanes = 0x000000FF_000000FF
+	// Two pixels a word (r0 g0 b0 a0 r1 g1 b1 a1, low byte first). The red
+	// and blue bytes, and the green and alpha ones, are spread into 16-bit
+	// lanes; two multiplications then leave 77r + 150g + 29b of each pixel in
+	// bits 16–31 and 48–63, with the other products in lanes that never carry
+	// into them (each field stays below 2¹⁶). Onto white adds (255-a)·256.
+	const (
+		bytes02 = 0x00FF00FF_00FF00FF
+		alphas  = 0xFF000000_FF000000
+		rb      = 77<<16 | 29 // red to the upper lane, blue to it from below
+		g       = 150 << 16
+		round   = 128<<16 | 128<<48
+	)
 	for x := 0; x < len(dst); x += 2 {
 		v := binary.LittleEndian.Uint64(p[4*x:])
-		w := lanes - (v>>24)&lanes // 255 - alpha
-		r, g, b := v&lanes+w, (v>>8)&lanes+w, (v>>16)&lanes+w
-		sum := 19595*r + 38470*g + 7471*b + (1<<15)*(1<<32|1)
-		dst[x] = uint8(sum >> 16)
-		dst[x+1] = uint8(sum >> 48)
+		sum := (v&bytes02)*rb + (v>>8&bytes02)*g + (alphas - v&alphas) + round
+		dst[x] = uint8(sum >> 24)
+		dst[x+1] = uint8(sum >> 56)
 	}
 }
 
@@ -254,54 +261,53 @@ func packRow(dst *[rowBytes]byte, r *row) {
 // Each pixel waits for the error of the one before it, so a row is a chain of
 // dependent steps. Two rows are worked at once, the second two pixels behind
 // the first (where its errors from above are complete), so the CPU runs the
-// two chains side by side. The step is written out for each row, not called:
-// it is the hot path of every print, and a call here costs half its time.
+// two chains side by side.
 func floydSteinberg(out *Bitmap, rows rowReader) {
 	var bufA, bufB, doneA, doneB row // levels in; 0 or 255 out
 	// errs[p+1] is the error for pixel p: of the row about to be read, or,
 	// once written back, of the row below it. A row overwrites errs[p] only
 	// after it read it, and the trailing row stays behind the leading one.
-	errs := new([PrintWidth + 3]int32)
+	errs := new([PrintWidth + 1]int32)
 	for y := 0; y < out.Height; y += 2 {
 		a, oa := rows(y, &bufA), outRow(out, y)
-		// With an odd height the last row is paired with a blank one whose
+		// With an odd height the last row is paired with a spare one whose
 		// output is thrown away.
 		b, ob := &bufB, new([rowBytes]byte)
 		if y+1 < out.Height {
 			b, ob = rows(y+1, &bufB), outRow(out, y+1)
 		}
-		// Pending errors, in sixteenths: right to the next pixel of the row,
-		// downLeft and down to pixels x-1 and x of the row below.
-		var rightA, downLeftA, downA, rightB, downLeftB, downB int32
-		for x := 0; x < PrintWidth+2; x++ {
-			if x < PrintWidth {
-				acc := int32(a[x])<<4 + errs[x+1] + rightA + 8
-				// Branch-free: a dithered photo is noise to a branch predictor.
-				white := (2047 - acc) >> 31 // -1 when the level is 128 or more, else 0
-				e := acc>>4 - 255&white
-				doneA[x] = uint8(white)
-				rightA = 7 * e
-				errs[x] = downLeftA + 3*e // pixel x-1 of row b is complete
-				downLeftA = downA + 5*e
-				downA = e
-			} else if x == PrintWidth {
-				errs[PrintWidth] = downLeftA
-			}
-			if bx := x - 2; bx >= 0 {
-				acc := int32(b[bx])<<4 + errs[bx+1] + rightB + 8
-				white := (2047 - acc) >> 31
-				e := acc>>4 - 255&white
-				doneB[bx] = uint8(white)
-				rightB = 7 * e
-				errs[bx] = downLeftB + 3*e
-				downLeftB = downB + 5*e
-				downB = e
-			}
+		var sa, sb fsState
+		sa, doneA[0], errs[0] = sa.step(a[0], errs[1])
+		sa, doneA[1], errs[1] = sa.step(a[1], errs[2])
+		for x := 2; x < PrintWidth; x++ {
+			sa, doneA[x], errs[x] = sa.step(a[x], errs[x+1])
+			sb, doneB[x-2], errs[x-2] = sb.step(b[x-2], errs[x-1])
 		}
-		errs[PrintWidth] = downLeftB
+		errs[PrintWidth] = sa.downLeft
+		sb, doneB[PrintWidth-2], errs[PrintWidth-2] = sb.step(b[PrintWidth-2], errs[PrintWidth-1])
+		sb, doneB[PrintWidth-1], errs[PrintWidth-1] = sb.step(b[PrintWidth-1], errs[PrintWidth])
+		errs[PrintWidth] = sb.downLeft
 		packRow(oa, &doneA)
 		packRow(ob, &doneB)
 	}
+}
+
+// fsState is the error a row still owes its neighbours, in sixteenths:
+// right to the next pixel of the row; downLeft and down to pixels x-1 and x
+// of the row below.
+type fsState struct{ right, downLeft, down int32 }
+
+// step makes the pixel of the given level, with the error above from the
+// row over it, white (255) or black (0). It returns the state for the next
+// pixel and the now complete error for pixel x-1 of the row below. It is
+// small enough to be inlined, and the state is passed by value so it stays
+// in registers: this is the hot path of every photo.
+func (s fsState) step(level uint8, above int32) (fsState, uint8, int32) {
+	acc := int32(level)<<4 + above + s.right + 8
+	// Branch-free: a dithered photo is noise to a branch predictor.
+	white := (2047 - acc) >> 31 // -1 when the level is 128 or more, else 0
+	e := acc>>4 - 255&white
+	return fsState{right: 7 * e, downLeft: s.down + 5*e, down: e}, uint8(white), s.downLeft + 3*e
 }
 
 // atkinson diffuses an eighth of each pixel's error to six neighbours: two to

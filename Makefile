@@ -1,0 +1,46 @@
+# paperboy — run "make" for the list of targets.
+
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 30s
+# The race detector needs cgo, which needs a C compiler; without one the
+# tests still run, without -race, and say so.
+RACE     := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint build fuzz bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: build ## the server on an embedded SQLite database (arrives with issue 4)
+	@echo "make run: paperboy serve is not written yet (issue 4). Today: ./$(BIN)/paperboy help" >&2
+	@exit 1
+
+test: lint ## gofmt, go vet and every test (with -race when cgo is available)
+	@[ -n "$(RACE)" ] || echo "make test: no C compiler, so cgo is off: running WITHOUT -race (install gcc for it)" >&2
+	$(GO) test $(RACE) -count=1 ./...
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+build: ## bin/paperboy
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/paperboy ./cmd/paperboy
+
+fuzz: ## every fuzz target for FUZZTIME each (default 30s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
+
+bench: ## the benchmarks, with allocations
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean: ## remove build outputs
+	rm -rf $(BIN) out

@@ -1,0 +1,148 @@
+// Command paperboy is the Little Printer server and its tools, in one binary.
+//
+//	paperboy codec decode|encode|claim|preview   the wire protocol, for people and scripts
+//
+// Run "paperboy help" for the list, "paperboy COMMAND -h" for one command.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// version is set at build time by the Makefile (-ldflags -X main.version=…).
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// env is what a command reads and writes, so tests can run commands in
+// process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand: its name as typed after paperboy (possibly two
+// words), a line of help, and what it does with the rest of the arguments.
+type command struct {
+	name  string
+	usage string
+	run   func(e env, args []string) error
+}
+
+// commands lists every subcommand, in the order help shows them.
+func commands() []command {
+	return []command{
+		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode},
+		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode},
+		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim},
+		{"codec preview", "an image → a PNG of the print as it will come out", runCodecPreview},
+		{"version", "the version of this binary", runVersion},
+	}
+}
+
+// run runs the command args name and returns the exit status: 0, or 1 with
+// one line on stderr saying what is wrong, or 2 for a command line that does
+// not name a command.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(args) < len(words) || !equalWords(args[:len(words)], words) {
+			continue
+		}
+		err := c.run(e, args[len(words):])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		}
+		fmt.Fprintf(stderr, "paperboy %s: %s\n", c.name, oneLine(err.Error()))
+		return 1
+	}
+	fmt.Fprintf(stderr, "paperboy: unknown command %q; run \"paperboy help\"\n", strings.Join(args, " "))
+	return 2
+}
+
+func equalWords(a, b []string) bool {
+	for i := range b {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine keeps an error message to one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "paperboy: a server for Little Printers, and its tools.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  paperboy %-15s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "paperboy COMMAND -h" for the flags of one.`)
+}
+
+// flags is a flag set that reports errors by returning them, never by
+// printing, and prints its help on -h.
+type flags struct {
+	*flag.FlagSet
+	synopsis string
+	out      io.Writer
+}
+
+func newFlags(e env, name, synopsis string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, synopsis: synopsis, out: e.stdout}
+}
+
+// parse parses flags wherever they stand among the arguments, so
+// "preview IMAGE -o OUT.png" works as well as "preview -o OUT.png IMAGE", and
+// returns the other arguments. "--" ends the flags.
+func (fs *flags) parse(args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(fs.out, "usage: paperboy %s\n", fs.synopsis)
+				fs.SetOutput(fs.out)
+				fs.PrintDefaults()
+			}
+			return nil, err
+		}
+		left := fs.Args()
+		if n := len(args) - len(left); n > 0 && args[n-1] == "--" {
+			return append(rest, left...), nil
+		}
+		if len(left) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
+}
+
+func runVersion(e env, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("takes no arguments")
+	}
+	_, err := fmt.Fprintln(e.stdout, "paperboy", version)
+	return err
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The tests run the real command: the test binary re-runs itself as
+// paperboy when this variable is set (go-plugin's helper-process trick), so
+// no separate build is needed.
+const helperEnv = "PAPERBOY_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// result is what one run of paperboy gave.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// paperboy runs the paperboy command with args and stdin.
+func paperboy(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	// A -race binary sleeps a second at exit unless told not to.
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running paperboy %v: %v", args, err)
+	}
+	return result{out.String(), errOut.String(), code}
+}
+
+// mustSucceed fails the test unless r is a success with an empty stderr.
+func (r result) mustSucceed(t *testing.T) {
+	t.Helper()
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// mustFailWithOneLine fails the test unless r is exit status 1 with exactly
+// one line on stderr and nothing on stdout.
+func (r result) mustFailWithOneLine(t *testing.T) {
+	t.Helper()
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (stderr %q)", r.code, r.stderr)
+	}
+	if strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "\n") || len(r.stderr) < 20 {
+		t.Fatalf("stderr %q, want one line that says what is wrong", r.stderr)
+	}
+	if r.stdout != "" {
+		t.Fatalf("stdout %q, want nothing", r.stdout)
+	}
+}
+
+func TestRun_Usage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+	}{
+		{nil, 0},
+		{[]string{"help"}, 0},
+		{[]string{"codec", "claim", "-h"}, 0},
+		{[]string{"nonsense"}, 2},
+		{[]string{"codec"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if got := run(tt.args, strings.NewReader(""), &out, &errOut); got != tt.code {
+				t.Fatalf("exit %d, want %d (stderr %q)", got, tt.code, errOut.String())
+			}
+			if tt.code == 0 && !strings.Contains(out.String(), "paperboy") {
+				t.Errorf("help says %q", out.String())
+			}
+		})
+	}
+}
+
+func TestFlags_Parse(t *testing.T) {
+	tests := []struct {
+		args []string
+		o    string
+		rest []string
+	}{
+		{[]string{"a.png", "-o", "x.png"}, "x.png", []string{"a.png"}},
+		{[]string{"-o", "x.png", "a.png", "b.png"}, "x.png", []string{"a.png", "b.png"}},
+		{[]string{"a.png", "--", "-o"}, "", []string{"a.png", "-o"}},
+		{nil, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fs := newFlags(env{stdout: &bytes.Buffer{}}, "t", "t")
+			o := fs.String("o", "", "")
+			rest, err := fs.parse(tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *o != tt.o || strings.Join(rest, ",") != strings.Join(tt.rest, ",") {
+				t.Errorf("o=%q rest=%q, want %q %q", *o, rest, tt.o, tt.rest)
+			}
+		})
+	}
+}

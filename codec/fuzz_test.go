@@ -1,0 +1,225 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"reflect"
+	"strings"
+	"testing"
+
+	"paperboy/internal/golden"
+)
+
+// Every decoder of outside input: a value or an error, never a panic or a
+// hang; and where an encoder exists, what decodes encodes back the same.
+
+func FuzzDecodeMessage(f *testing.F) {
+	var cases []struct {
+		Input string `json:"input"`
+	}
+	golden.Load(f, "decode.json", &cases)
+	for _, c := range cases {
+		f.Add([]byte(c.Input))
+	}
+	f.Add([]byte(`{"type":"BridgeLog","bridge_address":"0000000000000001","records":["x",{"created":"no"}]}`))
+	f.Add([]byte(`{"type":"DeviceCommandResponse","bridge_address":"0000000000000001","device_address":"0000000000000002","command_id":4294967295,"return_code":255}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := DecodeMessage(data)
+		if m == nil {
+			t.Fatal("DecodeMessage returned nil")
+		}
+		if me, ok := m.(MalformedEvent); ok && me.Err == nil {
+			t.Fatal("MalformedEvent without an error")
+		}
+		if _, err := json.Marshal(m.Fields()); err != nil {
+			t.Fatalf("Fields do not encode: %v", err)
+		}
+		first, err := EncodeMessage(m)
+		if err != nil {
+			return // UnknownEvent and MalformedEvent
+		}
+		again, err := EncodeMessage(DecodeMessage(first))
+		if err != nil {
+			t.Fatalf("re-encoding %s: %v", first, err)
+		}
+		if !bytes.Equal(first, again) {
+			t.Fatalf("round trip changed the message:\n%s\n%s", first, again)
+		}
+	})
+}
+
+func FuzzDecodeEvent(f *testing.F) {
+	var cases []struct {
+		Input string `json:"input"`
+	}
+	golden.Load(f, "decode.json", &cases)
+	for _, c := range cases {
+		var m struct {
+			BinaryPayload string `json:"binary_payload"`
+		}
+		if json.Unmarshal([]byte(c.Input), &m) == nil && m.BinaryPayload != "" {
+			if b, err := base64.StdEncoding.DecodeString(m.BinaryPayload); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add(EncodeEvent(BergCloudEvent{Packed: true, EventID: 3, Payload: []byte("hi")}, 9))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, inv, err := DecodeEvent(data)
+		if err != nil {
+			if ev != nil {
+				t.Fatal("an event and an error")
+			}
+			return
+		}
+		back, inv2, err := DecodeEvent(EncodeEvent(ev, inv))
+		if err != nil {
+			t.Fatalf("re-decoding %#v: %v", ev, err)
+		}
+		if p, ok := ev.(DidPowerOn); ok && (len(p.FirmwareBuild) > 32 || len(p.LoaderBuild) > 32) {
+			return // cut to fit on the way out
+		}
+		if inv2 != inv || !reflect.DeepEqual(back, ev) {
+			t.Fatalf("round trip: %#v %d, want %#v %d", back, inv2, ev, inv)
+		}
+	})
+}
+
+func FuzzParseClaimCode(f *testing.F) {
+	var v claimVectors
+	golden.Load(f, "claiming.json", &v)
+	for _, c := range v.ClaimCodes {
+		f.Add(c.ClaimCode)
+	}
+	for _, c := range v.TypoTolerant {
+		f.Add(c.Input)
+	}
+	for _, c := range v.Invalid {
+		f.Add(c.Input)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseClaimCode(s)
+		if err != nil {
+			return
+		}
+		if c.HardwareXor > 0xFFFFFF || c.Secret > 0xFFFFFFFFFF {
+			t.Fatalf("out of range: %+v", c)
+		}
+		again, err := ParseClaimCode(c.String())
+		if err != nil || again != c {
+			t.Fatalf("String()=%q parses to %+v, %v; want %+v", c.String(), again, err, c)
+		}
+		norm := strings.NewReplacer("-", "", " ", "", "i", "1", "l", "1", "u", "v").Replace(strings.ToLower(s))
+		if norm != strings.ReplaceAll(c.String(), "-", "") {
+			t.Fatalf("%q parsed as %q", s, c.String())
+		}
+	})
+}
+
+func FuzzDecodeImage(f *testing.F) {
+	var cases []struct {
+		Image string `json:"image"`
+	}
+	golden.Load(f, "rle.json", &cases)
+	for _, c := range cases {
+		if data := golden.ReadFile(f, c.Image); len(data) < 4096 {
+			f.Add(data)
+		}
+	}
+	small := photo(40, 30)
+	for _, enc := range []func(*bytes.Buffer) error{
+		func(b *bytes.Buffer) error { return png.Encode(b, small) },
+		func(b *bytes.Buffer) error { return jpeg.Encode(b, small, nil) },
+		func(b *bytes.Buffer) error { return gif.Encode(b, small, &gif.Options{NumColors: 16}) },
+	} {
+		var buf bytes.Buffer
+		if err := enc(&buf); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, err := DecodeImage(data)
+		if err != nil {
+			return
+		}
+		for _, d := range []Dither{Threshold, FloydSteinberg, Atkinson} {
+			bm := Rasterize(img, d)
+			if bm.Height > MaxRows || len(bm.Pix) != bm.Height*rowBytes {
+				t.Fatalf("%v: %d rows in %d bytes", d, bm.Height, len(bm.Pix))
+			}
+			if img.Bounds().Dy() > 0 && bm.Height == 0 {
+				t.Fatalf("%v: a %v picture made an empty print", d, img.Bounds())
+			}
+		}
+	})
+}
+
+func FuzzParsePayload(f *testing.F) {
+	var cases []commandCase
+	golden.Load(f, "commands.json", &cases)
+	for _, c := range cases {
+		var m struct {
+			BinaryPayload string `json:"binary_payload"`
+		}
+		if json.Unmarshal(c.JSON, &m) == nil && m.BinaryPayload != "" {
+			if b, err := base64.StdEncoding.DecodeString(m.BinaryPayload); err == nil && len(b) < 8192 {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePayload(data)
+		if err != nil {
+			return
+		}
+		if p.Command.Images() == 0 {
+			return // a command paperboy does not send
+		}
+		again, err := EncodePayload(p.Command, p.PrintID, p.Images...)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		q, err := ParsePayload(again)
+		if err != nil {
+			t.Fatalf("re-parsing: %v", err)
+		}
+		for i := range p.Images {
+			if !q.Images[i].Equal(p.Images[i]) {
+				t.Fatalf("image %d changed in the round trip", i)
+			}
+		}
+	})
+}
+
+func FuzzDecodeCommand(f *testing.F) {
+	var cases []commandCase
+	golden.Load(f, "commands.json", &cases)
+	for _, c := range cases {
+		if len(c.JSON) < 8192 {
+			f.Add([]byte(c.JSON))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := DecodeCommand(data)
+		if err != nil {
+			return
+		}
+		frame := c.AppendFrame(nil)
+		if !json.Valid(frame) {
+			t.Fatalf("frame is not JSON: %s", frame)
+		}
+		back, err := DecodeCommand(frame)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", frame, err)
+		}
+		if again := back.AppendFrame(nil); !bytes.Equal(again, frame) {
+			t.Fatalf("round trip:\n%s\n%s", frame, again)
+		}
+	})
+}
