@@ -293,7 +293,7 @@ func (d *messageDecoder) decode() Message {
 	case "BridgeEvent":
 		return d.bridgeEvent(h)
 	case "DeviceEvent":
-		dev := d.deviceAddress()
+		dev := d.deviceAddress(*in.Type, in.DeviceAddress)
 		payload := d.base64("binary_payload", in.BinaryPayload)
 		if d.err != nil {
 			return nil
@@ -310,7 +310,7 @@ func (d *messageDecoder) decode() Message {
 	case "DeviceCommandResponse":
 		return DeviceCommandResponse{
 			Header:       h,
-			Device:       d.deviceAddress(),
+			Device:       d.deviceAddress(*in.Type, in.DeviceAddress),
 			CommandID:    d.uint32("command_id", in.CommandID),
 			ReturnCode:   d.returnCode(),
 			TransferTime: lenientFloat(in.TransferTime),
@@ -371,18 +371,7 @@ func (d *messageDecoder) bridgeEvent(h Header) Message {
 		d.fail("BridgeEvent without json_payload.name")
 		return nil
 	}
-	device := func() Address {
-		if p.DeviceAddress == nil {
-			d.fail("%s without device_address", *p.Name)
-			return 0
-		}
-		a, err := ParseAddress(*p.DeviceAddress)
-		if err != nil {
-			d.fail("%s device_address: %v", *p.Name, errors.Unwrap(err))
-		}
-		d.device = a
-		return a
-	}
+	device := func() Address { return d.deviceAddress(*p.Name, p.DeviceAddress) }
 	switch *p.Name {
 	case eventPowerOn:
 		return PowerOn{
@@ -410,14 +399,15 @@ func (d *messageDecoder) bridgeEvent(h Header) Message {
 	return UnknownEvent{Header: h, Type: "BridgeEvent", Name: *p.Name, Device: dev}
 }
 
-func (d *messageDecoder) deviceAddress() Address {
-	if d.in.DeviceAddress == nil {
-		d.fail("%s without device_address", *d.in.Type)
+// deviceAddress reads the device_address that message what must have.
+func (d *messageDecoder) deviceAddress(what string, s *string) Address {
+	if s == nil {
+		d.fail("%s without device_address", what)
 		return 0
 	}
-	a, err := ParseAddress(*d.in.DeviceAddress)
+	a, err := ParseAddress(*s)
 	if err != nil {
-		d.fail("device_address: %v", errors.Unwrap(err))
+		d.fail("%s device_address: %v", what, errors.Unwrap(err))
 	}
 	d.device = a
 	return a

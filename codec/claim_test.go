@@ -9,35 +9,13 @@ import (
 	"paperboy/internal/golden"
 )
 
-type claimVectors struct {
-	ClaimCodes []struct {
-		HardwareXor uint32 `json:"hardware_xor"`
-		Secret      uint64 `json:"secret"`
-		ClaimCode   string `json:"claim_code"`
-		LinkKey     string `json:"link_key_b64"`
-	} `json:"claim_codes"`
-	TypoTolerant []struct {
-		Input       string `json:"input"`
-		HardwareXor uint32 `json:"hardware_xor"`
-		LinkKey     string `json:"link_key_b64"`
-	} `json:"typo_tolerant"`
-	Invalid []struct {
-		Input  string `json:"input"`
-		Reason string `json:"reason"`
-	} `json:"invalid"`
-	HardwareXor []struct {
-		DeviceAddress string `json:"device_address"`
-		HardwareXor   uint32 `json:"hardware_xor"`
-	} `json:"hardware_xor"`
-}
-
 func linkKeyB64(c ClaimCode) string {
 	k := c.LinkKey()
 	return base64.StdEncoding.EncodeToString(k[:])
 }
 
 func TestGolden_Claiming(t *testing.T) {
-	var v claimVectors
+	var v golden.Claiming
 	golden.Load(t, "claiming.json", &v)
 	t.Run("claim_codes", func(t *testing.T) {
 		for _, tc := range v.ClaimCodes {
@@ -113,10 +91,7 @@ func TestGolden_Claiming(t *testing.T) {
 }
 
 func TestGolden_CRC16(t *testing.T) {
-	var cases []struct {
-		DataHex string `json:"data_hex"`
-		CRC     uint16 `json:"crc"`
-	}
+	var cases []golden.CRC16Case
 	golden.Load(t, "crc16.json", &cases)
 	for _, tc := range cases {
 		t.Run(tc.DataHex, func(t *testing.T) {

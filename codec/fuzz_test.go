@@ -18,9 +18,7 @@ import (
 // hang; and where an encoder exists, what decodes encodes back the same.
 
 func FuzzDecodeMessage(f *testing.F) {
-	var cases []struct {
-		Input string `json:"input"`
-	}
+	var cases []golden.DecodeCase
 	golden.Load(f, "decode.json", &cases)
 	for _, c := range cases {
 		f.Add([]byte(c.Input))
@@ -54,9 +52,7 @@ func FuzzDecodeMessage(f *testing.F) {
 }
 
 func FuzzDecodeEvent(f *testing.F) {
-	var cases []struct {
-		Input string `json:"input"`
-	}
+	var cases []golden.DecodeCase
 	golden.Load(f, "decode.json", &cases)
 	for _, c := range cases {
 		var m struct {
@@ -91,7 +87,7 @@ func FuzzDecodeEvent(f *testing.F) {
 }
 
 func FuzzParseClaimCode(f *testing.F) {
-	var v claimVectors
+	var v golden.Claiming
 	golden.Load(f, "claiming.json", &v)
 	for _, c := range v.ClaimCodes {
 		f.Add(c.ClaimCode)
@@ -122,9 +118,7 @@ func FuzzParseClaimCode(f *testing.F) {
 }
 
 func FuzzDecodeImage(f *testing.F) {
-	var cases []struct {
-		Image string `json:"image"`
-	}
+	var cases []golden.RLECase
 	golden.Load(f, "rle.json", &cases)
 	for _, c := range cases {
 		if data := golden.ReadFile(f, c.Image); len(data) < 4096 {
@@ -161,7 +155,7 @@ func FuzzDecodeImage(f *testing.F) {
 }
 
 func FuzzParsePayload(f *testing.F) {
-	var cases []commandCase
+	var cases []golden.CommandCase
 	golden.Load(f, "commands.json", &cases)
 	for _, c := range cases {
 		var m struct {
@@ -198,7 +192,7 @@ func FuzzParsePayload(f *testing.F) {
 }
 
 func FuzzDecodeCommand(f *testing.F) {
-	var cases []commandCase
+	var cases []golden.CommandCase
 	golden.Load(f, "commands.json", &cases)
 	for _, c := range cases {
 		if len(c.JSON) < 8192 {

@@ -34,11 +34,7 @@ func jsonEqual(t *testing.T, got, want []byte) bool {
 }
 
 func TestGolden_Decode(t *testing.T) {
-	var cases []struct {
-		Input       string          `json:"input"`
-		MessageType string          `json:"message_type"`
-		Fields      json.RawMessage `json:"fields"`
-	}
+	var cases []golden.DecodeCase
 	golden.Load(t, "decode.json", &cases)
 	for _, tc := range cases {
 		t.Run(tc.MessageType, func(t *testing.T) {
@@ -59,13 +55,7 @@ func TestGolden_Decode(t *testing.T) {
 }
 
 func TestGolden_RLE(t *testing.T) {
-	var cases []struct {
-		Image      string `json:"image"`
-		Width      int    `json:"width"`
-		Height     int    `json:"height"`
-		PixelCount int    `json:"pixel_count"`
-		RLE        string `json:"rle_b64"`
-	}
+	var cases []golden.RLECase
 	golden.Load(t, "rle.json", &cases)
 	for _, tc := range cases {
 		t.Run(tc.Image, func(t *testing.T) {
@@ -94,28 +84,8 @@ func TestGolden_RLE(t *testing.T) {
 	t.Logf("rle.json: %d cases", len(cases))
 }
 
-// commandCase is one case of commands.json.
-type commandCase struct {
-	Image         string          `json:"image"`
-	Images        []string        `json:"images"`
-	Command       string          `json:"command"`
-	CommandCode   uint16          `json:"command_code"`
-	ClaimCode     string          `json:"claim_code"`
-	BridgeAddress string          `json:"bridge_address"`
-	DeviceAddress string          `json:"device_address"`
-	CommandID     uint32          `json:"command_id"`
-	JSON          json.RawMessage `json:"json"`
-}
-
-func (tc commandCase) images() []string {
-	if tc.Image != "" {
-		return []string{tc.Image}
-	}
-	return tc.Images
-}
-
 func TestGolden_Commands(t *testing.T) {
-	var cases []commandCase
+	var cases []golden.CommandCase
 	golden.Load(t, "commands.json", &cases)
 	for _, tc := range cases {
 		t.Run(tc.Command+"/"+tc.DeviceAddress, func(t *testing.T) {
@@ -143,7 +113,7 @@ func TestGolden_Commands(t *testing.T) {
 					t.Fatalf("code=%d, want %d", got, want)
 				}
 				var bms []*Bitmap
-				for _, name := range tc.images() {
+				for _, name := range tc.AllImages() {
 					bms = append(bms, loadGoldenImage(t, name))
 				}
 				payload, err := EncodePayload(code, tc.CommandID, bms...)

@@ -29,11 +29,7 @@ func jsonValue(t *testing.T, s string) any {
 }
 
 func TestCLI_GoldenDecode(t *testing.T) {
-	var cases []struct {
-		Input       string          `json:"input"`
-		MessageType string          `json:"message_type"`
-		Fields      json.RawMessage `json:"fields"`
-	}
+	var cases []golden.DecodeCase
 	golden.Load(t, "decode.json", &cases)
 	var stdin strings.Builder
 	for _, c := range cases {
@@ -74,16 +70,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestCLI_GoldenCommands(t *testing.T) {
-	var cases []struct {
-		Image         string          `json:"image"`
-		Images        []string        `json:"images"`
-		Command       string          `json:"command"`
-		ClaimCode     string          `json:"claim_code"`
-		BridgeAddress string          `json:"bridge_address"`
-		DeviceAddress string          `json:"device_address"`
-		CommandID     uint32          `json:"command_id"`
-		JSON          json.RawMessage `json:"json"`
-	}
+	var cases []golden.CommandCase
 	golden.Load(t, "commands.json", &cases)
 	for _, c := range cases {
 		t.Run(c.Command+"/"+c.DeviceAddress, func(t *testing.T) {
@@ -92,11 +79,7 @@ func TestCLI_GoldenCommands(t *testing.T) {
 			if c.ClaimCode != "" {
 				args = append(args, "--claim-code", c.ClaimCode)
 			}
-			images := c.Images
-			if c.Image != "" {
-				images = []string{c.Image}
-			}
-			for _, img := range images {
+			for _, img := range c.AllImages() {
 				args = append(args, golden.Path(t, img))
 			}
 			r := paperboy(t, "", args...)
@@ -112,10 +95,7 @@ func TestCLI_GoldenCommands(t *testing.T) {
 func TestCLI_GoldenRLE(t *testing.T) {
 	// rle.json through the command line: the block tail is the end of the
 	// payload of a one-image command.
-	var cases []struct {
-		Image string `json:"image"`
-		RLE   string `json:"rle_b64"`
-	}
+	var cases []golden.RLECase
 	golden.Load(t, "rle.json", &cases)
 	for _, c := range cases {
 		t.Run(c.Image, func(t *testing.T) {
@@ -138,23 +118,7 @@ func TestCLI_GoldenRLE(t *testing.T) {
 }
 
 func TestCLI_GoldenClaim(t *testing.T) {
-	var v struct {
-		ClaimCodes []struct {
-			HardwareXor uint32 `json:"hardware_xor"`
-			Secret      uint64 `json:"secret"`
-			ClaimCode   string `json:"claim_code"`
-			LinkKey     string `json:"link_key_b64"`
-		} `json:"claim_codes"`
-		TypoTolerant []struct {
-			Input       string `json:"input"`
-			HardwareXor uint32 `json:"hardware_xor"`
-			LinkKey     string `json:"link_key_b64"`
-		} `json:"typo_tolerant"`
-		Invalid []struct {
-			Input  string `json:"input"`
-			Reason string `json:"reason"`
-		} `json:"invalid"`
-	}
+	var v golden.Claiming
 	golden.Load(t, "claiming.json", &v)
 	type out struct {
 		HardwareXor uint32 `json:"hardware_xor"`
