@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Delivery states.
+const (
+	StatePending = "pending" // stored, waiting to be sent
+	StateSent    = "sent"    // on its way: sent, not yet printed
+	StatePrinted = "printed" // done
+	StateFailed  = "failed"  // given up, Reason says why
+	StateExpired = "expired" // too old to print
+)
+
+// Delivery is one print, from its making to its printing.
+type Delivery struct {
+	ID         int64
+	PrinterID  int64
+	Kind       string // message, edition, test, personality…
+	Command    uint16 // the codec command code
+	Payload    []byte // the encoded command payload; empty in listings
+	State      string
+	CreatedAt  time.Time
+	NotBefore  time.Time
+	ExpiresAt  time.Time // zero: never
+	SentAt     time.Time
+	AnsweredAt time.Time
+	PrintedAt  time.Time
+	Attempts   int
+	CommandID  uint32 // of the last send; 0 before
+	ReturnCode int    // of the last answer; -1 before
+	Reason     string // why it failed or was retried, in words
+}
+
+// NewDelivery is a delivery to store.
+type NewDelivery struct {
+	PrinterID int64
+	Kind      string
+	Command   uint16
+	Payload   []byte
+	NotBefore time.Time // zero: now
+	ExpiresAt time.Time // zero: never
+}
+
+// CreateDelivery stores a new pending delivery.
+func (s *Store) CreateDelivery(ctx context.Context, n NewDelivery) (Delivery, error) {
+	now := s.now()
+	notBefore := now
+	if !n.NotBefore.IsZero() {
+		notBefore = n.NotBefore.UnixMilli()
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt))
+	if err != nil {
+		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Delivery{}, err
+	}
+	return Delivery{
+		ID: id, PrinterID: n.PrinterID, Kind: n.Kind, Command: n.Command, Payload: n.Payload, State: StatePending,
+		CreatedAt: time.UnixMilli(now).UTC(), NotBefore: time.UnixMilli(notBefore).UTC(), ExpiresAt: n.ExpiresAt.UTC(),
+		ReturnCode: -1,
+	}, nil
+}
+
+const deliveryColumns = `id, printer_id, kind, command, state, created_at, not_before, expires_at, sent_at, answered_at,
+	printed_at, attempts, COALESCE(command_id, 0), COALESCE(return_code, -1), reason`
+
+func scanDelivery(row interface{ Scan(...any) error }, payload *[]byte) (Delivery, error) {
+	var d Delivery
+	var created, notBefore int64
+	var expires, sent, answered, printed sql.NullInt64
+	dest := []any{&d.ID, &d.PrinterID, &d.Kind, &d.Command, &d.State, &created, &notBefore, &expires, &sent, &answered,
+		&printed, &d.Attempts, &d.CommandID, &d.ReturnCode, &d.Reason}
+	if payload != nil {
+		dest = append(dest, payload)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return Delivery{}, err
+	}
+	d.CreatedAt, d.NotBefore = time.UnixMilli(created).UTC(), time.UnixMilli(notBefore).UTC()
+	d.ExpiresAt, d.SentAt, d.AnsweredAt, d.PrintedAt = millis(expires), millis(sent), millis(answered), millis(printed)
+	if payload != nil {
+		d.Payload = *payload
+	}
+	return d, nil
+}
+
+func (s *Store) delivery(ctx context.Context, q queryer, where string, args ...any) (Delivery, error) {
+	var payload []byte
+	d, err := scanDelivery(q.QueryRowContext(ctx, `SELECT `+deliveryColumns+`, payload FROM deliveries WHERE `+where, args...), &payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Delivery{}, fmt.Errorf("store: delivery: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Delivery{}, fmt.Errorf("store: delivery: %w", err)
+	}
+	return d, nil
+}
+
+// DeliveryByID finds a delivery, payload included. It returns ErrNotFound if
+// there is none.
+func (s *Store) DeliveryByID(ctx context.Context, id int64) (Delivery, error) {
+	return s.delivery(ctx, s.read, `id = ?`, id)
+}
+
+// DeliveryByCommandID finds the delivery last sent with a command id. It
+// returns ErrNotFound for an id no delivery holds (never sent, or sent again
+// since with another id).
+func (s *Store) DeliveryByCommandID(ctx context.Context, commandID uint32) (Delivery, error) {
+	return s.delivery(ctx, s.db, `command_id = ?`, commandID)
+}
+
+// NextDelivery is a printer's oldest pending delivery that may be sent at
+// now, payload included. It returns ErrNotFound if there is none.
+func (s *Store) NextDelivery(ctx context.Context, printerID int64, now time.Time) (Delivery, error) {
+	return s.delivery(ctx, s.db, `printer_id = ? AND state = ? AND not_before <= ? ORDER BY id LIMIT 1`,
+		printerID, StatePending, now.UnixMilli())
+}
+
+// DeliveriesByPrinter lists a printer's deliveries, newest first, without
+// their payloads.
+func (s *Store) DeliveriesByPrinter(ctx context.Context, printerID int64, limit int) ([]Delivery, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE printer_id = ? ORDER BY id DESC LIMIT ?`,
+		printerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows, nil)
+		if err != nil {
+			return nil, fmt.Errorf("store: deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records that a pending delivery went out with a command id.
+func (s *Store) MarkSent(ctx context.Context, id int64, commandID uint32) error {
+	return s.transition(ctx, `state = ?, command_id = ?, sent_at = ?, attempts = attempts + 1`,
+		[]any{StateSent, commandID, s.now()}, `id = ? AND state = ?`, id, StatePending)
+}
+
+// MarkAnswered records the bridge's answer to a sent delivery.
+func (s *Store) MarkAnswered(ctx context.Context, commandID uint32, returnCode int) error {
+	return s.transition(ctx, `answered_at = ?, return_code = ?`, []any{s.now(), returnCode},
+		`command_id = ? AND state = ?`, commandID, StateSent)
+}
+
+// MarkPrinted finishes a sent delivery.
+func (s *Store) MarkPrinted(ctx context.Context, commandID uint32) error {
+	return s.transition(ctx, `state = ?, printed_at = ?`, []any{StatePrinted, s.now()},
+		`command_id = ? AND state = ?`, commandID, StateSent)
+}
+
+// MarkFailed gives a delivery up, with the reason in words.
+func (s *Store) MarkFailed(ctx context.Context, id int64, returnCode int, reason string) error {
+	return s.transition(ctx, `state = ?, return_code = ?, reason = ?`, []any{StateFailed, returnCode, reason},
+		`id = ? AND state IN (?, ?)`, id, StatePending, StateSent)
+}
+
+// Requeue puts a sent delivery back in the queue, to be sent again (with a
+// new command id) not before notBefore.
+func (s *Store) Requeue(ctx context.Context, id int64, notBefore time.Time, returnCode int, reason string) error {
+	return s.transition(ctx, `state = ?, not_before = ?, return_code = ?, reason = ?`,
+		[]any{StatePending, notBefore.UnixMilli(), returnCode, reason}, `id = ? AND state = ?`, id, StateSent)
+}
+
+// transition updates the deliveries matching where; none matching is
+// ErrNotFound (it was not in the state the change starts from).
+func (s *Store) transition(ctx context.Context, set string, setArgs []any, where string, whereArgs ...any) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET `+set+` WHERE `+where, append(setArgs, whereArgs...)...)
+	if err != nil {
+		return fmt.Errorf("store: delivery: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: delivery: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("store: delivery %v in the state to change from: %w", whereArgs[0], ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Bridge is a bridge as it reported itself in its power_on.
+type Bridge struct {
+	Address         string // 16 hex digits
+	Model           string
+	FirmwareVersion string
+	NCPVersion      string
+	LocalIPAddress  string
+	MACAddress      string
+	FirstSeenAt     time.Time
+	LastSeenAt      time.Time
+}
+
+// UpsertBridge records a bridge's power_on.
+func (s *Store) UpsertBridge(ctx context.Context, b Bridge) error {
+	now := s.now()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO bridges
+		(address, model, firmware_version, ncp_version, local_ip_address, mac_address, first_seen_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsertSuffix("address",
+		"model", "firmware_version", "ncp_version", "local_ip_address", "mac_address", "last_seen_at"),
+		b.Address, b.Model, b.FirmwareVersion, b.NCPVersion, b.LocalIPAddress, b.MACAddress, now, now)
+	if err != nil {
+		return fmt.Errorf("store: bridge %s: %w", b.Address, err)
+	}
+	return nil
+}
+
+// BridgeByAddress finds a bridge. It returns ErrNotFound if it never
+// reported.
+func (s *Store) BridgeByAddress(ctx context.Context, addr string) (Bridge, error) {
+	var b Bridge
+	var first, last int64
+	err := s.read.QueryRowContext(ctx, `SELECT address, model, firmware_version, ncp_version, local_ip_address, mac_address,
+		first_seen_at, last_seen_at FROM bridges WHERE address = ?`, addr).
+		Scan(&b.Address, &b.Model, &b.FirmwareVersion, &b.NCPVersion, &b.LocalIPAddress, &b.MACAddress, &first, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Bridge{}, fmt.Errorf("store: bridge %s: %w", addr, ErrNotFound)
+	}
+	if err != nil {
+		return Bridge{}, fmt.Errorf("store: bridge %s: %w", addr, err)
+	}
+	b.FirstSeenAt, b.LastSeenAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+	return b, nil
+}
+
+// Device is a printer's hardware as it reported itself.
+type Device struct {
+	Address          string // 16 hex digits; a factory reset makes a new one
+	HardwareXor      uint32 // the same across resets
+	BridgeAddress    string
+	DeviceType       uint32
+	FirmwareBuild    string
+	LoaderBuild      string
+	ProtocolVersion  uint32
+	ResetDescription uint16
+	LastUptime       uint32 // seconds, from the last heartbeat stored
+	FirstSeenAt      time.Time
+	LastSeenAt       time.Time
+	KeyRequestedAt   time.Time // the last encryption_key_required, zero if none
+}
+
+// DeviceSeen records that a device was heard from through a bridge with
+// its key (it connected, or started): it adds the device if it is new, moves
+// it to the bridge, and forgets any key request.
+func (s *Store) DeviceSeen(ctx context.Context, addr string, xor uint32, bridge string) error {
+	return s.deviceUpsert(ctx, addr, xor, bridge, "key_requested_at", nil)
+}
+
+// DeviceKeyRequested records an encryption_key_required.
+func (s *Store) DeviceKeyRequested(ctx context.Context, addr string, xor uint32, bridge string) error {
+	return s.deviceUpsert(ctx, addr, xor, bridge, "key_requested_at", s.now())
+}
+
+func (s *Store) deviceUpsert(ctx context.Context, addr string, xor uint32, bridge, col string, val any) error {
+	now := s.now()
+	cols, extra, args := "", "", []any{addr, xor, bridge, now, now}
+	update := []string{"bridge_address", "last_seen_at"}
+	if col != "" {
+		cols, extra = ", "+col, ", ?"
+		args = append(args, val)
+		update = append(update, col)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO devices (address, hardware_xor, bridge_address, first_seen_at, last_seen_at`+cols+`)
+		VALUES (?, ?, ?, ?, ?`+extra+`)`+s.dialect.upsertSuffix("address", update...), args...)
+	if err != nil {
+		return fmt.Errorf("store: device %s: %w", addr, err)
+	}
+	return nil
+}
+
+// DevicePoweredOn records what a device says of itself when it starts.
+func (s *Store) DevicePoweredOn(ctx context.Context, d Device) error {
+	if err := s.DeviceSeen(ctx, d.Address, d.HardwareXor, d.BridgeAddress); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE devices SET device_type = ?, firmware_build = ?, loader_build = ?,
+		protocol_version = ?, reset_description = ? WHERE address = ?`,
+		d.DeviceType, d.FirmwareBuild, d.LoaderBuild, d.ProtocolVersion, d.ResetDescription, d.Address)
+	if err != nil {
+		return fmt.Errorf("store: device %s: %w", d.Address, err)
+	}
+	return nil
+}
+
+// DeviceTouch is a device's latest heartbeat, kept in memory and written in
+// batches.
+type DeviceTouch struct {
+	Address string
+	Uptime  uint32
+	SeenAt  time.Time
+}
+
+// TouchDevices writes the last seen time and uptime of many devices in one
+// transaction, and forgets their key requests: a device that heartbeats has
+// its key. Devices not yet recorded are skipped.
+func (s *Store) TouchDevices(ctx context.Context, touches []DeviceTouch) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL WHERE address = ?`)
+		if err != nil {
+			return fmt.Errorf("store: touch devices: %w", err)
+		}
+		defer stmt.Close()
+		for _, t := range touches {
+			if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, t.Address); err != nil {
+				return fmt.Errorf("store: touch device %s: %w", t.Address, err)
+			}
+		}
+		return nil
+	})
+}
+
+const deviceColumns = `address, hardware_xor, bridge_address, COALESCE(device_type, 0), firmware_build, loader_build,
+	COALESCE(protocol_version, 0), COALESCE(reset_description, 0), COALESCE(last_uptime, 0), first_seen_at, last_seen_at, key_requested_at`
+
+func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
+	var d Device
+	var first, last int64
+	var key sql.NullInt64
+	err := row.Scan(&d.Address, &d.HardwareXor, &d.BridgeAddress, &d.DeviceType, &d.FirmwareBuild, &d.LoaderBuild,
+		&d.ProtocolVersion, &d.ResetDescription, &d.LastUptime, &first, &last, &key)
+	d.FirstSeenAt, d.LastSeenAt, d.KeyRequestedAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), millis(key)
+	return d, err
+}
+
+// DeviceByAddress finds a device. It returns ErrNotFound if it never
+// reported.
+func (s *Store) DeviceByAddress(ctx context.Context, addr string) (Device, error) {
+	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM devices WHERE address = ?`, addr))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, fmt.Errorf("store: device %s: %w", addr, ErrNotFound)
+	}
+	if err != nil {
+		return Device{}, fmt.Errorf("store: device %s: %w", addr, err)
+	}
+	return d, nil
+}

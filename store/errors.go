@@ -1,0 +1,27 @@
+package store
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// ErrNotFound is returned, wrapped, when a row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned, wrapped, when a write breaks a unique key.
+var ErrConflict = errors.New("already exists")
+
+// isDuplicate reports whether err is a unique-key violation, in either
+// database.
+func isDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062 // ER_DUP_ENTRY
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

@@ -1,0 +1,318 @@
+package store_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"paperboy/internal/storetest"
+	"paperboy/store"
+)
+
+func TestOpen_MigratesAndReopens(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			dsn := storetest.DSN(t, kind)
+			ctx := t.Context()
+			s, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateUser(ctx, "a@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			// Opening again applies nothing and keeps the data.
+			s, err = store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			defer s.Close()
+			if _, err := s.UserByEmail(ctx, "a@example.com"); err != nil {
+				t.Fatalf("after reopen: %v", err)
+			}
+		})
+	}
+}
+
+func TestOpen_RefusesNewerSchema(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			dsn := storetest.DSN(t, kind)
+			s, err := store.Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ExecForTest(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', 0)`,
+				store.SchemaVersion()+1); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			_, err = store.Open(t.Context(), dsn)
+			if err == nil || !strings.Contains(err.Error(), "newer") {
+				t.Fatalf("Open err=%v, want a refusal of the newer schema", err)
+			}
+		})
+	}
+}
+
+func TestOpen_BadDSN(t *testing.T) {
+	tests := []string{
+		"postgres://x@localhost/db",
+		"mysql://not a dsn",
+		"mysql://user:pass@tcp(127.0.0.1:1)/",
+	}
+	for _, dsn := range tests {
+		t.Run(dsn, func(t *testing.T) {
+			if _, err := store.Open(t.Context(), dsn); err == nil {
+				t.Fatal("Open succeeded")
+			}
+		})
+	}
+	// A SQLite path gets its folder made.
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	s, err := store.Open(t.Context(), filepath.Join(dir, "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+func TestStore_Users(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, err := s.CreateUser(ctx, "ann@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateUser(ctx, "ann@example.com"); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("second CreateUser err=%v, want ErrConflict", err)
+		}
+		if err := s.CreateToken(ctx, u.ID, "hash1", "cli"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UserByTokenHash(ctx, "hash1")
+		if err != nil || got.ID != u.ID {
+			t.Fatalf("UserByTokenHash=%+v, %v", got, err)
+		}
+		if _, err := s.UserByTokenHash(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown token err=%v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestStore_ReserveCommandIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		// Concurrent reservations never overlap and never include 0.
+		var mu sync.Mutex
+		seen := map[uint32]bool{}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 10 {
+					first, err := s.ReserveCommandIDs(ctx, 5)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					for id := first; id < first+5; id++ {
+						if id == 0 || seen[id] {
+							t.Errorf("id %d handed out twice or zero", id)
+						}
+						seen[id] = true
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(seen) != 400 {
+			t.Errorf("%d ids, want 400", len(seen))
+		}
+	})
+}
+
+func TestStore_Claim(t *testing.T) {
+	const xor = 0x123456
+	type step struct {
+		do     string // "claim USER SECRET", "key ADDR" (a key request), "seen ADDR" (heard from, with its key)
+		device string // the device the claimed printer has after the step
+		same   string // for claims: name of an earlier step's printer this must be
+		name   string // the printer's name for later steps
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"claim before the printer calls home", []step{
+			{do: "claim ann 1", device: "", name: "p"},
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1", same: "p"}, // claimed again while the printer waits: attached
+		}},
+		{"claim after the printer calls home", []step{
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1"},
+		}},
+		{"a device nobody has is attached even without a key request", []step{
+			{do: "seen 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1"},
+		}},
+		{"a reset printer is found again by its owner", []step{
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1", name: "p"},
+			{do: "key 00000000000000b2"}, // reset: new address, same xor
+			{do: "claim ann 2", device: "00000000000000b2", same: "p"},
+		}},
+		{"another user's device stays put until it asks for a key", []step{
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1", name: "ann"},
+			{do: "seen 00000000000000a1"},   // it got its key: heartbeats
+			{do: "claim bob 2", device: ""}, // a code typed by someone else takes nothing yet
+			{do: "key 00000000000000a1"},    // the printer was reset and asks again: the newest code wins
+			{do: "claim bob 2", device: "00000000000000a1"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				ctx := t.Context()
+				clock := time.Now()
+				s.Now = func() time.Time { clock = clock.Add(time.Second); return clock }
+				users := map[string]int64{}
+				printers := map[string]int64{}
+				for i, st := range tt.steps {
+					var verb, a, b string
+					parts := strings.Fields(st.do)
+					verb, a = parts[0], parts[1]
+					if len(parts) > 2 {
+						b = parts[2]
+					}
+					switch verb {
+					case "key":
+						if err := s.DeviceKeyRequested(ctx, a, xor, "00000000000000ff"); err != nil {
+							t.Fatal(err)
+						}
+					case "seen":
+						if err := s.DeviceSeen(ctx, a, xor, "00000000000000ff"); err != nil {
+							t.Fatal(err)
+						}
+					case "claim":
+						if _, ok := users[a]; !ok {
+							u, err := s.CreateUser(ctx, a+"@example.com")
+							if err != nil {
+								t.Fatal(err)
+							}
+							users[a] = u.ID
+						}
+						p, err := s.Claim(ctx, store.Claim{UserID: users[a], HardwareXor: xor, Secret: uint64(b[0]),
+							KeyWaitSince: clock.Add(-5 * time.Minute)})
+						if err != nil {
+							t.Fatalf("step %d: %v", i, err)
+						}
+						if p.DeviceAddress != st.device {
+							t.Fatalf("step %d (%s): printer device=%q, want %q", i, st.do, p.DeviceAddress, st.device)
+						}
+						if p.OwnerID != users[a] || p.HardwareXor != xor {
+							t.Fatalf("step %d: printer %+v", i, p)
+						}
+						if st.same != "" && printers[st.same] != p.ID {
+							t.Fatalf("step %d: printer %d, want the same as before (%d)", i, p.ID, printers[st.same])
+						}
+						if st.name != "" {
+							printers[st.name] = p.ID
+						}
+						newest, err := s.NewestClaim(ctx, xor)
+						if err != nil || newest.PrinterID != p.ID || newest.UserID != users[a] {
+							t.Fatalf("step %d: NewestClaim=%+v, %v; want printer %d", i, newest, err, p.ID)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestStore_Deliveries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, _ := s.CreateUser(ctx, "d@example.com")
+		p, err := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 1, Secret: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for i := range 3 {
+			d, err := s.CreateDelivery(ctx, store.NewDelivery{PrinterID: p.ID, Kind: "message", Command: 1, Payload: []byte{byte(i), 0xFF}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, d.ID)
+		}
+		next, err := s.NextDelivery(ctx, p.ID, time.Now())
+		if err != nil || next.ID != ids[0] || string(next.Payload) != "\x00\xff" {
+			t.Fatalf("NextDelivery=%+v, %v; want the oldest with its payload", next, err)
+		}
+		if err := s.MarkSent(ctx, next.ID, 77); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkSent(ctx, next.ID, 78); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("MarkSent twice err=%v, want ErrNotFound", err)
+		}
+		if next, _ = s.NextDelivery(ctx, p.ID, time.Now()); next.ID != ids[1] {
+			t.Fatalf("after one sent, next is %d, want %d", next.ID, ids[1])
+		}
+		if err := s.MarkAnswered(ctx, 77, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkPrinted(ctx, 77); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkPrinted(ctx, 77); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("MarkPrinted twice err=%v, want ErrNotFound", err)
+		}
+		if err := s.MarkPrinted(ctx, 12345); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("MarkPrinted of an unknown id err=%v, want ErrNotFound", err)
+		}
+		// Requeue with a back-off: not sent before its time.
+		if err := s.MarkSent(ctx, ids[1], 79); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Hour)
+		if err := s.Requeue(ctx, ids[1], later, 0x30, "busy"); err != nil {
+			t.Fatal(err)
+		}
+		if next, _ = s.NextDelivery(ctx, p.ID, time.Now()); next.ID != ids[2] {
+			t.Fatalf("next is %d, want %d while %d waits", next.ID, ids[2], ids[1])
+		}
+		if next, _ = s.NextDelivery(ctx, p.ID, later); next.ID != ids[1] {
+			t.Fatalf("later, next is %d, want %d", next.ID, ids[1])
+		}
+		if err := s.MarkFailed(ctx, ids[2], 0x80, "invalid size"); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.DeliveriesByPrinter(ctx, p.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			id    int64
+			state string
+		}{{ids[2], store.StateFailed}, {ids[1], store.StatePending}, {ids[0], store.StatePrinted}}
+		if len(list) != len(want) {
+			t.Fatalf("%d deliveries, want %d", len(list), len(want))
+		}
+		for i, w := range want {
+			if list[i].ID != w.id || list[i].State != w.state || list[i].Payload != nil {
+				t.Errorf("delivery %d = %d %s, want %d %s without payload", i, list[i].ID, list[i].State, w.id, w.state)
+			}
+		}
+		if list[0].Reason != "invalid size" || list[0].ReturnCode != 0x80 || list[2].PrintedAt.IsZero() || list[2].Attempts != 1 {
+			t.Errorf("details: %+v / %+v", list[0], list[2])
+		}
+	})
+}
