@@ -158,10 +158,24 @@ func (s *Store) MarkAnswered(ctx context.Context, commandID uint32, returnCode i
 		`command_id = ? AND state = ?`, commandID, StateSent)
 }
 
-// MarkPrinted finishes a sent delivery.
+// MarkPrinted finishes the delivery last sent with a command id: the
+// printer says it printed it. A delivery put back in the queue (its answer
+// was late) is finished too, so it is not printed twice.
 func (s *Store) MarkPrinted(ctx context.Context, commandID uint32) error {
 	return s.transition(ctx, `state = ?, printed_at = ?`, []any{StatePrinted, s.now()},
-		`command_id = ? AND state = ?`, commandID, StateSent)
+		`command_id = ? AND state IN (?, ?)`, commandID, StateSent, StatePending)
+}
+
+// RequeueUnanswered puts a printer's sent deliveries that got no answer back
+// in the queue: done when its dispatcher starts, as what was in flight when
+// the printer went away (or the server stopped) may never have arrived.
+func (s *Store) RequeueUnanswered(ctx context.Context, printerID int64) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET state = ?, reason = ? WHERE printer_id = ? AND state = ? AND answered_at IS NULL`,
+		StatePending, "sent again: no answer came", printerID, StateSent)
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue unanswered: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // MarkFailed gives a delivery up, with the reason in words.

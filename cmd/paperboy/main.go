@@ -1,5 +1,8 @@
 // Command paperboy is the Little Printer server and its tools, in one binary.
 //
+//	paperboy serve                               the server
+//	paperboy user add EMAIL                      a user and their API token
+//	paperboy printer                             a virtual printer
 //	paperboy codec decode|encode|claim|preview   the wire protocol, for people and scripts
 //
 // Run "paperboy help" for the list, "paperboy COMMAND -h" for one command.
@@ -39,6 +42,10 @@ type command struct {
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
 	return []command{
+		{"serve", "the server: bridges, printers and the API (on SQLite unless --db names MySQL)", runServe},
+		{"user add", "add a user and print their API token", runUserAdd},
+		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter},
+		{"migrate", "bring the database schema up to date", runMigrate},
 		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode},
 		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode},
 		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim},

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // The tests run the real command: the test binary re-runs itself as
@@ -116,4 +120,101 @@ func TestFlags_Parse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// proc is a paperboy command running in the background, such as serve or
+// printer, whose stdout the test reads line by line.
+type proc struct {
+	t      *testing.T
+	name   string
+	cmd    *exec.Cmd
+	lines  chan string
+	exited chan error
+	stderr *lockedBuffer
+}
+
+// lockedBuffer is a bytes.Buffer the process writes while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// start runs paperboy with args in the background, with extra environment
+// variables; it is killed when the test ends, and its stderr is shown if
+// the test failed.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), helperEnv+"=1", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0"), env...)
+	p := &proc{t: t, name: strings.Join(args, " "), cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1), stderr: &lockedBuffer{}}
+	cmd.Stderr = p.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		p.exited <- cmd.Wait() // after stdout is read to its end, as Wait wants
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if err, ok := <-p.exited; ok {
+			p.exited <- err
+		}
+		if t.Failed() {
+			t.Logf("stderr of paperboy %s:\n%s", p.name, p.stderr.String())
+		}
+	})
+	return p
+}
+
+// waitLine returns the submatches of the first line of stdout that matches
+// re, waiting up to 20 s.
+func (p *proc) waitLine(re *regexp.Regexp) []string {
+	p.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l := <-p.lines:
+			if m := re.FindStringSubmatch(l); m != nil {
+				return m
+			}
+		case <-deadline:
+			p.t.Fatalf("paperboy %s: stdout has no line like %s", p.name, re)
+		}
+	}
+}
+
+// stop sends sig and waits for the process to exit; it returns its error.
+func (p *proc) stop(sig os.Signal) error {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		return err
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("paperboy %s did not stop on %v", p.name, sig)
+	}
+	return nil
 }

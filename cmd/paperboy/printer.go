@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	"paperboy/codec"
+	"paperboy/internal/virtual"
+)
+
+// runPrinter runs a virtual bridge with Little Printers against a server, as
+// a person sees it: the printers' claim codes, then each print, until SIGINT
+// or SIGTERM.
+func runPrinter(e env, args []string) error {
+	fs := newFlags(e, "printer", "printer [--server URL] [--state FILE] [--printers N] [--out DIR] [--show] [--reset N] [misbehaviour flags]")
+	server := fs.String("server", "ws://localhost:8080/api/v1/connection", "the server's bridge endpoint")
+	statePath := fs.String("state", "data/printer.json", "the bridge's state file (addresses, secrets, pairing), created if missing")
+	printers := fs.Int("printers", 1, "how many printers a new bridge has (a bridge read from --state keeps its own)")
+	outDir := fs.String("out", "data/prints", `folder for each print as PNG ("" = don't save)`)
+	show := fs.Bool("show", false, "draw each print on stdout with block characters")
+	heartbeat := fs.Duration("heartbeat", virtual.DefaultHeartbeatEvery, "time between heartbeats")
+	autoPress := fs.Bool("auto-press", true, "print SetDelivery at once, as if the button were pressed")
+	dropAfter := fs.Int("drop-after", 0, "drop the socket once, when the Nth device command arrives, unanswered (0 = never)")
+	neverAnswer := fs.Bool("never-answer", false, "never answer device commands")
+	busy := fs.Bool("busy", false, "answer every device command with busy (0x30) and print nothing")
+	slow := fs.Duration("slow", 0, "wait this long before answering each device command")
+	reset := fs.Int("reset", 0, "factory-reset printer N (from 1) before connecting: new address and claim code")
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) > 0:
+		return fmt.Errorf("unexpected argument %q", rest[0])
+	case *printers < 1:
+		return fmt.Errorf("--printers %d: want 1 or more", *printers)
+	case *heartbeat <= 0:
+		return fmt.Errorf("--heartbeat %v: want a positive duration", *heartbeat)
+	case *dropAfter < 0:
+		return fmt.Errorf("--drop-after %d: want 0 (never) or more", *dropAfter)
+	case *slow < 0:
+		return fmt.Errorf("--slow %v: want 0 or more", *slow)
+	case *reset < 0:
+		return fmt.Errorf("--reset %d: want a printer number from 1", *reset)
+	case *neverAnswer && *busy:
+		return errors.New("--never-answer and --busy exclude each other")
+	}
+
+	out := &printerOutput{w: e.stdout}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	cfg := virtual.Config{
+		URL:            *server,
+		StatePath:      *statePath,
+		Printers:       *printers,
+		OutDir:         *outDir,
+		Logger:         logger,
+		HeartbeatEvery: *heartbeat,
+		AutoPress:      *autoPress,
+		DropAfter:      *dropAfter,
+		NeverAnswer:    *neverAnswer,
+		AnswerBusy:     *busy,
+		AnswerDelay:    *slow,
+		OnPrint:        out.print,
+	}
+	if *show {
+		cfg.Show = out
+	}
+	b, err := virtual.New(cfg)
+	if err != nil {
+		return err
+	}
+	n := len(b.Devices())
+	if *reset > n {
+		return fmt.Errorf("--reset %d: the bridge has %d printer(s)", *reset, n)
+	}
+	if *reset > 0 {
+		if err := b.Reset(*reset - 1); err != nil {
+			return err
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "printers" && *printers != n {
+			logger.Warn("the state file says how many printers there are; --printers ignored", "state", *statePath, "printers", n)
+		}
+	})
+	for i, d := range b.Devices() {
+		pairing := "paired"
+		if !d.Paired {
+			pairing = "not paired: claim it with this code"
+		}
+		out.printf("printer %d: device %s, claim code %s (%s)\n", i+1, d.Address, d.ClaimCode, pairing)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return b.Run(ctx)
+}
+
+// printerOutput is stdout shared by the bridge's printers: each print's
+// drawing and line are written whole.
+type printerOutput struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (o *printerOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.w.Write(p)
+}
+
+func (o *printerOutput) printf(format string, args ...any) {
+	fmt.Fprintf(o, format, args...)
+}
+
+// print reports a print, or a stored personality or quip.
+func (o *printerOutput) print(p virtual.Print) {
+	what := "printed"
+	switch p.Command {
+	case codec.SetPersonality, codec.SetPersonalityWithMessage, codec.SetQuip:
+		what = "stored " + p.Command.String()
+	}
+	files := ""
+	if len(p.Files) > 0 {
+		files = ": " + strings.Join(p.Files, ", ")
+	}
+	o.printf("%s command %d on %s%s\n", what, p.CommandID, p.Device, files)
+}

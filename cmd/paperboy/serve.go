@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"paperboy/core"
+	"paperboy/store"
+)
+
+// envOr is the PAPERBOY_ variable name if set, else def: flags default to
+// the environment.
+func envOr(name, def string) string {
+	if v := os.Getenv("PAPERBOY_" + name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger makes the process's logger: text or JSON, at a level.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// dbFlag is the --db flag, shared by the commands that open the store.
+func dbFlag(fs *flags) *string {
+	return fs.String("db", envOr("DB", ""), "the database: a SQLite file (default "+store.DefaultSQLitePath+
+		") or mysql://user:pass@tcp(host:port)/name; env PAPERBOY_DB")
+}
+
+func runServe(e env, args []string) error {
+	fs := newFlags(e, "serve", "serve [--listen :8080] [--db DSN]")
+	listen := fs.String("listen", envOr("LISTEN", core.DefaultListen), "address to serve on; env PAPERBOY_LISTEN")
+	db := dbFlag(fs)
+	level := fs.String("log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error; env PAPERBOY_LOG_LEVEL")
+	format := fs.String("log-format", envOr("LOG_FORMAT", "text"), "text or json; env PAPERBOY_LOG_FORMAT")
+	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline")
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected argument %q", rest[0])
+	}
+	log, err := newLogger(e.stderr, *level, *format)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := core.New(core.Config{Listen: *listen, PresenceTimeout: *presence}, st, log)
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "paperboy is serving on http://%s (bridges: ws://%s/api/v1/connection)\n", srv.Addr(), srv.Addr())
+	<-ctx.Done()
+	log.Info("stopping")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func runUserAdd(e env, args []string) error {
+	fs := newFlags(e, "user add", "user add [--db DSN] EMAIL")
+	db := dbFlag(fs)
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || !strings.Contains(rest[0], "@") {
+		return errors.New("want one email address")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, token, err := core.AddUser(ctx, st, strings.TrimSpace(rest[0]))
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("a user %s exists already", rest[0])
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "user %d (%s) added; their API token, shown only now:\n", u.ID, u.Email)
+	_, err = fmt.Fprintln(e.stdout, token)
+	return err
+}
+
+func runMigrate(e env, args []string) error {
+	fs := newFlags(e, "migrate", "migrate [--db DSN]")
+	db := dbFlag(fs)
+	if _, err := fs.parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(context.Background(), *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = fmt.Fprintf(e.stdout, "the %s database is at schema version %d\n", st.Name(), store.SchemaVersion())
+	return err
+}

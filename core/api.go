@@ -1,0 +1,322 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"paperboy/codec"
+	"paperboy/sdk"
+	"paperboy/store"
+)
+
+// maxJSONBytes bounds a JSON request body.
+const maxJSONBytes = 256 << 10
+
+// maxNameLen bounds a printer's name, in characters.
+const maxNameLen = 64
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// printerJSON is a printer as the API shows it.
+type printerJSON struct {
+	ID            int64      `json:"id"`
+	Name          string     `json:"name"`
+	Status        string     `json:"status"` // online, offline, waiting for key, never seen
+	Online        bool       `json:"online"`
+	LastSeenAt    *time.Time `json:"last_seen_at"`
+	DeviceAddress string     `json:"device_address,omitempty"`
+	BridgeAddress string     `json:"bridge_address,omitempty"`
+	HardwareXor   uint32     `json:"hardware_xor"`
+	Firmware      string     `json:"firmware,omitempty"`
+}
+
+func (s *Server) printerJSON(p store.Printer) printerJSON {
+	out := printerJSON{
+		ID: p.ID, Name: p.Name, HardwareXor: p.HardwareXor, DeviceAddress: p.DeviceAddress,
+		BridgeAddress: p.Device.BridgeAddress, Firmware: p.Device.FirmwareBuild, Status: "never seen",
+	}
+	last := p.Device.LastSeenAt
+	if addr, err := codec.ParseAddress(p.DeviceAddress); err == nil && p.DeviceAddress != "" {
+		out.Status = "offline"
+		if st, ok := s.presence.state(addr); ok {
+			if st.lastHeard.After(last) {
+				last = st.lastHeard
+			}
+			switch {
+			case st.online && st.awaitingKey:
+				out.Status = "waiting for its key"
+			case st.online:
+				out.Status, out.Online = "online", true
+			}
+		}
+	}
+	if !last.IsZero() {
+		t := last.UTC().Truncate(time.Second)
+		out.LastSeenAt = &t
+	}
+	return out
+}
+
+// decodeJSON reads a JSON body of at most maxJSONBytes into v.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return errBadRequest("request body is not the JSON expected: " + err.Error())
+	}
+	return nil
+}
+
+func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) error {
+	u := user(r)
+	var req struct {
+		ClaimCode string `json:"claim_code"`
+		Name      string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(req.Name)
+	if utf8.RuneCountInString(name) > maxNameLen {
+		return errBadRequest(fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
+	}
+	// Every code tried counts, so codes cannot be guessed by trying many.
+	if !s.claims.allow(u.ID, time.Now()) {
+		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
+		return errTooMany(fmt.Sprintf("too many claim attempts: at most %d a minute", s.cfg.ClaimsPerMinute))
+	}
+	if strings.TrimSpace(req.ClaimCode) == "" {
+		return errBadRequest("claim_code is required: the 16 characters the printer printed, like n5ry-p6x6-kth7-7hc4")
+	}
+	code, err := codec.ParseClaimCode(req.ClaimCode)
+	if err != nil {
+		s.metrics.claimAttempts.WithLabelValues("invalid").Inc()
+		return errBadRequest(err.Error())
+	}
+	p, err := s.store.Claim(r.Context(), store.Claim{
+		UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: name,
+		KeyWaitSince: time.Now().Add(-s.cfg.KeyWait),
+	})
+	if err != nil {
+		return err
+	}
+	s.metrics.claimAttempts.WithLabelValues("claimed").Inc()
+	s.log.Info("printer claimed", "user", u.ID, "printer", p.ID, "device", p.DeviceAddress)
+	s.claimed(r, p, code)
+	writeJSON(w, http.StatusCreated, s.printerJSON(p))
+	return nil
+}
+
+// claimed acts on a claim whose printer's device is already here: one that
+// waits for its key gets it now; one that has it starts printing.
+func (s *Server) claimed(r *http.Request, p store.Printer, code codec.ClaimCode) {
+	dev, err := codec.ParseAddress(p.DeviceAddress)
+	if err != nil {
+		return // not called home yet: the key goes out when it asks
+	}
+	st, ok := s.presence.state(dev)
+	if !ok || !st.online || st.conn.closed() {
+		return
+	}
+	if st.awaitingKey {
+		s.sendKey(r.Context(), st.conn, dev, code)
+		return
+	}
+	s.work(st.conn, func(ctx context.Context) { s.deviceReady(ctx, st.conn, dev) })
+}
+
+func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.store.PrintersByOwner(r.Context(), user(r).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]printerJSON, len(ps))
+	for i, p := range ps {
+		out[i] = s.printerJSON(p)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"printers": out})
+	return nil
+}
+
+// ownPrinter is the printer named in the path, if the user owns it; another
+// user's printer is not found, as one that does not exist.
+func (s *Server) ownPrinter(r *http.Request) (store.Printer, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.Printer{}, errNotFound("no such printer: " + r.PathValue("id"))
+	}
+	p, err := s.store.PrinterByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.OwnerID != user(r).ID) {
+		return store.Printer{}, errNotFound("no such printer: " + r.PathValue("id"))
+	}
+	return p, err
+}
+
+func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	u := user(r)
+	bm, err := s.printRequest(w, r)
+	if err != nil {
+		return err
+	}
+	if !s.prints.allow(u.ID, time.Now()) {
+		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	}
+	payload, err := codec.EncodePayload(codec.SetDeliveryAndPrint, 0, bm)
+	if err != nil {
+		return err
+	}
+	d, err := s.queue.Enqueue(r.Context(), store.NewDelivery{
+		PrinterID: p.ID, Kind: "message", Command: uint16(codec.SetDeliveryAndPrint), Payload: payload,
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", d.ID, "rows", bm.Height)
+	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
+	return nil
+}
+
+// printRequest reads what to print: JSON {"text": "…"} or a multipart form
+// with an "image" file (and an optional "dither": threshold, floyd-steinberg
+// or atkinson; floyd-steinberg by default).
+func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (*codec.Bitmap, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		var req struct {
+			Text string `json:"text"`
+		}
+		if err := decodeJSON(w, r, &req); err != nil {
+			return nil, err
+		}
+		return textBitmap(req.Text)
+	case "multipart/form-data":
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+		if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, err
+			}
+			return nil, errBadRequest("a multipart form with an image file is expected: " + err.Error())
+		}
+		defer r.MultipartForm.RemoveAll()
+		if text := r.FormValue("text"); text != "" && r.MultipartForm.File["image"] == nil {
+			return textBitmap(text)
+		}
+		dither := codec.FloydSteinberg
+		if v := r.FormValue("dither"); v != "" {
+			d, err := codec.ParseDither(v)
+			if err != nil {
+				return nil, errBadRequest(err.Error())
+			}
+			dither = d
+		}
+		f, _, err := r.FormFile("image")
+		if err != nil {
+			return nil, errBadRequest("the form has no image file (field \"image\")")
+		}
+		defer f.Close()
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return nil, err
+		}
+		img, err := codec.DecodeImage(data)
+		if err != nil {
+			return nil, errBadRequest(err.Error())
+		}
+		return codec.Rasterize(img, dither), nil
+	}
+	return nil, errBadRequest(`send JSON {"text": "…"} or a multipart form with an "image" file`)
+}
+
+// textBitmap renders a text print.
+func textBitmap(text string) (*codec.Bitmap, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, errBadRequest("text is empty: there is nothing to print")
+	}
+	img, err := sdk.RenderText(text, sdk.TextOptions{})
+	if err != nil {
+		return nil, errBadRequest(err.Error())
+	}
+	return codec.Rasterize(img, codec.Threshold), nil
+}
+
+// deliveryJSON is a delivery as the API shows it.
+type deliveryJSON struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	State      string     `json:"state"`
+	CreatedAt  time.Time  `json:"created_at"`
+	SentAt     *time.Time `json:"sent_at"`
+	PrintedAt  *time.Time `json:"printed_at"`
+	Attempts   int        `json:"attempts"`
+	ReturnCode *int       `json:"return_code"`
+	Reason     string     `json:"reason,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, 100)
+	if err != nil {
+		return err
+	}
+	out := make([]deliveryJSON, len(ds))
+	for i, d := range ds {
+		out[i] = deliveryJSON{
+			ID: d.ID, Kind: d.Kind, State: d.State, CreatedAt: d.CreatedAt, SentAt: timePtr(d.SentAt),
+			PrintedAt: timePtr(d.PrintedAt), Attempts: d.Attempts, Reason: d.Reason,
+		}
+		if d.ReturnCode >= 0 {
+			rc := d.ReturnCode
+			out[i].ReturnCode = &rc
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+	return nil
+}
+
+// byteSize writes a size for people.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

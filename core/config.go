@@ -1,0 +1,93 @@
+package core
+
+import (
+	"time"
+
+	"paperboy/delivery"
+)
+
+// Config is the server's configuration; zero values mean the defaults.
+type Config struct {
+	// Listen is the address to serve on, e.g. ":8080".
+	Listen string
+	// PresenceTimeout is how long a device stays online without a word
+	// (protocol.md, "Presence").
+	PresenceTimeout time.Duration
+	// BridgeIdleTimeout closes a bridge socket that has been silent this
+	// long: the bridge sends no pings, so a half-open connection is only
+	// noticed by silence, and a bridge with printers is never silent for
+	// long (each heartbeats every 10 s).
+	BridgeIdleTimeout time.Duration
+	// WriteTimeout bounds each write to a bridge.
+	WriteTimeout time.Duration
+	// SendQueue is how many frames may wait for a bridge's writer.
+	SendQueue int
+	// MaxFrameBytes bounds a frame from a bridge.
+	MaxFrameBytes int64
+	// MaxUploadBytes bounds an uploaded picture or a request body.
+	MaxUploadBytes int64
+	// FlushEvery is how often heartbeats (last seen, uptime) are written to
+	// the store, in one batch.
+	FlushEvery time.Duration
+	// KeyWait is how recent a device's key request must be for a claim code
+	// to take it, even if it belongs to another printer (a reset one).
+	KeyWait time.Duration
+	// PrintsPerMinute and ClaimsPerMinute limit each user; over it, 429.
+	PrintsPerMinute int
+	ClaimsPerMinute int
+	// Workers is how many goroutines handle bridge events that need the
+	// store; each bridge's events go to one of them, in order.
+	Workers  int
+	Delivery delivery.Config
+}
+
+// Defaults, with their reasons.
+const (
+	DefaultListen            = ":8080"
+	DefaultPresenceTimeout   = 60 * time.Second // protocol.md, "Presence"
+	DefaultBridgeIdleTimeout = 5 * time.Minute
+	DefaultWriteTimeout      = 30 * time.Second // a photo is a quarter megabyte
+	DefaultSendQueue         = 16
+	DefaultMaxFrameBytes     = 1 << 20 // a bridge's frames are small: events, logs
+	DefaultMaxUploadBytes    = 10 << 20
+	DefaultFlushEvery        = 30 * time.Second
+	DefaultKeyWait           = 10 * time.Minute // a reset printer asks every 30 s
+	DefaultPrintsPerMinute   = 30
+	DefaultClaimsPerMinute   = 10 // claim codes are guessable only by trying many
+	DefaultWorkers           = 8
+)
+
+func (c Config) withDefaults() Config {
+	set := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	set(&c.PresenceTimeout, DefaultPresenceTimeout)
+	set(&c.BridgeIdleTimeout, DefaultBridgeIdleTimeout)
+	set(&c.WriteTimeout, DefaultWriteTimeout)
+	set(&c.FlushEvery, DefaultFlushEvery)
+	set(&c.KeyWait, DefaultKeyWait)
+	if c.SendQueue == 0 {
+		c.SendQueue = DefaultSendQueue
+	}
+	if c.MaxFrameBytes == 0 {
+		c.MaxFrameBytes = DefaultMaxFrameBytes
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if c.PrintsPerMinute == 0 {
+		c.PrintsPerMinute = DefaultPrintsPerMinute
+	}
+	if c.ClaimsPerMinute == 0 {
+		c.ClaimsPerMinute = DefaultClaimsPerMinute
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
+	return c
+}

@@ -1,0 +1,52 @@
+package core
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the server's Prometheus metrics, on a registry of its own.
+type metrics struct {
+	reg             *prometheus.Registry
+	bridgesOnline   prometheus.Gauge
+	printersOnline  prometheus.Gauge
+	messagesIn      *prometheus.CounterVec
+	unknownMessages prometheus.Counter
+	malformed       prometheus.Counter
+	commandsSent    *prometheus.CounterVec
+	acks            *prometheus.CounterVec
+	unknownAcks     prometheus.Counter
+	claimAttempts   *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		bridgesOnline: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "paperboy_bridges_online", Help: "Bridges with an open socket."}),
+		printersOnline: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "paperboy_printers_online", Help: "Devices heard from within the presence timeout."}),
+		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paperboy_bridge_messages_total", Help: "Messages from bridges, by type."}, []string{"type"}),
+		unknownMessages: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paperboy_bridge_unknown_messages_total", Help: "Well-formed messages protocol.md does not list."}),
+		malformed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paperboy_bridge_malformed_messages_total", Help: "Messages that break the protocol."}),
+		commandsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paperboy_commands_sent_total", Help: "Commands queued for bridges, by type."}, []string{"type"}),
+		acks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paperboy_command_responses_total", Help: "Command responses, by return code."}, []string{"return_code"}),
+		unknownAcks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paperboy_command_responses_unknown_total", Help: "Responses for a command id no one waits for, ignored."}),
+		claimAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paperboy_claim_attempts_total", Help: "Claim codes entered, by result."}, []string{"result"}),
+	}
+	m.reg.MustRegister(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
+		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) ack(code int) { m.acks.WithLabelValues(strconv.Itoa(code)).Inc() }

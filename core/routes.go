@@ -1,0 +1,24 @@
+package core
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Handler is every route of the server.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/connection", s.handleConnection)
+	mux.HandleFunc("GET /healthz", s.wrap(s.handleHealth))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+
+	mux.HandleFunc("POST /api/v1/printers/claim", s.wrap(s.authed(s.handlePrinterClaim)))
+	mux.HandleFunc("GET /api/v1/printers", s.wrap(s.authed(s.handlePrinterList)))
+	mux.HandleFunc("POST /api/v1/printers/{id}/print", s.wrap(s.authed(s.handlePrinterPrint)))
+	mux.HandleFunc("GET /api/v1/printers/{id}/deliveries", s.wrap(s.authed(s.handleDeliveryList)))
+	mux.HandleFunc("/api/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return errNotFound("no such API endpoint: " + r.Method + " " + r.URL.Path)
+	}))
+	return mux
+}

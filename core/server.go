@@ -1,0 +1,94 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"paperboy/codec"
+	"paperboy/delivery"
+	"paperboy/store"
+)
+
+// Server is a running paperboy: HTTP, bridges, presence and the queue.
+type Server struct {
+	cfg      Config
+	store    *store.Store
+	log      *slog.Logger
+	queue    *delivery.Queue
+	metrics  *metrics
+	hub      hub
+	presence presence
+	shards   []chan func(context.Context)
+	prints   *rateLimiter
+	claims   *rateLimiter
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	http   *http.Server
+	ln     net.Listener
+}
+
+// New makes a server on a store; Start serves it.
+func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg: cfg, store: st, log: logger, metrics: newMetrics(),
+		queue:  delivery.New(st, cfg.Delivery, logger),
+		prints: newRateLimiter(cfg.PrintsPerMinute, time.Minute),
+		claims: newRateLimiter(cfg.ClaimsPerMinute, time.Minute),
+		ctx:    ctx, cancel: cancel,
+	}
+	s.hub.all = map[*bridgeConn]struct{}{}
+	s.hub.byAddr = map[codec.Address]*bridgeConn{}
+	s.presence.devices = map[codec.Address]*deviceState{}
+	s.shards = make([]chan func(context.Context), cfg.Workers)
+	for i := range s.shards {
+		s.shards[i] = make(chan func(context.Context), 256)
+		s.wg.Go(func() { s.runWorker(s.shards[i]) })
+	}
+	s.wg.Go(s.runPresence)
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Start listens on the configured address and serves in the background. A
+// port in use fails here.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", slog.Any("error", err))
+		}
+	}()
+	s.log.Info("serving", "addr", ln.Addr().String(), "db", s.store.Name())
+	return nil
+}
+
+// Addr is the address Start listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Shutdown stops taking requests, closes the bridges' sockets, stops the
+// dispatchers and workers, and writes the last heartbeats.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.closeBridges()
+	s.queue.Close()
+	s.cancel()
+	s.wg.Wait()
+	return err
+}

@@ -1,0 +1,158 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"paperboy/codec"
+	"paperboy/store"
+)
+
+// answer is a bridge's DeviceCommandResponse.
+type answer struct {
+	commandID uint32
+	code      codec.ReturnCode
+}
+
+// dispatcher sends one printer's deliveries, one at a time, oldest first.
+type dispatcher struct {
+	q         *Queue
+	printerID int64
+	cancel    context.CancelFunc
+	target    atomic.Pointer[Target]
+	wake      chan struct{} // new work, or a new target
+	answers   chan answer
+}
+
+func (d *dispatcher) setTarget(t Target) { d.target.Store(&t) }
+
+// poke wakes the dispatcher if it waits for work.
+func (d *dispatcher) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *dispatcher) run(ctx context.Context) {
+	log := d.q.log.With("printer", d.printerID)
+	if n, err := d.q.store.RequeueUnanswered(ctx, d.printerID); err != nil {
+		log.Error("requeue unanswered", slog.Any("error", err))
+	} else if n > 0 {
+		log.Info("sending again what got no answer", "deliveries", n)
+	}
+	for ctx.Err() == nil {
+		next, err := d.q.store.NextDelivery(ctx, d.printerID, time.Now())
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			d.idle(ctx, d.q.cfg.Poll)
+			continue
+		case err != nil:
+			if ctx.Err() == nil {
+				log.Error("next delivery", slog.Any("error", err))
+				d.idle(ctx, d.q.cfg.RetryMin)
+			}
+			continue
+		}
+		if err := d.send(ctx, log, next); err != nil && ctx.Err() == nil {
+			log.Warn("delivery not sent", "delivery_id", next.ID, slog.Any("error", err))
+			d.idle(ctx, d.q.cfg.RetryMin)
+		}
+	}
+}
+
+// idle waits for work, a poke, or the poll interval.
+func (d *dispatcher) idle(ctx context.Context, wait time.Duration) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-d.wake:
+	case <-t.C:
+	}
+}
+
+// send sends one delivery and waits for its answer.
+func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Delivery) error {
+	t := d.target.Load()
+	if t == nil || t.Sender == nil {
+		return errNoTarget
+	}
+	id, err := d.q.ids.Next(ctx)
+	if err != nil {
+		return err
+	}
+	payload := bytes.Clone(del.Payload)
+	if err := codec.SetPrintID(payload, id); err != nil {
+		return d.q.store.MarkFailed(ctx, del.ID, -1, "the stored command is damaged: "+err.Error())
+	}
+	frame := codec.DeviceCommand{Bridge: t.Bridge, Device: t.Device, ID: id, Payload: payload}.AppendFrame(nil)
+	// Committed as sent before it is sent: after a crash it is sent again.
+	if err := d.q.store.MarkSent(ctx, del.ID, id); err != nil {
+		return err
+	}
+	log = log.With("delivery_id", del.ID, "command_id", id)
+	d.q.expect(id, d)
+	if err := t.Sender.Send(frame); err != nil {
+		d.q.forget(id)
+		return d.q.store.Requeue(ctx, del.ID, time.Now().Add(d.q.cfg.RetryMin), -1, "bridge unreachable: "+err.Error())
+	}
+	log.Debug("command sent", "attempt", del.Attempts+1)
+	timer := time.NewTimer(d.q.cfg.AnswerTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			// Offline or stopping: it stays sent and unanswered, and is sent
+			// again when the printer is back.
+			d.q.forget(id)
+			return nil
+		case <-timer.C:
+			d.q.forget(id)
+			log.Warn("no answer, sending again", "after", d.q.cfg.AnswerTimeout)
+			return d.q.store.Requeue(context.WithoutCancel(ctx), del.ID, time.Now(), -1,
+				fmt.Sprintf("no answer within %v", d.q.cfg.AnswerTimeout))
+		case a := <-d.answers:
+			if a.commandID != id {
+				continue // a late answer to an earlier command
+			}
+			return d.answered(context.WithoutCancel(ctx), log, del, a)
+		}
+	}
+}
+
+// answered acts on the bridge's answer (protocol.md, "Command responses").
+func (d *dispatcher) answered(ctx context.Context, log *slog.Logger, del store.Delivery, a answer) error {
+	switch a.code {
+	case codec.ReturnSuccess:
+		if err := d.q.store.MarkAnswered(ctx, a.commandID, int(a.code)); err != nil {
+			return err
+		}
+		if !prints(codec.CommandCode(del.Command)) {
+			// A personality or quip is done once it is in.
+			return d.q.store.MarkPrinted(ctx, a.commandID)
+		}
+		return nil
+	case codec.ReturnBusy, codec.ReturnNetworkFailure:
+		wait := d.q.backoff(del.Attempts + 1)
+		log.Info("retrying", "return_code", a.code.String(), "in", wait)
+		return d.q.store.Requeue(ctx, del.ID, time.Now().Add(wait), int(a.code), a.code.String()+": trying again")
+	default:
+		log.Warn("delivery failed", "return_code", a.code.String())
+		return d.q.store.MarkFailed(ctx, del.ID, int(a.code), a.code.String())
+	}
+}
+
+// prints reports whether a command ends in a did-print event.
+func prints(c codec.CommandCode) bool {
+	switch c {
+	case codec.SetDeliveryAndPrint, codec.SetDelivery, codec.SetDeliveryAndPrintNoFace, codec.SetDeliveryNoFace:
+		return true
+	}
+	return false
+}
