@@ -15,9 +15,14 @@ RACE     := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-run: build ## the server on an embedded SQLite database (arrives with issue 4)
-	@echo "make run: paperboy serve is not written yet (issue 4). Today: ./$(BIN)/paperboy help" >&2
-	@exit 1
+run: build ## the server on :8080 with SQLite in data/, and how to attach a printer
+	@echo "paperboy: serving on http://localhost:8080 with SQLite in data/paperboy.db. In another terminal:"
+	@echo "  TOKEN=\$$(bin/paperboy user add you@example.com)   # a user; prints their API token"
+	@echo "  bin/paperboy printer --show --claim \"\$$TOKEN\"        # a virtual printer, claimed by that user"
+	@echo "and then print on it:"
+	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" -H 'Content-Type: application/json' -d '{\"text\": \"hello\"}' localhost:8080/api/v1/printers/1/print"
+	@echo
+	./$(BIN)/paperboy serve --listen :8080
 
 test: lint ## gofmt, go vet and every test (with -race when cgo is available)
 	@[ -n "$(RACE)" ] || echo "make test: no C compiler, so cgo is off: running WITHOUT -race (install gcc for it)" >&2

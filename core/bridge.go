@@ -27,7 +27,9 @@ var upgrader = websocket.Upgrader{
 	Subprotocols: []string{Subprotocol},
 	// Bridges are not browsers: there is no Origin to check.
 	CheckOrigin: func(*http.Request) bool { return true },
-	// Idle sockets hold no write buffer: buffers are lent per write.
+	// Idle sockets hold a small read buffer and no write buffer: write
+	// buffers are lent per write. Bridge frames are small.
+	ReadBufferSize: 1024,
 	WriteBufferPool: &sync.Pool{},
 }
 

@@ -46,6 +46,7 @@ func commands() []command {
 		{"user add", "add a user and print their API token", runUserAdd},
 		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter},
 		{"migrate", "bring the database schema up to date", runMigrate},
+		{"loadtest", "attach many idle virtual bridges to a server and measure what they cost it", runLoadtest},
 		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode},
 		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode},
 		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim},

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -34,6 +38,7 @@ func runPrinter(e env, args []string) error {
 	busy := fs.Bool("busy", false, "answer every device command with busy (0x30) and print nothing")
 	slow := fs.Duration("slow", 0, "wait this long before answering each device command")
 	reset := fs.Int("reset", 0, "factory-reset printer N (from 1) before connecting: new address and claim code")
+	claimToken := fs.String("claim", "", "an API token: claim the printers not yet paired for its user, through the server's API")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -98,6 +103,13 @@ func runPrinter(e env, args []string) error {
 			pairing = "not paired: claim it with this code"
 		}
 		out.printf("printer %d: device %s, claim code %s (%s)\n", i+1, d.Address, d.ClaimCode, pairing)
+		if *claimToken != "" && !d.Paired {
+			id, err := claimThroughAPI(*server, *claimToken, d.ClaimCode.String())
+			if err != nil {
+				return fmt.Errorf("claim printer %d: %w", i+1, err)
+			}
+			out.printf("printer %d: claimed; it is printer %d in the API (POST /api/v1/printers/%d/print)\n", i+1, id, id)
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -134,4 +146,38 @@ func (o *printerOutput) print(p virtual.Print) {
 		files = ": " + strings.Join(p.Files, ", ")
 	}
 	o.printf("%s command %d on %s%s\n", what, p.CommandID, p.Device, files)
+}
+
+// claimThroughAPI claims a code with the API of the server a bridge URL
+// names, and returns the printer's id.
+func claimThroughAPI(server, token, code string) (int64, error) {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
+		return 0, fmt.Errorf("--server %q: want a ws:// or wss:// URL", server)
+	}
+	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
+	u.Path = "/api/v1/printers/claim"
+	body, _ := json.Marshal(map[string]string{"claim_code": code, "name": "Virtual printer"})
+	req, err := http.NewRequest("POST", u.String(), bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID    int64  `json:"id"`
+		Error string `json:"error"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+		return 0, fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return 0, fmt.Errorf("%s: %s", resp.Status, out.Error)
+	}
+	return out.ID, nil
 }

@@ -74,6 +74,9 @@ type Config struct {
 	// ReconnectMin after a socket that was up, and doubles after each failed
 	// dial.
 	ReconnectMin, ReconnectMax time.Duration
+	// Paired makes the printers of a new bridge start with their key, as if
+	// claimed long ago: they connect and heartbeat at once. Load tests use it.
+	Paired bool
 	// AutoPress prints SetDelivery and SetDeliveryNoFace at once, as if the
 	// button were pressed when they arrive. Without it they are held until
 	// Press.
@@ -154,6 +157,9 @@ func New(cfg Config) (*Bridge, error) {
 	switch {
 	case cfg.StatePath == "" || errors.Is(err, fs.ErrNotExist):
 		st = newState(cfg.Printers)
+		for i := range st.Printers {
+			st.Printers[i].Paired = cfg.Paired
+		}
 		if cfg.StatePath != "" {
 			if err := saveState(cfg.StatePath, st); err != nil {
 				return nil, err

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"paperboy/internal/virtual"
+)
+
+// runLoadtest attaches many virtual bridges, each with one printer that
+// heartbeats, to a running server, and reads from the server's /metrics what
+// an idle bridge costs it: memory per bridge, and the CPU its heartbeats
+// take.
+func runLoadtest(e env, args []string) error {
+	fs := newFlags(e, "loadtest", "loadtest [--server URL] [--bridges N] [--heartbeat 10s] [--settle 20s] [--measure 60s]")
+	server := fs.String("server", "ws://localhost:8080/api/v1/connection", "the server's bridge endpoint")
+	bridges := fs.Int("bridges", 2000, "how many virtual bridges to attach")
+	heartbeat := fs.Duration("heartbeat", virtual.DefaultHeartbeatEvery, "time between each printer's heartbeats")
+	settle := fs.Duration("settle", 20*time.Second, "wait this long after all are online before measuring memory")
+	measure := fs.Duration("measure", 60*time.Second, "measure CPU over this long")
+	rate := fs.Int("rate", 500, "bridges connected per second")
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected argument %q", rest[0])
+	}
+	if *bridges < 1 || *rate < 1 {
+		return errors.New("--bridges and --rate must be 1 or more")
+	}
+	metricsURL, err := metricsURL(*server)
+	if err != nil {
+		return err
+	}
+	before, err := scrape(metricsURL)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	quiet := slog.New(slog.DiscardHandler)
+	tick := time.NewTicker(time.Second / time.Duration(*rate))
+	for range *bridges {
+		<-tick.C
+		b, err := virtual.New(virtual.Config{URL: *server, Printers: 1, Paired: true, HeartbeatEvery: *heartbeat, Logger: quiet})
+		if err != nil {
+			return err
+		}
+		wg.Go(func() { b.Run(ctx) })
+	}
+	tick.Stop()
+	fmt.Fprintf(e.stderr, "loadtest: %d bridges started; waiting for the server to see them\n", *bridges)
+	deadline := time.Now().Add(2*time.Minute + *heartbeat)
+	for {
+		m, err := scrape(metricsURL)
+		if err != nil {
+			return err
+		}
+		if m["paperboy_bridges_online"]-before["paperboy_bridges_online"] >= float64(*bridges) &&
+			m["paperboy_printers_online"]-before["paperboy_printers_online"] >= float64(*bridges) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the server sees %v bridges and %v printers online, want %d", m["paperboy_bridges_online"], m["paperboy_printers_online"], *bridges)
+		}
+		time.Sleep(time.Second)
+	}
+	fmt.Fprintf(e.stderr, "loadtest: all online; settling for %v, then measuring for %v\n", *settle, *measure)
+	time.Sleep(*settle)
+	mid, err := scrape(metricsURL)
+	if err != nil {
+		return err
+	}
+	time.Sleep(*measure)
+	after, err := scrape(metricsURL)
+	if err != nil {
+		return err
+	}
+	n := float64(*bridges)
+	per := func(name string) float64 { return (mid[name] - before[name]) / n }
+	heartbeats := after[`paperboy_bridge_messages_total{type="DeviceHeartbeat"}`] - mid[`paperboy_bridge_messages_total{type="DeviceHeartbeat"}`]
+	cpu := after["process_cpu_seconds_total"] - mid["process_cpu_seconds_total"]
+	report := map[string]any{
+		"bridges":                   *bridges,
+		"rss_bytes_per_bridge":      int(per("process_resident_memory_bytes")),
+		"go_heap_bytes_per_bridge":  int(per("go_memstats_heap_inuse_bytes")),
+		"go_stack_bytes_per_bridge": int(per("go_memstats_stack_inuse_bytes")),
+		"goroutines_per_bridge":     per("go_goroutines"),
+		"heartbeats_per_second":     heartbeats / measure.Seconds(),
+		"cpu_percent_of_one_core":   100 * cpu / measure.Seconds(),
+		"cpu_microseconds_per_heartbeat": func() float64 {
+			if heartbeats == 0 {
+				return 0
+			}
+			return 1e6 * cpu / heartbeats
+		}(),
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(report)
+}
+
+// metricsURL is the /metrics address of the server a bridge URL names.
+func metricsURL(server string) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
+		return "", fmt.Errorf("--server %q: want a ws:// or wss:// URL", server)
+	}
+	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
+	u.Path = "/metrics"
+	return u.String(), nil
+}
+
+// scrape reads the samples of a Prometheus text page: name (with labels)
+// → value.
+func scrape(u string) (map[string]float64, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics: %s", resp.Status)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out, sc.Err()
+}
