@@ -88,26 +88,38 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
+// claimRequest is the body of POST /api/v1/printers/claim.
+type claimRequest struct {
+	ClaimCode string `json:"claim_code"`
+	Name      string `json:"name"`
+}
+
+// readClaim reads and checks a claim request; the code itself is parsed
+// after the rate limit, so every code tried counts.
+func readClaim(w http.ResponseWriter, r *http.Request) (claimRequest, error) {
+	var req claimRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return req, err
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if utf8.RuneCountInString(req.Name) > maxNameLen {
+		return req, errBadRequest(fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
+	}
+	if strings.TrimSpace(req.ClaimCode) == "" {
+		return req, errBadRequest("claim_code is required: the 16 characters the printer printed, like n5ry-p6x6-kth7-7hc4")
+	}
+	return req, nil
+}
+
 func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) error {
 	u := user(r)
-	var req struct {
-		ClaimCode string `json:"claim_code"`
-		Name      string `json:"name"`
-	}
-	if err := decodeJSON(w, r, &req); err != nil {
+	req, err := readClaim(w, r)
+	if err != nil {
 		return err
 	}
-	name := strings.TrimSpace(req.Name)
-	if utf8.RuneCountInString(name) > maxNameLen {
-		return errBadRequest(fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
-	}
-	// Every code tried counts, so codes cannot be guessed by trying many.
 	if !s.claims.allow(u.ID, time.Now()) {
 		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
 		return errTooMany(fmt.Sprintf("too many claim attempts: at most %d a minute", s.cfg.ClaimsPerMinute))
-	}
-	if strings.TrimSpace(req.ClaimCode) == "" {
-		return errBadRequest("claim_code is required: the 16 characters the printer printed, like n5ry-p6x6-kth7-7hc4")
 	}
 	code, err := codec.ParseClaimCode(req.ClaimCode)
 	if err != nil {
@@ -115,7 +127,7 @@ func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) erro
 		return errBadRequest(err.Error())
 	}
 	p, err := s.store.Claim(r.Context(), store.Claim{
-		UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: name,
+		UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name,
 		KeyWaitSince: time.Now().Add(-s.cfg.KeyWait),
 	})
 	if err != nil {

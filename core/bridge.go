@@ -29,7 +29,7 @@ var upgrader = websocket.Upgrader{
 	CheckOrigin: func(*http.Request) bool { return true },
 	// Idle sockets hold a small read buffer and no write buffer: write
 	// buffers are lent per write. Bridge frames are small.
-	ReadBufferSize: 1024,
+	ReadBufferSize:  1024,
 	WriteBufferPool: &sync.Pool{},
 }
 

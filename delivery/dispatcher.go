@@ -60,7 +60,7 @@ func (d *dispatcher) run(ctx context.Context) {
 			continue
 		}
 		if err := d.send(ctx, log, next); err != nil && ctx.Err() == nil {
-			log.Warn("delivery not sent", "delivery_id", next.ID, slog.Any("error", err))
+			log.Warn("delivery", "delivery_id", next.ID, slog.Any("error", err))
 			d.idle(ctx, d.q.cfg.RetryMin)
 		}
 	}

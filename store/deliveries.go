@@ -152,10 +152,11 @@ func (s *Store) MarkSent(ctx context.Context, id int64, commandID uint32) error 
 		[]any{StateSent, commandID, s.now()}, `id = ? AND state = ?`, id, StatePending)
 }
 
-// MarkAnswered records the bridge's answer to a sent delivery.
+// MarkAnswered records the bridge's answer to a sent delivery; the
+// did-print event may have come first.
 func (s *Store) MarkAnswered(ctx context.Context, commandID uint32, returnCode int) error {
 	return s.transition(ctx, `answered_at = ?, return_code = ?`, []any{s.now(), returnCode},
-		`command_id = ? AND state = ?`, commandID, StateSent)
+		`command_id = ? AND state IN (?, ?)`, commandID, StateSent, StatePrinted)
 }
 
 // MarkPrinted finishes the delivery last sent with a command id: the

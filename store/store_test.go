@@ -316,3 +316,26 @@ func TestStore_Deliveries(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_PrintedBeforeAnswered(t *testing.T) {
+	// The did-print event can be handled before the answer: both stick.
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, _ := s.CreateUser(ctx, "e@example.com")
+		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 1, Secret: 2})
+		d, _ := s.CreateDelivery(ctx, store.NewDelivery{PrinterID: p.ID, Kind: "message", Command: 1, Payload: []byte{1}})
+		if err := s.MarkSent(ctx, d.ID, 5); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkPrinted(ctx, 5); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkAnswered(ctx, 5, 0); err != nil {
+			t.Fatalf("MarkAnswered after MarkPrinted: %v", err)
+		}
+		got, _ := s.DeliveryByID(ctx, d.ID)
+		if got.State != store.StatePrinted || got.ReturnCode != 0 || got.AnsweredAt.IsZero() {
+			t.Errorf("delivery %+v", got)
+		}
+	})
+}

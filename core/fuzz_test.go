@@ -1,0 +1,81 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"paperboy/codec"
+)
+
+// The API's decoders of outside input: a result or a client error, never a
+// panic, a hang or a 500.
+
+func FuzzReadClaim(f *testing.F) {
+	f.Add([]byte(`{"claim_code":"0kxx-j4eq-c152-4sej","name":"Kitchen"}`))
+	f.Add([]byte(`{"claim_code":"","name":""}`))
+	f.Add([]byte(`{"claim_code":5}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("POST", "/api/v1/printers/claim", bytes.NewReader(body))
+		req, err := readClaim(httptest.NewRecorder(), r)
+		if err != nil {
+			var he *httpError
+			var tooLarge *http.MaxBytesError
+			if !errors.As(err, &he) && !errors.As(err, &tooLarge) {
+				t.Fatalf("not a client error: %v", err)
+			}
+			return
+		}
+		if _, err := codec.ParseClaimCode(req.ClaimCode); err != nil && !errors.Is(err, codec.ErrMalformed) {
+			t.Fatalf("claim code error %v does not wrap ErrMalformed", err)
+		}
+	})
+}
+
+func FuzzPrintRequest(f *testing.F) {
+	form := func(field, name string, data []byte, extra map[string]string) (string, []byte) {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		for k, v := range extra {
+			w.WriteField(k, v)
+		}
+		fw, _ := w.CreateFormFile(field, name)
+		fw.Write(data)
+		w.Close()
+		return w.FormDataContentType(), buf.Bytes()
+	}
+	var pngData bytes.Buffer
+	png.Encode(&pngData, image.NewGray(image.Rect(0, 0, 20, 10)))
+	f.Add("application/json", []byte(`{"text":"hello"}`))
+	f.Add("application/json", []byte(`{"text":""}`))
+	f.Add("text/plain", []byte(`hello`))
+	ct, body := form("image", "a.png", pngData.Bytes(), map[string]string{"dither": "atkinson"})
+	f.Add(ct, body)
+	ct, body = form("image", "a.txt", []byte("not a picture"), nil)
+	f.Add(ct, body)
+	ct, body = form("file", "a.png", pngData.Bytes(), map[string]string{"text": "hi"})
+	f.Add(ct, body)
+	s := &Server{cfg: Config{MaxUploadBytes: 1 << 20}.withDefaults()}
+	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		r := httptest.NewRequest("POST", "/api/v1/printers/1/print", bytes.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		bm, err := s.printRequest(httptest.NewRecorder(), r)
+		if err != nil {
+			var he *httpError
+			var tooLarge *http.MaxBytesError
+			if !errors.As(err, &he) && !errors.As(err, &tooLarge) {
+				t.Fatalf("not a client error: %v", err)
+			}
+			return
+		}
+		if bm.Height < 1 || bm.Height > codec.MaxRows {
+			t.Fatalf("a print of %d rows", bm.Height)
+		}
+	})
+}
