@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -209,15 +208,7 @@ func TestCLI_Preview(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &info); err != nil {
 				t.Fatal(err)
 			}
-			f, err := os.Open(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			img, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			img := readPNG(t, out)
 			if b := img.Bounds(); b.Dx() != codec.PrintWidth || b.Dy() != 256 || info.Height != 256 || info.Dither != d {
 				t.Fatalf("preview is %v, says %+v; want 384×256 with %s", b, info, d)
 			}
