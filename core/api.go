@@ -1,10 +1,12 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/png"
 	"io"
 	"mime"
 	"net/http"
@@ -191,79 +193,200 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	u := user(r)
-	bm, err := s.printRequest(w, r)
+	req, err := s.printRequest(w, r)
 	if err != nil {
 		return err
 	}
 	if !s.prints.allow(u.ID, time.Now()) {
 		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
 	}
-	payload, err := codec.EncodePayload(codec.SetDeliveryAndPrint, 0, bm)
+	cmd := codec.SetDeliveryAndPrint
+	if req.button {
+		cmd = codec.SetDelivery
+	}
+	payload, err := codec.EncodePayload(cmd, 0, req.bitmap)
 	if err != nil {
 		return err
 	}
 	d, err := s.queue.Enqueue(r.Context(), store.NewDelivery{
-		PrinterID: p.ID, Kind: "message", Command: uint16(codec.SetDeliveryAndPrint), Payload: payload,
+		PrinterID: p.ID, Kind: "message", Command: uint16(cmd), Payload: payload,
 	})
 	if err != nil {
 		return err
 	}
-	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", d.ID, "rows", bm.Height)
+	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", d.ID, "rows", req.bitmap.Height)
 	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
 	return nil
 }
 
-// printRequest reads what to print: JSON {"text": "…"} or a multipart form
-// with an "image" file (and an optional "dither": threshold, floyd-steinberg
-// or atkinson; floyd-steinberg by default).
-func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (*codec.Bitmap, error) {
+// printReq is what to print.
+type printReq struct {
+	bitmap *codec.Bitmap
+	button bool // wait for the button rather than print at once
+}
+
+// parseMode reads "mode": "now" (the default) or "button".
+func parseMode(v string) (button bool, err error) {
+	switch v {
+	case "", "now":
+		return false, nil
+	case "button":
+		return true, nil
+	}
+	return false, errBadRequest(`mode must be "now" (print at once) or "button" (print when the button is pressed)`)
+}
+
+// printRequest reads what to print: JSON {"text": "…", "mode": …} or a
+// multipart form with an "image" file (and an optional "dither":
+// threshold, floyd-steinberg or atkinson; floyd-steinberg by default) or a
+// "text" field, and "mode".
+func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":
 		var req struct {
 			Text string `json:"text"`
+			Mode string `json:"mode"`
 		}
 		if err := decodeJSON(w, r, &req); err != nil {
-			return nil, err
+			return printReq{}, err
 		}
-		return textBitmap(req.Text)
+		button, err := parseMode(req.Mode)
+		if err != nil {
+			return printReq{}, err
+		}
+		bm, err := textBitmap(req.Text)
+		return printReq{bm, button}, err
 	case "multipart/form-data":
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 		if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				return nil, err
+				return printReq{}, err
 			}
-			return nil, errBadRequest("a multipart form with an image file is expected: " + err.Error())
+			return printReq{}, errBadRequest("a multipart form with an image file is expected: " + err.Error())
 		}
 		defer r.MultipartForm.RemoveAll()
-		if text := r.FormValue("text"); text != "" && r.MultipartForm.File["image"] == nil {
-			return textBitmap(text)
-		}
-		dither := codec.FloydSteinberg
-		if v := r.FormValue("dither"); v != "" {
-			d, err := codec.ParseDither(v)
-			if err != nil {
-				return nil, errBadRequest(err.Error())
-			}
-			dither = d
-		}
-		f, _, err := r.FormFile("image")
+		button, err := parseMode(r.FormValue("mode"))
 		if err != nil {
-			return nil, errBadRequest("the form has no image file (field \"image\")")
+			return printReq{}, err
 		}
-		defer f.Close()
+		if text := r.FormValue("text"); text != "" && r.MultipartForm.File["image"] == nil {
+			bm, err := textBitmap(text)
+			return printReq{bm, button}, err
+		}
+		bms, err := formImages(r, "image")
+		if err != nil {
+			return printReq{}, err
+		}
+		return printReq{bms[0], button}, nil
+	}
+	return printReq{}, errBadRequest(`send JSON {"text": "…"} or a multipart form with an "image" file`)
+}
+
+// formImages reads the named image files of a parsed multipart form, each
+// dithered as the form's "dither" says (floyd-steinberg by default).
+func formImages(r *http.Request, fields ...string) ([]*codec.Bitmap, error) {
+	dither := codec.FloydSteinberg
+	if v := r.FormValue("dither"); v != "" {
+		d, err := codec.ParseDither(v)
+		if err != nil {
+			return nil, errBadRequest(err.Error())
+		}
+		dither = d
+	}
+	out := make([]*codec.Bitmap, len(fields))
+	for i, field := range fields {
+		f, _, err := r.FormFile(field)
+		if err != nil {
+			return nil, errBadRequest(fmt.Sprintf("the form has no image file %q", field))
+		}
 		data, err := io.ReadAll(f)
+		f.Close()
 		if err != nil {
 			return nil, err
 		}
 		img, err := codec.DecodeImage(data)
 		if err != nil {
-			return nil, errBadRequest(err.Error())
+			return nil, errBadRequest(field + ": " + err.Error())
 		}
-		return codec.Rasterize(img, dither), nil
+		out[i] = codec.Rasterize(img, dither)
 	}
-	return nil, errBadRequest(`send JSON {"text": "…"} or a multipart form with an "image" file`)
+	return out, nil
+}
+
+// personalityImages are the pictures of a printer's personality, in the
+// order SetPersonality carries them.
+var personalityImages = []string{"face", "nothing_to_print", "cannot_see_bridge", "cannot_see_internet"}
+
+func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+	if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return errBadRequest("a multipart form with the images " + strings.Join(personalityImages, ", ") + " is expected")
+	}
+	defer r.MultipartForm.RemoveAll()
+	bms, err := formImages(r, personalityImages...)
+	if err != nil {
+		return err
+	}
+	payload, err := codec.EncodePayload(codec.SetPersonality, 0, bms...)
+	if err != nil {
+		return err
+	}
+	d, err := s.queue.Enqueue(r.Context(), store.NewDelivery{
+		PrinterID: p.ID, Kind: "personality", Command: uint16(codec.SetPersonality), Payload: payload,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
+	return nil
+}
+
+// handleDeliveryPreview shows a delivery as it prints: its first image as a
+// 1-bit PNG, or image n (from 1) with ?image=n.
+func (s *Server) handleDeliveryPreview(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
+	if err != nil {
+		return errNotFound("no such delivery: " + r.PathValue("delivery"))
+	}
+	d, err := s.store.DeliveryByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.PrinterID != p.ID) {
+		return errNotFound("no such delivery: " + r.PathValue("delivery"))
+	}
+	if err != nil {
+		return err
+	}
+	payload, err := codec.ParsePayload(d.Payload)
+	if err != nil {
+		return err
+	}
+	n := 1
+	if v := r.URL.Query().Get("image"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > len(payload.Images) {
+			return errBadRequest(fmt.Sprintf("image must be from 1 to %d", len(payload.Images)))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, payload.Images[n-1]); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	_, err = w.Write(buf.Bytes())
+	return err
 }
 
 // textBitmap renders a text print.

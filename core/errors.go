@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"paperboy/delivery"
 	"paperboy/store"
 )
 
@@ -45,6 +46,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy"`)
 		}
 		writeJSON(w, he.status, map[string]string{"error": he.msg})
+	case errors.Is(err, delivery.ErrQueueFull):
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": err.Error()})
+	case errors.Is(err, delivery.ErrTooLarge):
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
 	case errors.As(err, &tooLarge):

@@ -61,9 +61,7 @@ func (s *Server) receive(c *bridgeConn, m codec.Message) {
 		s.heard(c, m.Device, heardNormal, now)
 		s.metrics.ack(int(m.ReturnCode))
 		if !s.queue.Answered(m.CommandID, m.ReturnCode) {
-			s.metrics.unknownAcks.Inc()
-			c.logger().Info("answer for a command no one waits for: ignored", "device", m.Device, "command_id", m.CommandID,
-				"return_code", m.ReturnCode.String())
+			s.work(c, func(ctx context.Context) { s.answeredLate(ctx, c, m) })
 		}
 	case codec.BridgeCommandResponse:
 		s.identify(c, m.Bridge)
@@ -206,6 +204,24 @@ func (s *Server) devicePoweredOn(ctx context.Context, c *bridgeConn, dev codec.A
 		c.logger().Error("store device", "device", dev, slog.Any("error", err))
 	}
 	c.logger().Info("printer started", "device", dev, "firmware", e.FirmwareBuild, "reset_cause", e.ResetCause().String())
+}
+
+// answeredLate applies an answer no dispatcher waits for: it completes a
+// delivery sent before a restart if that is still open, else it is
+// ignored.
+func (s *Server) answeredLate(ctx context.Context, c *bridgeConn, m codec.DeviceCommandResponse) {
+	ok, err := s.queue.AnswerLate(ctx, m.CommandID, m.ReturnCode)
+	switch {
+	case err != nil:
+		c.logger().Error("late answer", "command_id", m.CommandID, slog.Any("error", err))
+	case ok:
+		c.logger().Info("answer for a command sent before: applied", "device", m.Device, "command_id", m.CommandID,
+			"return_code", m.ReturnCode.String())
+	default:
+		s.metrics.unknownAcks.Inc()
+		c.logger().Info("answer for a command no one waits for: ignored", "device", m.Device, "command_id", m.CommandID,
+			"return_code", m.ReturnCode.String())
+	}
 }
 
 func (s *Server) printed(ctx context.Context, c *bridgeConn, dev codec.Address, commandID uint32) {

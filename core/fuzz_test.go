@@ -65,7 +65,7 @@ func FuzzPrintRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/printers/1/print", bytes.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
-		bm, err := s.printRequest(httptest.NewRecorder(), r)
+		req, err := s.printRequest(httptest.NewRecorder(), r)
 		if err != nil {
 			var he *httpError
 			var tooLarge *http.MaxBytesError
@@ -74,8 +74,8 @@ func FuzzPrintRequest(f *testing.F) {
 			}
 			return
 		}
-		if bm.Height < 1 || bm.Height > codec.MaxRows {
-			t.Fatalf("a print of %d rows", bm.Height)
+		if req.bitmap.Height < 1 || req.bitmap.Height > codec.MaxRows {
+			t.Fatalf("a print of %d rows", req.bitmap.Height)
 		}
 	})
 }

@@ -16,7 +16,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/printers/claim", s.wrap(s.authed(s.handlePrinterClaim)))
 	mux.HandleFunc("GET /api/v1/printers", s.wrap(s.authed(s.handlePrinterList)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/print", s.wrap(s.authed(s.handlePrinterPrint)))
+	mux.HandleFunc("POST /api/v1/printers/{id}/personality", s.wrap(s.authed(s.handlePrinterPersonality)))
 	mux.HandleFunc("GET /api/v1/printers/{id}/deliveries", s.wrap(s.authed(s.handleDeliveryList)))
+	mux.HandleFunc("GET /api/v1/printers/{id}/deliveries/{delivery}/preview.png", s.wrap(s.authed(s.handleDeliveryPreview)))
 	mux.HandleFunc("/api/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound("no such API endpoint: " + r.Method + " " + r.URL.Path)
 	}))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -16,6 +18,7 @@ import (
 
 	"paperboy/codec"
 	"paperboy/core"
+	"paperboy/delivery"
 	"paperboy/internal/storetest"
 	"paperboy/store"
 )
@@ -528,5 +531,89 @@ func TestServer_APIErrors(t *testing.T) {
 				t.Errorf("no error message")
 			}
 		})
+	}
+}
+
+func TestServer_PersonalityModeAndPreview(t *testing.T) {
+	ts := newTestServer(t, "sqlite", core.Config{Delivery: delivery.Config{MaxPending: 3}})
+	ann := ts.user("ann@example.com")
+	code := codec.ClaimCode{HardwareXor: 0x0C0D0E, Secret: 5}
+	dev := device(4, code.HardwareXor)
+	p := ts.claim(ann, code)
+	b := ts.bridge(0xB3)
+	b.pair(dev, code)
+	path := fmt.Sprintf("/api/v1/printers/%d", p.ID)
+
+	// A personality: four pictures, one SetPersonality, done on success.
+	var form bytes.Buffer
+	w := multipart.NewWriter(&form)
+	for i, field := range []string{"face", "nothing_to_print", "cannot_see_bridge", "cannot_see_internet"} {
+		img := image.NewGray(image.Rect(0, 0, 384, 10+i))
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		f, _ := w.CreateFormFile(field, field+".png")
+		f.Write(buf.Bytes())
+	}
+	w.WriteField("dither", "threshold")
+	w.Close()
+	var queued struct {
+		DeliveryID int64 `json:"delivery_id"`
+	}
+	if st := ts.do("POST", path+"/personality", ann, w.FormDataContentType(), &form, &queued); st != http.StatusAccepted {
+		t.Fatalf("personality: status %d", st)
+	}
+	c := b.command().(codec.DeviceCommand)
+	pl, err := codec.ParsePayload(c.Payload)
+	if err != nil || pl.Command != codec.SetPersonality || len(pl.Images) != 4 || pl.Images[3].Height != 13 {
+		t.Fatalf("personality payload %v %+v", err, pl)
+	}
+	b.send(codec.DeviceCommandResponse{Header: b.h(), Device: dev, CommandID: c.ID})
+
+	// "button": waits for the button (SetDelivery).
+	if st := ts.postJSON(path+"/print", ann, map[string]string{"text": "later", "mode": "button"}, &queued); st != http.StatusAccepted {
+		t.Fatalf("print: status %d", st)
+	}
+	c = b.command().(codec.DeviceCommand)
+	if pl, _ := codec.ParsePayload(c.Payload); pl.Command != codec.SetDelivery {
+		t.Fatalf("mode button sent %v", pl.Command)
+	}
+	var e errorOut
+	if st := ts.postJSON(path+"/print", ann, map[string]string{"text": "x", "mode": "soon"}, &e); st != http.StatusBadRequest {
+		t.Errorf("bad mode: status %d", st)
+	}
+
+	// The preview is the print.
+	resp, err := http.DefaultClient.Do(func() *http.Request {
+		r, _ := http.NewRequest("GET", ts.base+fmt.Sprintf("%s/deliveries/%d/preview.png", path, queued.DeliveryID), nil)
+		r.Header.Set("Authorization", "Bearer "+ann)
+		return r
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("preview: %v, %s", err, resp.Header.Get("Content-Type"))
+	}
+	sent, _ := codec.ParsePayload(c.Payload)
+	for y := range sent.Images[0].Height {
+		for x := range codec.PrintWidth {
+			if r, _, _, _ := img.At(x, y).RGBA(); (r == 0) != sent.Images[0].Black(x, y) {
+				t.Fatalf("preview differs from the print at (%d,%d)", x, y)
+			}
+		}
+	}
+	if st := ts.do("GET", fmt.Sprintf("%s/deliveries/%d/preview.png", path, 999999), ann, "", nil, &e); st != http.StatusNotFound {
+		t.Errorf("preview of no delivery: %d", st)
+	}
+
+	// The queue limit: the personality is done, the button print waits;
+	// with 3 open at most, the 3rd more is refused with 429 and a message.
+	b.send(codec.DeviceCommandResponse{Header: b.h(), Device: dev, CommandID: c.ID})
+	ts.postJSON(path+"/print", ann, map[string]string{"text": "one"}, &queued)
+	ts.postJSON(path+"/print", ann, map[string]string{"text": "two"}, &queued)
+	if st := ts.postJSON(path+"/print", ann, map[string]string{"text": "three"}, &e); st != http.StatusTooManyRequests || !strings.Contains(e.Error, "queue is full") {
+		t.Errorf("over the queue limit: status %d %q", st, e.Error)
 	}
 }

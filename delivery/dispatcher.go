@@ -41,21 +41,32 @@ func (d *dispatcher) poke() {
 
 func (d *dispatcher) run(ctx context.Context) {
 	log := d.q.log.With("printer", d.printerID)
-	if n, err := d.q.store.RequeueUnanswered(ctx, d.printerID); err != nil {
-		log.Error("requeue unanswered", slog.Any("error", err))
+	if n, err := d.q.store.RequeueUnfinished(ctx, d.printerID, printsAtOnce); err != nil {
+		log.Error("requeue unfinished", slog.Any("error", err))
 	} else if n > 0 {
-		log.Info("sending again what got no answer", "deliveries", n)
+		log.Info("sending again what may not have arrived", "deliveries", n)
 	}
 	for ctx.Err() == nil {
-		next, err := d.q.store.NextDelivery(ctx, d.printerID, time.Now())
+		now := time.Now()
+		next, err := d.q.store.NextDelivery(ctx, d.printerID, now)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			d.idle(ctx, d.q.cfg.Poll)
+			wait := d.q.cfg.Poll
+			if due, err := d.q.store.NextDue(ctx, d.printerID); err == nil && !due.IsZero() {
+				wait = min(wait, max(due.Sub(now), time.Millisecond))
+			}
+			d.idle(ctx, wait)
 			continue
 		case err != nil:
 			if ctx.Err() == nil {
 				log.Error("next delivery", slog.Any("error", err))
 				d.idle(ctx, d.q.cfg.RetryMin)
+			}
+			continue
+		}
+		if !next.ExpiresAt.IsZero() && !now.Before(next.ExpiresAt) {
+			if err := d.q.store.MarkExpired(ctx, next.ID, "expired: not printed by "+next.ExpiresAt.Format(time.RFC3339)); err != nil && ctx.Err() == nil {
+				log.Error("expire delivery", "delivery_id", next.ID, slog.Any("error", err))
 			}
 			continue
 		}
@@ -156,3 +167,10 @@ func prints(c codec.CommandCode) bool {
 	}
 	return false
 }
+
+// printsAtOnce are the commands printed as soon as they arrive: answered
+// but never said printed, they may not have been.
+var printsAtOnce = []uint16{uint16(codec.SetDeliveryAndPrint), uint16(codec.SetDeliveryAndPrintNoFace)}
+
+// errNoTarget is returned when a dispatcher has nowhere to send.
+var errNoTarget = errors.New("delivery: no bridge for the printer")

@@ -32,40 +32,77 @@ type Config struct {
 	// RetryMin and RetryMax bound the back-off after busy or a network
 	// failure: it doubles from RetryMin with each attempt.
 	RetryMin, RetryMax time.Duration
-	// Poll is how often an idle dispatcher looks in the store anyway, for
-	// work that came due (not before) or was queued elsewhere.
+	// Poll is the longest an idle dispatcher waits before it looks in the
+	// store anyway.
 	Poll time.Duration
+	// ChangePoll is how often the queue looks for work queued by another
+	// instance sharing the database.
+	ChangePoll time.Duration
 	// IDBlock is how many command ids are reserved at a time.
 	IDBlock int
+	// MaxPending is how many unfinished deliveries a printer may have;
+	// more are refused (ErrQueueFull).
+	MaxPending int
+	// MaxPayloadBytes bounds one delivery's encoded command (ErrTooLarge).
+	MaxPayloadBytes int
+	// Expiry is how long a delivery without an expiry of its own may wait
+	// for its printer before it expires.
+	Expiry time.Duration
+	// Retention is how long finished deliveries stay in the history.
+	Retention time.Duration
+	// JanitorEvery is how often stale deliveries are expired and old ones
+	// pruned.
+	JanitorEvery time.Duration
 }
 
-// Defaults.
+// Defaults, with their reasons.
 const (
-	DefaultAnswerTimeout = 60 * time.Second
-	DefaultRetryMin      = 5 * time.Second
-	DefaultRetryMax      = 5 * time.Minute
-	DefaultPoll          = 10 * time.Second
-	DefaultIDBlock       = 100
+	DefaultAnswerTimeout   = 60 * time.Second // a long photo over ZigBee takes half that
+	DefaultRetryMin        = 5 * time.Second
+	DefaultRetryMax        = 5 * time.Minute
+	DefaultPoll            = 30 * time.Second // the change watcher and pokes do the prompt work
+	DefaultChangePoll      = 250 * time.Millisecond
+	DefaultIDBlock         = 100
+	DefaultMaxPending      = 200
+	DefaultMaxPayloadBytes = 4 << 20 // 10 000 dithered rows are under 3 MB
+	DefaultExpiry          = 7 * 24 * time.Hour
+	DefaultRetention       = 90 * 24 * time.Hour
+	DefaultJanitorEvery    = time.Minute
 )
 
 func (c Config) withDefaults() Config {
-	if c.AnswerTimeout == 0 {
-		c.AnswerTimeout = DefaultAnswerTimeout
+	set := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
 	}
-	if c.RetryMin == 0 {
-		c.RetryMin = DefaultRetryMin
-	}
-	if c.RetryMax == 0 {
-		c.RetryMax = DefaultRetryMax
-	}
-	if c.Poll == 0 {
-		c.Poll = DefaultPoll
-	}
+	set(&c.AnswerTimeout, DefaultAnswerTimeout)
+	set(&c.RetryMin, DefaultRetryMin)
+	set(&c.RetryMax, DefaultRetryMax)
+	set(&c.Poll, DefaultPoll)
+	set(&c.ChangePoll, DefaultChangePoll)
+	set(&c.Expiry, DefaultExpiry)
+	set(&c.Retention, DefaultRetention)
+	set(&c.JanitorEvery, DefaultJanitorEvery)
 	if c.IDBlock == 0 {
 		c.IDBlock = DefaultIDBlock
 	}
+	if c.MaxPending == 0 {
+		c.MaxPending = DefaultMaxPending
+	}
+	if c.MaxPayloadBytes == 0 {
+		c.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
 	return c
 }
+
+// ErrQueueFull is returned (wrapped, with the numbers) when a printer has
+// as many unfinished deliveries as it may.
+var ErrQueueFull = errors.New("the printer's queue is full")
+
+// ErrTooLarge is returned (wrapped, with the numbers) for a delivery whose
+// command is larger than allowed.
+var ErrTooLarge = errors.New("the print is too large")
 
 // Queue is the deliveries of every printer and the dispatchers of the
 // online ones.
@@ -84,35 +121,106 @@ type Queue struct {
 	inflight    map[uint32]*dispatcher // by command id
 }
 
-// New makes the queue. Close stops its dispatchers.
+// New makes the queue and starts its watcher of other instances' work and
+// its janitor. Close stops them and the dispatchers.
 func New(s *store.Store, cfg Config, logger *slog.Logger) *Queue {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg = cfg.withDefaults()
-	return &Queue{
+	q := &Queue{
 		store: s, cfg: cfg, log: logger.With("part", "delivery"), ids: NewIDs(s, cfg.IDBlock),
 		ctx: ctx, cancel: cancel,
 		dispatchers: map[int64]*dispatcher{}, inflight: map[uint32]*dispatcher{},
 	}
+	q.wg.Go(q.watch)
+	q.wg.Go(q.janitor)
+	return q
 }
 
 // CommandID gives a fresh command id, for commands outside the queue (the
 // key of a claimed printer).
 func (q *Queue) CommandID(ctx context.Context) (uint32, error) { return q.ids.Next(ctx) }
 
+// check refuses a delivery over the limits, with the reason in words.
+func (q *Queue) check(ctx context.Context, n store.NewDelivery) error {
+	if len(n.Payload) > q.cfg.MaxPayloadBytes {
+		return fmt.Errorf("%w: %d KB, at most %d KB", ErrTooLarge, len(n.Payload)>>10, q.cfg.MaxPayloadBytes>>10)
+	}
+	open, err := q.store.OpenDeliveries(ctx, n.PrinterID)
+	if err != nil {
+		return err
+	}
+	if open >= q.cfg.MaxPending {
+		return fmt.Errorf("%w: %d prints wait for it already (at most %d); try again once it has printed some", ErrQueueFull, open, q.cfg.MaxPending)
+	}
+	return nil
+}
+
+// withExpiry gives a delivery without an expiry the default one.
+func (q *Queue) withExpiry(n store.NewDelivery) store.NewDelivery {
+	if n.ExpiresAt.IsZero() {
+		from := n.NotBefore
+		if from.IsZero() {
+			from = time.Now()
+		}
+		n.ExpiresAt = from.Add(q.cfg.Expiry)
+	}
+	return n
+}
+
 // Enqueue stores a delivery, then wakes the printer's dispatcher if it is
-// online.
+// online here. It returns ErrQueueFull or ErrTooLarge (wrapped, with a
+// message for people) for a delivery over the limits.
 func (q *Queue) Enqueue(ctx context.Context, n store.NewDelivery) (store.Delivery, error) {
-	d, err := q.store.CreateDelivery(ctx, n)
+	if err := q.check(ctx, n); err != nil {
+		return store.Delivery{}, err
+	}
+	d, err := q.store.CreateDelivery(ctx, q.withExpiry(n))
 	if err != nil {
 		return store.Delivery{}, err
 	}
-	q.mu.Lock()
-	disp := q.dispatchers[n.PrinterID]
-	q.mu.Unlock()
-	if disp != nil {
-		disp.poke()
-	}
+	q.poke(n.PrinterID)
 	return d, nil
+}
+
+// EnqueueBatch stores many deliveries in one transaction and wakes their
+// printers' dispatchers. Limits are checked per printer before anything is
+// stored; over them, nothing is.
+func (q *Queue) EnqueueBatch(ctx context.Context, ns []store.NewDelivery) ([]int64, error) {
+	perPrinter := map[int64]int{}
+	for i, n := range ns {
+		if len(n.Payload) > q.cfg.MaxPayloadBytes {
+			return nil, fmt.Errorf("delivery %d: %w: %d KB, at most %d KB", i, ErrTooLarge, len(n.Payload)>>10, q.cfg.MaxPayloadBytes>>10)
+		}
+		perPrinter[n.PrinterID]++
+		ns[i] = q.withExpiry(n)
+	}
+	for p, k := range perPrinter {
+		open, err := q.store.OpenDeliveries(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if open+k > q.cfg.MaxPending {
+			return nil, fmt.Errorf("printer %d: %w: %d wait already and %d more would be over %d", p, ErrQueueFull, open, k, q.cfg.MaxPending)
+		}
+	}
+	ids, err := q.store.CreateDeliveries(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	for p := range perPrinter {
+		q.poke(p)
+	}
+	return ids, nil
+}
+
+// poke wakes a printer's dispatcher, if it runs here.
+func (q *Queue) poke(printerID int64) {
+	q.mu.Lock()
+	d := q.dispatchers[printerID]
+	q.mu.Unlock()
+	if d != nil {
+		d.poke()
+	}
 }
 
 // Online starts the dispatcher of a printer whose device is reachable, or
@@ -146,16 +254,16 @@ func (q *Queue) Offline(printerID int64) {
 	}
 }
 
-// IsOnline reports whether a printer has a dispatcher.
+// IsOnline reports whether a printer has a dispatcher here.
 func (q *Queue) IsOnline(printerID int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.dispatchers[printerID] != nil
 }
 
-// Answered hands a DeviceCommandResponse to the dispatcher waiting for it.
-// It reports false for a command id nobody waits for (answered already, or
-// sent before a restart); the caller logs and counts those.
+// Answered hands a DeviceCommandResponse to the dispatcher waiting for it,
+// without touching the store. It reports false for a command id nobody
+// here waits for; then AnswerLate decides.
 func (q *Queue) Answered(commandID uint32, code codec.ReturnCode) bool {
 	q.mu.Lock()
 	d := q.inflight[commandID]
@@ -171,6 +279,26 @@ func (q *Queue) Answered(commandID uint32, code codec.ReturnCode) bool {
 	return true
 }
 
+// AnswerLate applies an answer no dispatcher waited for: one for a command
+// sent before a restart completes its delivery if that is still open; any
+// other (a duplicate, an unknown id) is ignored. It reports whether it was
+// applied.
+func (q *Queue) AnswerLate(ctx context.Context, commandID uint32, code codec.ReturnCode) (bool, error) {
+	state, notBefore, reason := store.StateSent, time.Now(), ""
+	switch code {
+	case codec.ReturnSuccess:
+	case codec.ReturnBusy, codec.ReturnNetworkFailure:
+		state, notBefore, reason = store.StatePending, time.Now().Add(q.cfg.RetryMin), code.String()+": trying again"
+	default:
+		state, reason = store.StateFailed, code.String()
+	}
+	err := q.store.AnswerLate(ctx, commandID, int(code), state, notBefore, reason)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Printed records a did-print event: the delivery sent with that command id
 // is printed. It reports false if no open delivery has that id.
 func (q *Queue) Printed(ctx context.Context, commandID uint32) (bool, error) {
@@ -181,7 +309,8 @@ func (q *Queue) Printed(ctx context.Context, commandID uint32) (bool, error) {
 	return err == nil, err
 }
 
-// Close stops every dispatcher and waits for them.
+// Close stops every dispatcher, the watcher and the janitor, and waits for
+// them.
 func (q *Queue) Close() {
 	q.cancel()
 	q.wg.Wait()
@@ -208,5 +337,58 @@ func (q *Queue) backoff(attempts int) time.Duration {
 	return min(d, q.cfg.RetryMax)
 }
 
-// errNoTarget is returned when a dispatcher has nowhere to send.
-var errNoTarget = fmt.Errorf("delivery: no bridge for the printer")
+// watch learns of deliveries queued by other instances sharing the
+// database: it remembers the highest delivery id it has seen and asks, a
+// few times a second, which printers have pending work above it. Ids are
+// handed out at insert but committed in any order, so it looks back a
+// little below the highest id too.
+func (q *Queue) watch() {
+	const lookback = 1000
+	last, err := q.store.LastDeliveryID(q.ctx)
+	if err != nil && q.ctx.Err() == nil {
+		q.log.Error("watch for queued work", slog.Any("error", err))
+	}
+	t := time.NewTicker(q.cfg.ChangePoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-q.ctx.Done():
+			return
+		case <-t.C:
+		}
+		printers, seen, err := q.store.PendingPrintersSince(q.ctx, max(0, last-lookback))
+		if err != nil {
+			if q.ctx.Err() == nil {
+				q.log.Error("watch for queued work", slog.Any("error", err))
+			}
+			continue
+		}
+		last = max(last, seen)
+		for _, p := range printers {
+			q.poke(p)
+		}
+	}
+}
+
+// janitor expires stale deliveries and prunes old ones.
+func (q *Queue) janitor() {
+	t := time.NewTicker(q.cfg.JanitorEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-q.ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := q.store.ExpireDue(q.ctx, now); err != nil {
+				q.log.Error("expire deliveries", slog.Any("error", err))
+			} else if n > 0 {
+				q.log.Info("deliveries expired", "count", n)
+			}
+			if n, err := q.store.PruneDeliveries(q.ctx, now.Add(-q.cfg.Retention)); err != nil {
+				q.log.Error("prune deliveries", slog.Any("error", err))
+			} else if n > 0 {
+				q.log.Info("old deliveries pruned", "count", n)
+			}
+		}
+	}
+}

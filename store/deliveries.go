@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -71,6 +72,93 @@ func (s *Store) CreateDelivery(ctx context.Context, n NewDelivery) (Delivery, er
 	}, nil
 }
 
+// CreateDeliveries stores many pending deliveries in one transaction and
+// returns their ids, in order: for editions made in bulk.
+func (s *Store) CreateDeliveries(ctx context.Context, ns []NewDelivery) ([]int64, error) {
+	ids := make([]int64, 0, len(ns))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		now := s.now()
+		for _, n := range ns {
+			notBefore := now
+			if !n.NotBefore.IsZero() {
+				notBefore = n.NotBefore.UnixMilli()
+			}
+			res, err := stmt.ExecContext(ctx, n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt))
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create deliveries: %w", err)
+	}
+	return ids, nil
+}
+
+// OpenDeliveries counts a printer's deliveries not yet finished: pending or
+// sent.
+func (s *Store) OpenDeliveries(ctx context.Context, printerID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE printer_id = ? AND state IN (?, ?)`,
+		printerID, StatePending, StateSent).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: open deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// PendingPrintersSince lists the printers with pending deliveries whose id
+// is above afterID, and the highest delivery id: how an instance learns of
+// work queued by another one, by remembering the highest id it has seen.
+func (s *Store) PendingPrintersSince(ctx context.Context, afterID int64) (printers []int64, maxID int64, err error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT printer_id, MAX(id) FROM deliveries WHERE id > ? AND state = ? GROUP BY printer_id`,
+		afterID, StatePending)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: pending printers: %w", err)
+	}
+	defer rows.Close()
+	maxID = afterID
+	for rows.Next() {
+		var p, m int64
+		if err := rows.Scan(&p, &m); err != nil {
+			return nil, 0, fmt.Errorf("store: pending printers: %w", err)
+		}
+		printers = append(printers, p)
+		maxID = max(maxID, m)
+	}
+	return printers, maxID, rows.Err()
+}
+
+// CountDeliveries counts the deliveries in a state.
+func (s *Store) CountDeliveries(ctx context.Context, state string) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE state = ?`, state).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// LastDeliveryID is the highest delivery id there is, 0 if none.
+func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM deliveries`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: last delivery: %w", err)
+	}
+	return id, nil
+}
+
 const deliveryColumns = `id, printer_id, kind, command, state, created_at, not_before, expires_at, sent_at, answered_at,
 	printed_at, attempts, COALESCE(command_id, 0), COALESCE(return_code, -1), reason`
 
@@ -126,6 +214,18 @@ func (s *Store) NextDelivery(ctx context.Context, printerID int64, now time.Time
 		printerID, StatePending, now.UnixMilli())
 }
 
+// NextDue is when a printer's earliest pending delivery may be sent, zero
+// if it has none.
+func (s *Store) NextDue(ctx context.Context, printerID int64) (time.Time, error) {
+	var at sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(not_before) FROM deliveries WHERE printer_id = ? AND state = ?`,
+		printerID, StatePending).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: next due: %w", err)
+	}
+	return millis(at), nil
+}
+
 // DeliveriesByPrinter lists a printer's deliveries, newest first, without
 // their payloads.
 func (s *Store) DeliveriesByPrinter(ctx context.Context, printerID int64, limit int) ([]Delivery, error) {
@@ -167,14 +267,62 @@ func (s *Store) MarkPrinted(ctx context.Context, commandID uint32) error {
 		`command_id = ? AND state IN (?, ?)`, commandID, StateSent, StatePending)
 }
 
-// RequeueUnanswered puts a printer's sent deliveries that got no answer back
-// in the queue: done when its dispatcher starts, as what was in flight when
-// the printer went away (or the server stopped) may never have arrived.
-func (s *Store) RequeueUnanswered(ctx context.Context, printerID int64) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET state = ?, reason = ? WHERE printer_id = ? AND state = ? AND answered_at IS NULL`,
-		StatePending, "sent again: no answer came", printerID, StateSent)
+// RequeueUnfinished puts back in the queue a printer's sent deliveries that
+// may not have arrived: those with no answer, and those of printsAtOnce
+// commands that were answered but never said printed. Done when its
+// dispatcher starts: what was in flight when the printer went away, or the
+// server stopped, is sent again, so nothing is lost (at most it prints
+// twice).
+func (s *Store) RequeueUnfinished(ctx context.Context, printerID int64, printsAtOnce []uint16) (int64, error) {
+	query := `UPDATE deliveries SET state = ?, reason = ? WHERE printer_id = ? AND state = ? AND (answered_at IS NULL`
+	args := []any{StatePending, "sent again: it may not have arrived", printerID, StateSent}
+	if len(printsAtOnce) > 0 {
+		query += ` OR command IN (?` + strings.Repeat(", ?", len(printsAtOnce)-1) + `)`
+		for _, c := range printsAtOnce {
+			args = append(args, c)
+		}
+	}
+	res, err := s.db.ExecContext(ctx, query+`)`, args...)
 	if err != nil {
-		return 0, fmt.Errorf("store: requeue unanswered: %w", err)
+		return 0, fmt.Errorf("store: requeue unfinished: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// AnswerLate applies an answer that came for a delivery no dispatcher waits
+// for (sent before a restart): if the delivery is still open and
+// unanswered, it takes the state given (sent for success, pending to retry
+// not before notBefore, failed) with the return code and reason. It returns
+// ErrNotFound if no open, unanswered delivery has that command id.
+func (s *Store) AnswerLate(ctx context.Context, commandID uint32, returnCode int, state string, notBefore time.Time, reason string) error {
+	return s.transition(ctx, `state = ?, answered_at = ?, return_code = ?, reason = ?, not_before = ?`,
+		[]any{state, s.now(), returnCode, reason, notBefore.UnixMilli()},
+		`command_id = ? AND state IN (?, ?) AND answered_at IS NULL`, commandID, StateSent, StatePending)
+}
+
+// MarkExpired ends a pending delivery that is too old to print.
+func (s *Store) MarkExpired(ctx context.Context, id int64, reason string) error {
+	return s.transition(ctx, `state = ?, reason = ?`, []any{StateExpired, reason}, `id = ? AND state = ?`, id, StatePending)
+}
+
+// ExpireDue ends every pending delivery whose expiry time has passed, and
+// returns how many.
+func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET state = ?, reason = ? WHERE state = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
+		StateExpired, "expired: not printed in time (the printer was away)", StatePending, now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: expire deliveries: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// PruneDeliveries deletes finished deliveries (printed, failed, expired)
+// made before a time: the history is kept for a while, not for ever.
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM deliveries WHERE created_at < ? AND state IN (?, ?, ?)`,
+		before.UnixMilli(), StatePrinted, StateFailed, StateExpired)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune deliveries: %w", err)
 	}
 	return res.RowsAffected()
 }

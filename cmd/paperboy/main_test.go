@@ -218,3 +218,11 @@ func (p *proc) stop(sig os.Signal) error {
 	}
 	return nil
 }
+
+// kill kills the process with SIGKILL and waits for it.
+func (p *proc) kill() {
+	p.t.Helper()
+	p.cmd.Process.Kill()
+	err := <-p.exited
+	p.exited <- err
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"paperboy/core"
+	"paperboy/delivery"
 	"paperboy/store"
 )
 
@@ -54,6 +55,12 @@ func runServe(e env, args []string) error {
 	level := fs.String("log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error; env PAPERBOY_LOG_LEVEL")
 	format := fs.String("log-format", envOr("LOG_FORMAT", "text"), "text or json; env PAPERBOY_LOG_FORMAT")
 	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline")
+	printsPerMinute := fs.Int("prints-per-minute", core.DefaultPrintsPerMinute, "prints a user may send a minute")
+	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes a user may try a minute")
+	maxPending := fs.Int("max-pending", delivery.DefaultMaxPending, "unfinished deliveries a printer may have")
+	answerTimeout := fs.Duration("answer-timeout", delivery.DefaultAnswerTimeout, "a command with no answer this long is sent again")
+	expiry := fs.Duration("expiry", delivery.DefaultExpiry, "a delivery not printed this long expires")
+	retention := fs.Duration("retention", delivery.DefaultRetention, "finished deliveries are kept this long in the history")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -73,7 +80,10 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	srv := core.New(core.Config{Listen: *listen, PresenceTimeout: *presence}, st, log)
+	srv := core.New(core.Config{
+		Listen: *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
+	}, st, log)
 	if err := srv.Start(); err != nil {
 		return err
 	}
