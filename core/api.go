@@ -56,7 +56,14 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 	last := p.Device.LastSeenAt
 	if addr, err := codec.ParseAddress(p.DeviceAddress); err == nil && p.DeviceAddress != "" {
 		out.Status = "offline"
-		if st, ok := s.presence.state(addr); ok {
+		st, ok := s.presence.state(addr)
+		stored := p.Device.LastSeenAt
+		if (!ok || (!st.online && stored.After(st.lastHeard))) && time.Since(stored) < s.cfg.PresenceTimeout+s.cfg.FlushEvery {
+			// Heard from lately through another instance sharing the store
+			// (which writes heartbeats every FlushEvery).
+			out.Status, out.Online = "online", true
+		}
+		if ok {
 			if st.lastHeard.After(last) {
 				last = st.lastHeard
 			}

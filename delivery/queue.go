@@ -194,13 +194,17 @@ func (q *Queue) EnqueueBatch(ctx context.Context, ns []store.NewDelivery) ([]int
 		perPrinter[n.PrinterID]++
 		ns[i] = q.withExpiry(n)
 	}
+	printers := make([]int64, 0, len(perPrinter))
+	for p := range perPrinter {
+		printers = append(printers, p)
+	}
+	open, err := q.store.OpenDeliveriesOf(ctx, printers)
+	if err != nil {
+		return nil, err
+	}
 	for p, k := range perPrinter {
-		open, err := q.store.OpenDeliveries(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		if open+k > q.cfg.MaxPending {
-			return nil, fmt.Errorf("printer %d: %w: %d wait already and %d more would be over %d", p, ErrQueueFull, open, k, q.cfg.MaxPending)
+		if open[p]+k > q.cfg.MaxPending {
+			return nil, fmt.Errorf("printer %d: %w: %d wait already and %d more would be over %d", p, ErrQueueFull, open[p], k, q.cfg.MaxPending)
 		}
 	}
 	ids, err := q.store.CreateDeliveries(ctx, ns)

@@ -144,12 +144,19 @@ func (s *Store) Claim(ctx context.Context, c Claim) (Printer, error) {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_codes (user_id, printer_id, hardware_xor, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
-			c.UserID, printerID, c.HardwareXor, int64(c.Secret), now); err != nil {
-			return err
-		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO claim_codes (user_id, printer_id, hardware_xor, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
+			c.UserID, printerID, c.HardwareXor, int64(c.Secret), now)
+		return err
+	})
+	if err != nil {
+		return Printer{}, fmt.Errorf("store: claim: %w", err)
+	}
+	// The device is looked for only once the code is committed: a key
+	// request handled meanwhile either sees the code, or stored its device
+	// before this looks.
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var device string
-		err = tx.QueryRowContext(ctx, `SELECT d.address FROM devices d LEFT JOIN printers p ON p.device_address = d.address
+		err := tx.QueryRowContext(ctx, `SELECT d.address FROM devices d LEFT JOIN printers p ON p.device_address = d.address
 			WHERE d.hardware_xor = ? AND (p.id IS NULL OR p.id = ? OR d.key_requested_at >= ?)
 			ORDER BY COALESCE(d.key_requested_at, 0) DESC, d.last_seen_at DESC LIMIT 1`,
 			c.HardwareXor, printerID, c.KeyWaitSince.UnixMilli()).Scan(&device)
@@ -162,7 +169,7 @@ func (s *Store) Claim(ctx context.Context, c Claim) (Printer, error) {
 		return attachDevice(ctx, tx, printerID, device)
 	})
 	if err != nil {
-		return Printer{}, fmt.Errorf("store: claim: %w", err)
+		return Printer{}, fmt.Errorf("store: claim: find its device: %w", err)
 	}
 	return s.printer(ctx, s.db, `p.id = ?`, printerID)
 }

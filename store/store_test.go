@@ -339,3 +339,32 @@ func TestStore_PrintedBeforeAnswered(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_CreateDeliveries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, _ := s.CreateUser(ctx, "b@example.com")
+		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 1, Secret: 2})
+		// More rows than one statement takes, with payloads that tell them apart.
+		ns := make([]store.NewDelivery, 1203)
+		for i := range ns {
+			ns[i] = store.NewDelivery{PrinterID: p.ID, Kind: "edition", Command: 2, Payload: []byte{byte(i), byte(i >> 8)}}
+		}
+		ids, err := s.CreateDeliveries(ctx, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != len(ns) {
+			t.Fatalf("%d ids for %d deliveries", len(ids), len(ns))
+		}
+		for _, i := range []int{0, 1, 499, 500, 501, 1202} {
+			d, err := s.DeliveryByID(ctx, ids[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Payload[0] != byte(i) || d.Payload[1] != byte(i>>8) || d.State != store.StatePending {
+				t.Fatalf("id %d (number %d) holds delivery %d", ids[i], i, int(d.Payload[0])|int(d.Payload[1])<<8)
+			}
+		}
+	})
+}

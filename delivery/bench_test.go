@@ -1,0 +1,66 @@
+package delivery_test
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"paperboy/codec"
+	"paperboy/delivery"
+	"paperboy/internal/storetest"
+	"paperboy/sdk"
+	"paperboy/store"
+)
+
+// BenchmarkEnqueue measures storing deliveries: one a transaction, and
+// batches of 100 in one, spread over 1,000 printers, with a text print's
+// payload. deliveries/s is the figure.
+func BenchmarkEnqueue(b *testing.B) {
+	img, err := sdk.RenderText("Good morning! Today: sunny, 18°C.", sdk.TextOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload, err := codec.EncodePayload(codec.SetDelivery, 0, codec.Rasterize(img, codec.Threshold))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range storetest.Kinds {
+		b.Run(kind, func(b *testing.B) {
+			s := storetest.Open(b, kind)
+			u, _ := s.CreateUser(b.Context(), "bench@example.com")
+			printers := make([]int64, 1000)
+			for i := range printers {
+				p, err := s.Claim(b.Context(), store.Claim{UserID: u.ID, HardwareXor: uint32(i), Secret: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				printers[i] = p.ID
+			}
+			q := delivery.New(s, delivery.Config{MaxPending: 1 << 30}, slog.New(slog.DiscardHandler))
+			defer q.Close()
+			for _, batch := range []int{1, 100} {
+				b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+					b.SetBytes(int64(len(payload) * batch))
+					n := 0
+					for b.Loop() {
+						ns := make([]store.NewDelivery, batch)
+						for i := range ns {
+							ns[i] = store.NewDelivery{PrinterID: printers[n%len(printers)], Kind: "edition", Command: uint16(codec.SetDelivery), Payload: payload}
+							n++
+						}
+						var err error
+						if batch == 1 {
+							_, err = q.Enqueue(b.Context(), ns[0])
+						} else {
+							_, err = q.EnqueueBatch(b.Context(), ns)
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+				})
+			}
+		})
+	}
+}
