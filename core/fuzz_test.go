@@ -25,9 +25,7 @@ func FuzzReadClaim(f *testing.F) {
 		r := httptest.NewRequest("POST", "/api/v1/printers/claim", bytes.NewReader(body))
 		req, err := readClaim(httptest.NewRecorder(), r)
 		if err != nil {
-			var he *httpError
-			var tooLarge *http.MaxBytesError
-			if !errors.As(err, &he) && !errors.As(err, &tooLarge) {
+			if !isClientError(err) {
 				t.Fatalf("not a client error: %v", err)
 			}
 			return
@@ -67,9 +65,7 @@ func FuzzPrintRequest(f *testing.F) {
 		r.Header.Set("Content-Type", contentType)
 		req, err := s.printRequest(httptest.NewRecorder(), r)
 		if err != nil {
-			var he *httpError
-			var tooLarge *http.MaxBytesError
-			if !errors.As(err, &he) && !errors.As(err, &tooLarge) {
+			if !isClientError(err) {
 				t.Fatalf("not a client error: %v", err)
 			}
 			return
@@ -78,4 +74,12 @@ func FuzzPrintRequest(f *testing.F) {
 			t.Fatalf("a print of %d rows", req.bitmap.Height)
 		}
 	})
+}
+
+// isClientError reports whether err is answered as the client's fault
+// (4xx), not as a server failure.
+func isClientError(err error) bool {
+	var he *httpError
+	var tooLarge *http.MaxBytesError
+	return errors.As(err, &he) || errors.As(err, &tooLarge)
 }

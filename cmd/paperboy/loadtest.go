@@ -39,7 +39,7 @@ func runLoadtest(e env, args []string) error {
 	if *bridges < 1 || *rate < 1 {
 		return errors.New("--bridges and --rate must be 1 or more")
 	}
-	metricsURL, err := metricsURL(*server)
+	metricsURL, err := serverURL(*server, "/metrics")
 	if err != nil {
 		return err
 	}
@@ -115,14 +115,15 @@ func runLoadtest(e env, args []string) error {
 	return enc.Encode(report)
 }
 
-// metricsURL is the /metrics address of the server a bridge URL names.
-func metricsURL(server string) (string, error) {
+// serverURL is the address of path on the server a bridge URL (--server)
+// names: ws://host:port/… becomes http://host:port/path.
+func serverURL(server, path string) (string, error) {
 	u, err := url.Parse(server)
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
 		return "", fmt.Errorf("--server %q: want a ws:// or wss:// URL", server)
 	}
 	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
-	u.Path = "/metrics"
+	u.Path = path
 	return u.String(), nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -151,14 +150,12 @@ func (o *printerOutput) print(p virtual.Print) {
 // claimThroughAPI claims a code with the API of the server a bridge URL
 // names, and returns the printer's id.
 func claimThroughAPI(server, token, code string) (int64, error) {
-	u, err := url.Parse(server)
-	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
-		return 0, fmt.Errorf("--server %q: want a ws:// or wss:// URL", server)
+	u, err := serverURL(server, "/api/v1/printers/claim")
+	if err != nil {
+		return 0, err
 	}
-	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
-	u.Path = "/api/v1/printers/claim"
 	body, _ := json.Marshal(map[string]string{"claim_code": code, "name": "Virtual printer"})
-	req, err := http.NewRequest("POST", u.String(), bytes.NewReader(body))
+	req, err := http.NewRequest("POST", u, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
