@@ -58,9 +58,10 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 		out.Status = "offline"
 		st, ok := s.presence.state(addr)
 		stored := p.Device.LastSeenAt
-		if (!ok || (!st.online && stored.After(st.lastHeard))) && time.Since(stored) < s.cfg.PresenceTimeout+s.cfg.FlushEvery {
+		elsewhere := !ok || (!st.online && stored.After(st.lastHeard.Add(s.cfg.PresenceTimeout)))
+		if elsewhere && time.Since(stored) < s.cfg.PresenceTimeout+s.cfg.FlushEvery {
 			// Heard from lately through another instance sharing the store
-			// (which writes heartbeats every FlushEvery).
+			// (which writes heartbeats every FlushEvery), not here.
 			out.Status, out.Online = "online", true
 		}
 		if ok {

@@ -1,7 +1,9 @@
 package core
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -56,7 +58,8 @@ func (c *bridgeConn) logger() *slog.Logger {
 
 var _ delivery.Sender = (*bridgeConn)(nil)
 
-// Send queues a frame for the writer without waiting.
+// Send queues a device command's frame for the writer without waiting: the
+// delivery queue's way out.
 func (c *bridgeConn) Send(frame []byte) error {
 	select {
 	case <-c.done:
@@ -65,6 +68,7 @@ func (c *bridgeConn) Send(frame []byte) error {
 	}
 	select {
 	case c.send <- frame:
+		c.srv.metrics.commandsSent.WithLabelValues("DeviceCommand").Inc()
 		return nil
 	case <-c.done:
 		return ErrBridgeGone
@@ -73,9 +77,24 @@ func (c *bridgeConn) Send(frame []byte) error {
 	}
 }
 
-// sendCommand queues a command and counts it.
-func (c *bridgeConn) sendCommand(cmd codec.Command, kind string) error {
-	if err := c.Send(cmd.AppendFrame(nil)); err != nil {
+// sendWait queues a frame, waiting while the queue is full until ctx ends:
+// for commands that must not be dropped, sent from a worker, never from
+// the socket's reader.
+func (c *bridgeConn) sendWait(ctx context.Context, frame []byte) error {
+	select {
+	case c.send <- frame:
+		return nil
+	case <-c.done:
+		return ErrBridgeGone
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrBridgeBusy, ctx.Err())
+	}
+}
+
+// sendCommand queues a command, waiting for room as sendWait, and counts
+// it.
+func (c *bridgeConn) sendCommand(ctx context.Context, cmd codec.Command, kind string) error {
+	if err := c.sendWait(ctx, cmd.AppendFrame(nil)); err != nil {
 		return err
 	}
 	c.srv.metrics.commandsSent.WithLabelValues(kind).Inc()

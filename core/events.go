@@ -180,14 +180,17 @@ func (s *Server) keyRequired(ctx context.Context, c *bridgeConn, dev codec.Addre
 	s.sendKey(ctx, c, dev, codec.ClaimCode{HardwareXor: xor, Secret: claim.Secret})
 }
 
-// sendKey sends a device its link key.
+// sendKey sends a device its link key, waiting a little for room in the
+// bridge's queue: a bridge with many printers claimed at once gets many.
 func (s *Server) sendKey(ctx context.Context, c *bridgeConn, dev codec.Address, code codec.ClaimCode) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	id, err := s.queue.CommandID(ctx)
 	if err != nil {
 		c.logger().Error("command id", slog.Any("error", err))
 		return
 	}
-	if err := c.sendCommand(codec.NewAddDeviceEncryptionKey(c.address(), dev, id, code), codec.BridgeAddDeviceEncryptionKey); err != nil {
+	if err := c.sendCommand(ctx, codec.NewAddDeviceEncryptionKey(c.address(), dev, id, code), codec.BridgeAddDeviceEncryptionKey); err != nil {
 		c.logger().Warn("key not sent", "device", dev, slog.Any("error", err))
 		return
 	}
