@@ -368,3 +368,39 @@ func TestStore_CreateDeliveries(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_ExpireAndPrune(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		clock := time.Now()
+		s.Now = func() time.Time { return clock }
+		u, _ := s.CreateUser(ctx, "j@example.com")
+		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 1, Secret: 2})
+		mk := func(expires time.Time) int64 {
+			d, err := s.CreateDelivery(ctx, store.NewDelivery{PrinterID: p.ID, Kind: "m", Command: 1, Payload: []byte{1}, ExpiresAt: expires})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.ID
+		}
+		stale, fresh, never := mk(clock.Add(time.Hour)), mk(clock.Add(3*time.Hour)), mk(time.Time{})
+		printed := mk(time.Time{})
+		s.MarkSent(ctx, printed, 1)
+		s.MarkPrinted(ctx, 1)
+		if n, err := s.ExpireDue(ctx, clock.Add(2*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("ExpireDue=%d, %v; want 1", n, err)
+		}
+		for id, want := range map[int64]string{stale: store.StateExpired, fresh: store.StatePending, never: store.StatePending, printed: store.StatePrinted} {
+			if d, _ := s.DeliveryByID(ctx, id); d.State != want || (want == store.StateExpired && d.Reason == "") {
+				t.Errorf("delivery %d is %s (%q), want %s", id, d.State, d.Reason, want)
+			}
+		}
+		// Pruning takes the finished ones made before the time, not the open ones.
+		if n, err := s.PruneDeliveries(ctx, clock.Add(time.Minute)); err != nil || n != 2 {
+			t.Fatalf("PruneDeliveries=%d, %v; want 2 (expired and printed)", n, err)
+		}
+		if list, _ := s.DeliveriesByPrinter(ctx, p.ID, 10); len(list) != 2 {
+			t.Errorf("%d deliveries left, want the 2 pending", len(list))
+		}
+	})
+}
