@@ -17,7 +17,7 @@ const module = "paperboy"
 var allowed = map[string][]string{
 	"codec":     {},
 	"store":     {},
-	"sdk":       {},
+	"sdk":       {"codec"},
 	"delivery":  {"codec", "store"},
 	"scheduler": {"store", "plugins", "codec", "delivery"},
 	"plugins":   {"sdk"},
