@@ -10,12 +10,12 @@ FUZZTIME ?= 30s
 RACE     := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint build fuzz bench clean
+.PHONY: help run test lint build plugins proto fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-run: build ## the server on :8080 with SQLite in data/, and how to attach a printer
+run: build plugins ## the server on :8080 with SQLite in data/, and how to attach a printer
 	@echo "paperboy: serving on http://localhost:8080 with SQLite in data/paperboy.db. In another terminal:"
 	@echo "  TOKEN=\$$(bin/paperboy user add you@example.com)   # a user; prints their API token"
 	@echo "  bin/paperboy printer --show --claim \"\$$TOKEN\"        # a virtual printer, claimed by that user"
@@ -35,6 +35,17 @@ lint: ## go vet and gofmt
 
 build: ## bin/paperboy
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/paperboy ./cmd/paperboy
+
+plugins: ## the built-in publications, each plugins/NAME into bin/plugins/NAME
+	@mkdir -p $(BIN)/plugins
+	$(GO) build -o $(BIN)/plugins/ ./plugins/...
+
+# protoc (Debian: protobuf-compiler) and the two Go generators, pinned.
+proto: ## regenerate sdk/pluginpb from publication.proto
+	GOBIN=$(abspath $(BIN))/tools $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	GOBIN=$(abspath $(BIN))/tools $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+	PATH=$(abspath $(BIN))/tools:$$PATH protoc --go_out=. --go_opt=paths=source_relative \
+	  --go-grpc_out=. --go-grpc_opt=paths=source_relative sdk/pluginpb/publication.proto
 
 fuzz: ## every fuzz target for FUZZTIME each (default 30s)
 	@for pkg in $$($(GO) list ./...); do \

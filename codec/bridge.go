@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Message is a decoded message from a bridge (protocol.md, "Messages from the
@@ -456,7 +457,7 @@ func (d *messageDecoder) records() []LogRecord {
 	out := make([]LogRecord, len(raw))
 	for i, r := range raw {
 		if err := json.Unmarshal(r, &out[i]); err != nil {
-			out[i] = LogRecord{Message: string(r)}
+			out[i] = LogRecord{Message: validText(r)}
 		}
 	}
 	return out
@@ -468,7 +469,14 @@ func lenientString(raw json.RawMessage) string {
 	if len(raw) == 0 || json.Unmarshal(raw, &s) == nil {
 		return s
 	}
-	return string(raw)
+	return validText(raw)
+}
+
+// validText is raw JSON as text, with any bytes that are not UTF-8 replaced
+// (as encoding/json does when it writes them), so a message decoded from
+// what it encodes is the same message.
+func validText(raw json.RawMessage) string {
+	return strings.ToValidUTF8(string(raw), "\uFFFD")
 }
 
 // lenientFloat gives a JSON number, or a string holding one; else 0.

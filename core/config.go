@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"paperboy/delivery"
+	"paperboy/plugins"
 )
 
 // Config is the server's configuration; zero values mean the defaults.
@@ -39,6 +40,9 @@ type Config struct {
 	// store; each bridge's events go to one of them, in order.
 	Workers  int
 	Delivery delivery.Config
+	// Publications are the plugins editions and messages are made with;
+	// nil runs the server without them.
+	Publications *plugins.Host
 }
 
 // Defaults, with their reasons.

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"paperboy/codec"
@@ -72,6 +73,68 @@ func FuzzPrintRequest(f *testing.F) {
 		}
 		if req.bitmap.Height < 1 || req.bitmap.Height > codec.MaxRows {
 			t.Fatalf("a print of %d rows", req.bitmap.Height)
+		}
+	})
+}
+
+func FuzzMessageRequest(f *testing.F) {
+	var pngData bytes.Buffer
+	png.Encode(&pngData, image.NewGray(image.Rect(0, 0, 20, 10)))
+	f.Add("application/json", []byte(`{"text":"hello"}`))
+	f.Add("application/json", []byte(`{"text":"  ","mode":"button"}`))
+	f.Add("text/plain", []byte(`hello`))
+	for _, c := range []struct {
+		name string
+		data []byte
+		text string
+	}{{"a.png", pngData.Bytes(), ""}, {"a.png", pngData.Bytes(), "and a text"}, {"a.txt", []byte("not a picture"), "hi"}} {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("text", c.text)
+		fw, _ := w.CreateFormFile("image", c.name)
+		fw.Write(c.data)
+		w.Close()
+		f.Add(w.FormDataContentType(), buf.Bytes())
+	}
+	s := &Server{cfg: Config{MaxUploadBytes: 1 << 20}.withDefaults()}
+	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		r := httptest.NewRequest("POST", "/api/v1/printers/1/messages", bytes.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		req, err := s.messageRequest(httptest.NewRecorder(), r)
+		if err != nil {
+			if !isClientError(err) {
+				t.Fatalf("not a client error: %v", err)
+			}
+			return
+		}
+		if strings.TrimSpace(req.text) == "" && req.image == nil {
+			t.Fatal("an empty message was accepted")
+		}
+		if req.image != nil {
+			if _, err := codec.DecodeImage(req.image); err != nil {
+				t.Fatalf("a picture that does not decode was accepted: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzEditionBitmap feeds the check of a plugin's output: a plugin is
+// outside input too.
+func FuzzEditionBitmap(f *testing.F) {
+	var good bytes.Buffer
+	png.Encode(&good, image.NewGray(image.Rect(0, 0, codec.PrintWidth, 30)))
+	var wide bytes.Buffer
+	png.Encode(&wide, image.NewGray(image.Rect(0, 0, 1000, 3)))
+	f.Add(good.Bytes())
+	f.Add(wide.Bytes())
+	f.Add([]byte("\x89PNG not a picture"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bm, err := editionBitmap(data)
+		if err != nil {
+			return
+		}
+		if bm.Height > codec.MaxRows || len(bm.Pix) != bm.Height*codec.PrintWidth/8 {
+			t.Fatalf("a print of %d rows in %d bytes", bm.Height, len(bm.Pix))
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"paperboy/codec"
 	"paperboy/delivery"
+	"paperboy/plugins"
 	"paperboy/store"
 )
 
@@ -26,6 +27,7 @@ type Server struct {
 	shards   []chan func(context.Context)
 	prints   *rateLimiter
 	claims   *rateLimiter
+	plugins  *plugins.Host
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -40,10 +42,11 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, store: st, log: logger, metrics: newMetrics(),
-		queue:  delivery.New(st, cfg.Delivery, logger),
-		prints: newRateLimiter(cfg.PrintsPerMinute, time.Minute),
-		claims: newRateLimiter(cfg.ClaimsPerMinute, time.Minute),
-		ctx:    ctx, cancel: cancel,
+		queue:   delivery.New(st, cfg.Delivery, logger),
+		prints:  newRateLimiter(cfg.PrintsPerMinute, time.Minute),
+		claims:  newRateLimiter(cfg.ClaimsPerMinute, time.Minute),
+		plugins: cfg.Publications,
+		ctx:     ctx, cancel: cancel,
 	}
 	s.hub.all = map[*bridgeConn]struct{}{}
 	s.hub.byAddr = map[codec.Address]*bridgeConn{}

@@ -1,8 +1,10 @@
 // Package sdk is what a publication author imports to make prints for
 // Little Printers. It never imports the server (core).
 //
-// So far it holds the text renderer: RenderText lays text out in the
-// embedded Go fonts, wrapped to the 384-pixel width of a print, and gives a
-// greyscale image the server turns into dots. The Publication interface, the
-// document model and the plugin protocol follow.
+// A publication implements Publication (Meta, Validate, Render) and calls
+// Serve from main; paperboy runs it as a plugin process and talks to it over
+// gRPC. Render returns a Document (titles, paragraphs in bold and italic,
+// lists, pictures, QR codes, rules, two-column rows), which this package lays
+// out on the 384-pixel width of a print in the embedded Go fonts, or a ready
+// picture. Package sdktest is the test kit. README.md is the guide.
 package sdk

@@ -154,7 +154,9 @@ func (d *Document) List(items ...string) *Document {
 func (d *Document) Image(img image.Image) *Document { return d.add(ImageBlock{Image: img}) }
 
 // QR adds a QR code of data with a caption.
-func (d *Document) QR(data, caption string) *Document { return d.add(QRBlock{Data: data, Caption: caption}) }
+func (d *Document) QR(data, caption string) *Document {
+	return d.add(QRBlock{Data: data, Caption: caption})
+}
 
 // Rule adds a horizontal line.
 func (d *Document) Rule() *Document { return d.add(RuleBlock{}) }

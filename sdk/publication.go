@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,7 +20,7 @@ type Publication interface {
 	// Meta describes the publication: its name, when it publishes, and the
 	// config form subscribers fill in.
 	Meta() Meta
-	// Validate checks a config beyond what the form's fields say (Check
+	// Validate checks a config beyond what the form's fields say (CheckConfig
 	// has been applied already); it returns FieldErrors for what a
 	// subscriber must change, or nil.
 	Validate(ctx context.Context, c Config) error
@@ -164,7 +165,7 @@ func (f Field) problem(v string) string {
 	switch f.Type {
 	case Number:
 		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return "not a number"
 		}
 		if f.Min < f.Max && (n < f.Min || n > f.Max) {
@@ -209,7 +210,7 @@ func (e FieldErrors) Error() string {
 	return "config: " + strings.Join(parts, "; ")
 }
 
-// Check fills in defaults and checks a config against the form: required
+// CheckConfig fills in defaults and checks a config against the form: required
 // fields, types, choices, ranges. It returns the full config, and
 // FieldErrors if any field is wrong; keys not in the form are errors too.
 func (m Meta) CheckConfig(c Config) (Config, error) {

@@ -209,6 +209,23 @@ func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
+// CreateFailedDelivery records a print that could not even be made (its
+// publication failed), so the printer's history says why.
+func (s *Store) CreateFailedDelivery(ctx context.Context, printerID int64, kind, reason string) (Delivery, error) {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, reason)
+		VALUES (?, ?, 0, ?, ?, ?, ?, ?)`, printerID, kind, []byte{}, StateFailed, now, now, reason)
+	if err != nil {
+		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Delivery{}, err
+	}
+	return Delivery{ID: id, PrinterID: printerID, Kind: kind, State: StateFailed, CreatedAt: time.UnixMilli(now).UTC(),
+		NotBefore: time.UnixMilli(now).UTC(), ReturnCode: -1, Reason: reason}, nil
+}
+
 const deliveryColumns = `id, printer_id, kind, command, state, created_at, not_before, expires_at, sent_at, answered_at,
 	printed_at, attempts, COALESCE(command_id, 0), COALESCE(return_code, -1), reason`
 

@@ -14,6 +14,7 @@ import (
 
 	"paperboy/core"
 	"paperboy/delivery"
+	"paperboy/plugins"
 	"paperboy/store"
 )
 
@@ -61,12 +62,18 @@ func runServe(e env, args []string) error {
 	answerTimeout := fs.Duration("answer-timeout", delivery.DefaultAnswerTimeout, "a command with no answer this long is sent again")
 	expiry := fs.Duration("expiry", delivery.DefaultExpiry, "a delivery not printed this long expires")
 	retention := fs.Duration("retention", delivery.DefaultRetention, "finished deliveries are kept this long in the history")
+	pluginDir := pluginsFlag(fs)
+	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
+	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("unexpected argument %q", rest[0])
+	}
+	if *pluginTimeout <= 0 || *pluginMemory <= 0 {
+		return errors.New("--plugin-timeout and --plugin-memory-mb must be more than 0")
 	}
 	log, err := newLogger(e.stderr, *level, *format)
 	if err != nil {
@@ -80,8 +87,14 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	host := plugins.New(plugins.Config{Dir: *pluginDir, CallTimeout: *pluginTimeout, MemoryLimitBytes: int64(*pluginMemory) << 20}, log)
+	defer host.Close()
+	if err := host.Load(ctx); err != nil {
+		return err
+	}
 	srv := core.New(core.Config{
-		Listen: *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		Publications: host,
+		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
 	}, st, log)
 	if err := srv.Start(); err != nil {

@@ -1,0 +1,331 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"paperboy/codec"
+	"paperboy/plugins"
+	"paperboy/sdk"
+	"paperboy/store"
+)
+
+// FriendsPublication is the push publication friends' messages go through.
+const FriendsPublication = "friends"
+
+// ErrNoPublications is returned when the server runs without plugins.
+var ErrNoPublications = errors.New("no publications: the server runs without plugins")
+
+// editionBitmap turns a plugin's edition (a PNG) into a print. It refuses
+// what is not a picture of the print's width: a plugin's output is outside
+// input like any other.
+func editionBitmap(png []byte) (*codec.Bitmap, error) {
+	img, err := codec.DecodeImage(png)
+	if err != nil {
+		return nil, fmt.Errorf("the publication sent an edition that is not a picture: %w", err)
+	}
+	if w := img.Bounds().Dx(); w != codec.PrintWidth {
+		return nil, fmt.Errorf("the publication sent a picture %d pixels wide, not %d", w, codec.PrintWidth)
+	}
+	if h := img.Bounds().Dy(); h > codec.MaxRows {
+		return nil, fmt.Errorf("the publication sent a picture %d rows tall, more than %d", h, codec.MaxRows)
+	}
+	return codec.Rasterize(img, codec.Threshold), nil
+}
+
+// edition is what came of asking a publication for an edition.
+type edition struct {
+	delivery     store.Delivery
+	nothingToday bool
+	finished     string
+}
+
+// printEdition renders an edition of a publication for a printer and
+// queues it; when the publication fails, a failed delivery records why in
+// the printer's history, and the error is returned.
+func (s *Server) printEdition(ctx context.Context, printerID int64, name, kind string, a sdk.RenderArgs, cmd codec.CommandCode) (edition, error) {
+	if s.plugins == nil {
+		return edition{}, ErrNoPublications
+	}
+	out, err := s.plugins.Render(ctx, name, a)
+	var bm *codec.Bitmap
+	if err == nil && out.PNG != nil {
+		bm, err = editionBitmap(out.PNG)
+		if err != nil {
+			err = &plugins.Error{Publication: name, Msg: err.Error(), Err: err}
+		}
+	}
+	if err != nil {
+		var pe *plugins.Error
+		if errors.As(err, &pe) {
+			reason := "not printed: " + pe.Error()
+			if _, ferr := s.store.CreateFailedDelivery(context.WithoutCancel(ctx), printerID, kind, reason); ferr != nil {
+				s.log.Error("record failed edition", "printer", printerID, slog.Any("error", ferr))
+			}
+			s.log.Warn("edition failed", "publication", name, "printer", printerID, slog.Any("error", err))
+		}
+		return edition{}, err
+	}
+	switch {
+	case out.NothingToday:
+		return edition{nothingToday: true}, nil
+	case out.Finished != "":
+		return edition{finished: out.Finished}, nil
+	}
+	payload, err := codec.EncodePayload(cmd, 0, bm)
+	if err != nil {
+		return edition{}, err
+	}
+	d, err := s.queue.Enqueue(ctx, store.NewDelivery{PrinterID: printerID, Kind: kind, Command: uint16(cmd), Payload: payload})
+	return edition{delivery: d}, err
+}
+
+// publicationJSON is a publication as the API shows it.
+type publicationJSON struct {
+	Name        string      `json:"name"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Kind        sdk.Kind    `json:"kind"`
+	Days        []string    `json:"days"`
+	Personal    bool        `json:"personal"`
+	Fields      []fieldJSON `json:"fields"`
+	Running     bool        `json:"running"`
+	Restarts    int         `json:"restarts"`
+	LastError   string      `json:"last_error,omitempty"`
+}
+
+type fieldJSON struct {
+	Name      string       `json:"name"`
+	Label     string       `json:"label"`
+	Help      string       `json:"help,omitempty"`
+	Type      string       `json:"type"`
+	Default   string       `json:"default,omitempty"`
+	Required  bool         `json:"required,omitempty"`
+	Choices   []sdk.Choice `json:"choices,omitempty"`
+	Min       *float64     `json:"min,omitempty"`
+	Max       *float64     `json:"max,omitempty"`
+	MaxLength int          `json:"max_length,omitempty"`
+}
+
+func publicationToJSON(info plugins.Info) publicationJSON {
+	m := info.Meta
+	out := publicationJSON{Name: m.Name, Title: m.Title, Description: m.Description, Kind: m.Kind, Personal: m.Personal,
+		Running: info.Running, Restarts: info.Restarts, LastError: info.LastError, Days: []string{}, Fields: []fieldJSON{}}
+	for _, d := range m.Days {
+		out.Days = append(out.Days, d.String())
+	}
+	for _, f := range m.Fields {
+		fj := fieldJSON{Name: f.Name, Label: f.Label, Help: f.Help, Type: string(f.Type), Default: f.Default,
+			Required: f.Required, Choices: f.Choices, MaxLength: f.MaxLength}
+		if f.Min < f.Max {
+			fj.Min, fj.Max = &f.Min, &f.Max
+		}
+		out.Fields = append(out.Fields, fj)
+	}
+	return out
+}
+
+func (s *Server) handlePublicationList(w http.ResponseWriter, r *http.Request) error {
+	out := []publicationJSON{}
+	if s.plugins != nil {
+		for _, info := range s.plugins.Publications() {
+			out = append(out, publicationToJSON(info))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"publications": out})
+	return nil
+}
+
+// handleEditionPrint prints an edition of a publication now:
+// {"publication": "weather", "config": {…}, "time_zone": "Europe/London",
+// "mode": "now"|"button"}.
+func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Publication string            `json:"publication"`
+		Config      map[string]string `json:"config"`
+		TimeZone    string            `json:"time_zone"`
+		Mode        string            `json:"mode"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if s.plugins == nil {
+		return &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+	}
+	meta, err := s.plugins.Meta(req.Publication)
+	if errors.Is(err, plugins.ErrUnknown) {
+		return errBadRequest(fmt.Sprintf("no publication %q", req.Publication))
+	}
+	if err != nil {
+		return err
+	}
+	if meta.Kind != sdk.Scheduled {
+		return errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it", req.Publication))
+	}
+	button, err := parseMode(req.Mode)
+	if err != nil {
+		return err
+	}
+	loc := time.UTC
+	if req.TimeZone != "" {
+		if loc, err = time.LoadLocation(req.TimeZone); err != nil {
+			return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", req.TimeZone))
+		}
+	}
+	cfg := sdk.Config(req.Config)
+	if err := s.plugins.Validate(r.Context(), req.Publication, cfg); err != nil {
+		var fe sdk.FieldErrors
+		if errors.As(err, &fe) {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "the config is not right", "fields": fe})
+			return nil
+		}
+		return err
+	}
+	cfg, _ = meta.CheckConfig(cfg)
+	cmd := codec.SetDeliveryAndPrint
+	if button {
+		cmd = codec.SetDelivery
+	}
+	ed, err := s.printEdition(r.Context(), p.ID, req.Publication, "edition", sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)}, cmd)
+	var pe *plugins.Error
+	if errors.As(err, &pe) {
+		return &httpError{http.StatusBadGateway, pe.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case ed.nothingToday:
+		writeJSON(w, http.StatusOK, map[string]any{"nothing_today": true})
+	case ed.finished != "":
+		writeJSON(w, http.StatusOK, map[string]any{"finished": ed.finished})
+	default:
+		writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": ed.delivery.ID, "state": ed.delivery.State})
+	}
+	return nil
+}
+
+// handlePrinterMessage prints a message, pushed to the friends publication,
+// which makes it a note with the sender's name and the time: JSON {"text":
+// "…", "mode": …} or a multipart form with "text", an "image" file (PNG,
+// JPEG or GIF, a drawing or a photo), or both.
+func (s *Server) handlePrinterMessage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	u := user(r)
+	req, err := s.messageRequest(w, r)
+	if err != nil {
+		return err
+	}
+	if !s.prints.allow(u.ID, time.Now()) {
+		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	}
+	if s.plugins == nil {
+		return &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+	}
+	cmd := codec.SetDeliveryAndPrint
+	if req.button {
+		cmd = codec.SetDelivery
+	}
+	// Printers have no time zone of their own yet: the note shows the
+	// server's, which at home is the owner's.
+	now := time.Now()
+	ed, err := s.printEdition(r.Context(), p.ID, FriendsPublication, "message", sdk.RenderArgs{
+		Config: sdk.Config{}, Time: now.In(time.Local),
+		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
+	}, cmd)
+	var pe *plugins.Error
+	switch {
+	case errors.Is(err, plugins.ErrUnknown):
+		return &httpError{http.StatusServiceUnavailable, "messages print through the friends publication, which is not installed"}
+	case errors.As(err, &pe):
+		return &httpError{http.StatusBadGateway, pe.Error()}
+	case err != nil:
+		return err
+	case ed.delivery.ID == 0:
+		return &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
+	}
+	s.log.Info("message queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID)
+	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": ed.delivery.ID, "state": ed.delivery.State})
+	return nil
+}
+
+// messageReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or
+// both.
+type messageReq struct {
+	text   string
+	image  []byte
+	button bool
+}
+
+// messageRequest reads a message. The picture is decoded here once, so a
+// bad one is the sender's error and not the publication's.
+func (s *Server) messageRequest(w http.ResponseWriter, r *http.Request) (messageReq, error) {
+	var req messageReq
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		var body struct {
+			Text string `json:"text"`
+			Mode string `json:"mode"`
+		}
+		if err := decodeJSON(w, r, &body); err != nil {
+			return req, err
+		}
+		button, err := parseMode(body.Mode)
+		if err != nil {
+			return req, err
+		}
+		req.text, req.button = body.Text, button
+	case "multipart/form-data":
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+		if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return req, err
+			}
+			return req, errBadRequest("a multipart form with a text or an image file is expected: " + err.Error())
+		}
+		defer r.MultipartForm.RemoveAll()
+		button, err := parseMode(r.FormValue("mode"))
+		if err != nil {
+			return req, err
+		}
+		req.text, req.button = r.FormValue("text"), button
+		if r.MultipartForm.File["image"] != nil {
+			f, _, err := r.FormFile("image")
+			if err != nil {
+				return req, errBadRequest("the image file cannot be read: " + err.Error())
+			}
+			defer f.Close()
+			if req.image, err = io.ReadAll(f); err != nil {
+				return req, err
+			}
+			if _, err := codec.DecodeImage(req.image); err != nil {
+				return req, errBadRequest("image: " + err.Error())
+			}
+		}
+	default:
+		return req, errBadRequest(`send JSON {"text": "…"} or a multipart form with a "text" or an "image" file`)
+	}
+	if strings.TrimSpace(req.text) == "" && req.image == nil {
+		return req, errBadRequest("the message is empty: send a text or a picture")
+	}
+	if len(req.text) > sdk.MaxTextBytes {
+		return req, errBadRequest(fmt.Sprintf("the text is too long: at most %d KB", sdk.MaxTextBytes>>10))
+	}
+	return req, nil
+}
