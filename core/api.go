@@ -377,6 +377,9 @@ func (s *Server) handleDeliveryPreview(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	if len(d.Payload) == 0 {
+		return errNotFound(fmt.Sprintf("delivery %d has no picture: %s", d.ID, d.Reason))
+	}
 	payload, err := codec.ParsePayload(d.Payload)
 	if err != nil {
 		return err

@@ -105,7 +105,10 @@ func (s *server) Render(ctx context.Context, r *pluginpb.RenderRequest) (resp *p
 		req.HTTP = NewHTTPClient(HTTPPolicy{})
 	}
 	if p := r.Push; p != nil {
-		req.Push = &PushItem{Sender: p.Sender, Text: p.Text, Image: p.Image, SentAt: time.UnixMilli(p.SentAtUnixMillis).In(loc)}
+		req.Push = &PushItem{Sender: p.Sender, Text: p.Text, Image: p.Image}
+		if p.SentAtUnixMillis != 0 { // 0: not said
+			req.Push.SentAt = time.UnixMilli(p.SentAtUnixMillis).In(loc)
+		}
 	}
 	if m.Kind == Push && req.Push == nil {
 		return nil, status.Error(codes.InvalidArgument, "a push publication renders only pushed content")
@@ -231,7 +234,10 @@ func (c *Client) Render(ctx context.Context, a RenderArgs) (Output, error) {
 	_, offset := a.Time.Zone()
 	req.UtcOffsetSeconds = int32(offset)
 	if p := a.Push; p != nil {
-		req.Push = &pluginpb.PushItem{Sender: p.Sender, Text: p.Text, Image: p.Image, SentAtUnixMillis: p.SentAt.UnixMilli()}
+		req.Push = &pluginpb.PushItem{Sender: p.Sender, Text: p.Text, Image: p.Image}
+		if !p.SentAt.IsZero() {
+			req.Push.SentAtUnixMillis = p.SentAt.UnixMilli()
+		}
 	}
 	w, err := c.rpc.Render(ctx, req, grpc.MaxCallRecvMsgSize(32<<20))
 	if err != nil {

@@ -404,3 +404,27 @@ func TestStore_ExpireAndPrune(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_CreateFailedDelivery(t *testing.T) {
+	// An edition that could not be made is in the history with its reason,
+	// and is never sent.
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, _ := s.CreateUser(ctx, "f@example.com")
+		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 1, Secret: 2})
+		d, err := s.CreateFailedDelivery(ctx, p.ID, "edition", "not printed: weather: the weather service cannot be reached")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.DeliveryByID(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != store.StateFailed || got.Kind != "edition" || !strings.Contains(got.Reason, "cannot be reached") || got.Attempts != 0 {
+			t.Fatalf("delivery %+v", got)
+		}
+		if next, err := s.NextDelivery(ctx, p.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("NextDelivery = %+v, %v; want nothing to send", next, err)
+		}
+	})
+}
