@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image/png"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"paperboy/codec"
-	"paperboy/sdk"
 	"paperboy/store"
 )
 
@@ -195,44 +193,6 @@ func (s *Server) ownPrinter(r *http.Request) (store.Printer, error) {
 	return p, err
 }
 
-func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return err
-	}
-	u := user(r)
-	req, err := s.printRequest(w, r)
-	if err != nil {
-		return err
-	}
-	if !s.prints.allow(u.ID, time.Now()) {
-		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
-	}
-	cmd := codec.SetDeliveryAndPrint
-	if req.button {
-		cmd = codec.SetDelivery
-	}
-	payload, err := codec.EncodePayload(cmd, 0, req.bitmap)
-	if err != nil {
-		return err
-	}
-	d, err := s.queue.Enqueue(r.Context(), store.NewDelivery{
-		PrinterID: p.ID, Kind: "message", Command: uint16(cmd), Payload: payload,
-	})
-	if err != nil {
-		return err
-	}
-	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", d.ID, "rows", req.bitmap.Height)
-	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
-	return nil
-}
-
-// printReq is what to print.
-type printReq struct {
-	bitmap *codec.Bitmap
-	button bool // wait for the button rather than print at once
-}
-
 // parseMode reads "mode": "now" (the default) or "button".
 func parseMode(v string) (button bool, err error) {
 	switch v {
@@ -242,54 +202,6 @@ func parseMode(v string) (button bool, err error) {
 		return true, nil
 	}
 	return false, errBadRequest(`mode must be "now" (print at once) or "button" (print when the button is pressed)`)
-}
-
-// printRequest reads what to print: JSON {"text": "…", "mode": …} or a
-// multipart form with an "image" file (and an optional "dither":
-// threshold, floyd-steinberg or atkinson; floyd-steinberg by default) or a
-// "text" field, and "mode".
-func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq, error) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/json":
-		var req struct {
-			Text string `json:"text"`
-			Mode string `json:"mode"`
-		}
-		if err := decodeJSON(w, r, &req); err != nil {
-			return printReq{}, err
-		}
-		button, err := parseMode(req.Mode)
-		if err != nil {
-			return printReq{}, err
-		}
-		bm, err := textBitmap(req.Text)
-		return printReq{bm, button}, err
-	case "multipart/form-data":
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
-		if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return printReq{}, err
-			}
-			return printReq{}, errBadRequest("a multipart form with an image file is expected: " + err.Error())
-		}
-		defer r.MultipartForm.RemoveAll()
-		button, err := parseMode(r.FormValue("mode"))
-		if err != nil {
-			return printReq{}, err
-		}
-		if text := r.FormValue("text"); text != "" && r.MultipartForm.File["image"] == nil {
-			bm, err := textBitmap(text)
-			return printReq{bm, button}, err
-		}
-		bms, err := formImages(r, "image")
-		if err != nil {
-			return printReq{}, err
-		}
-		return printReq{bms[0], button}, nil
-	}
-	return printReq{}, errBadRequest(`send JSON {"text": "…"} or a multipart form with an "image" file`)
 }
 
 // formImages reads the named image files of a parsed multipart form, each
@@ -398,18 +310,6 @@ func (s *Server) handleDeliveryPreview(w http.ResponseWriter, r *http.Request) e
 	w.Header().Set("Cache-Control", "private, max-age=86400")
 	_, err = w.Write(buf.Bytes())
 	return err
-}
-
-// textBitmap renders a text print.
-func textBitmap(text string) (*codec.Bitmap, error) {
-	if strings.TrimSpace(text) == "" {
-		return nil, errBadRequest("text is empty: there is nothing to print")
-	}
-	img, err := sdk.RenderText(text, sdk.TextOptions{})
-	if err != nil {
-		return nil, errBadRequest(err.Error())
-	}
-	return codec.Rasterize(img, codec.Threshold), nil
 }
 
 // deliveryJSON is a delivery as the API shows it.

@@ -216,17 +216,17 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// handlePrinterMessage prints a message, pushed to the friends publication,
+// handlePrinterPrint prints a message, pushed to the friends publication,
 // which makes it a note with the sender's name and the time: JSON {"text":
 // "…", "mode": …} or a multipart form with "text", an "image" file (PNG,
 // JPEG or GIF, a drawing or a photo), or both.
-func (s *Server) handlePrinterMessage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
 	if err != nil {
 		return err
 	}
 	u := user(r)
-	req, err := s.messageRequest(w, r)
+	req, err := s.printRequest(w, r)
 	if err != nil {
 		return err
 	}
@@ -258,23 +258,23 @@ func (s *Server) handlePrinterMessage(w http.ResponseWriter, r *http.Request) er
 	case ed.delivery.ID == 0:
 		return &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
 	}
-	s.log.Info("message queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID)
+	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID)
 	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": ed.delivery.ID, "state": ed.delivery.State})
 	return nil
 }
 
-// messageReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or
+// printReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or
 // both.
-type messageReq struct {
+type printReq struct {
 	text   string
 	image  []byte
 	button bool
 }
 
-// messageRequest reads a message. The picture is decoded here once, so a
+// printRequest reads a message. The picture is decoded here once, so a
 // bad one is the sender's error and not the publication's.
-func (s *Server) messageRequest(w http.ResponseWriter, r *http.Request) (messageReq, error) {
-	var req messageReq
+func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq, error) {
+	var req printReq
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":

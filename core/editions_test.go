@@ -83,10 +83,10 @@ func drawing(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-func TestServer_Messages(t *testing.T) {
+func TestServer_PrintIsANote(t *testing.T) {
 	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends")})
 	token, id, b, dev := onlinePrinter(t, ts)
-	path := fmt.Sprintf("/api/v1/printers/%d/messages", id)
+	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
 
 	var queued struct {
 		DeliveryID int64 `json:"delivery_id"`
@@ -136,11 +136,11 @@ func TestServer_Messages(t *testing.T) {
 	}
 }
 
-func TestServer_MessagesWithoutFriends(t *testing.T) {
+func TestServer_PrintWithoutFriends(t *testing.T) {
 	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello")})
 	token, id, _, _ := onlinePrinter(t, ts)
 	var e errorOut
-	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/messages", id), token, map[string]string{"text": "hi"}, &e); st != http.StatusServiceUnavailable || !strings.Contains(e.Error, "friends") {
+	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/print", id), token, map[string]string{"text": "hi"}, &e); st != http.StatusServiceUnavailable || !strings.Contains(e.Error, "friends") {
 		t.Fatalf("status %d %q, want 503 saying friends is not installed", st, e.Error)
 	}
 }

@@ -38,46 +38,6 @@ func FuzzReadClaim(f *testing.F) {
 }
 
 func FuzzPrintRequest(f *testing.F) {
-	form := func(field, name string, data []byte, extra map[string]string) (string, []byte) {
-		var buf bytes.Buffer
-		w := multipart.NewWriter(&buf)
-		for k, v := range extra {
-			w.WriteField(k, v)
-		}
-		fw, _ := w.CreateFormFile(field, name)
-		fw.Write(data)
-		w.Close()
-		return w.FormDataContentType(), buf.Bytes()
-	}
-	var pngData bytes.Buffer
-	png.Encode(&pngData, image.NewGray(image.Rect(0, 0, 20, 10)))
-	f.Add("application/json", []byte(`{"text":"hello"}`))
-	f.Add("application/json", []byte(`{"text":""}`))
-	f.Add("text/plain", []byte(`hello`))
-	ct, body := form("image", "a.png", pngData.Bytes(), map[string]string{"dither": "atkinson"})
-	f.Add(ct, body)
-	ct, body = form("image", "a.txt", []byte("not a picture"), nil)
-	f.Add(ct, body)
-	ct, body = form("file", "a.png", pngData.Bytes(), map[string]string{"text": "hi"})
-	f.Add(ct, body)
-	s := &Server{cfg: Config{MaxUploadBytes: 1 << 20}.withDefaults()}
-	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
-		r := httptest.NewRequest("POST", "/api/v1/printers/1/print", bytes.NewReader(body))
-		r.Header.Set("Content-Type", contentType)
-		req, err := s.printRequest(httptest.NewRecorder(), r)
-		if err != nil {
-			if !isClientError(err) {
-				t.Fatalf("not a client error: %v", err)
-			}
-			return
-		}
-		if req.bitmap.Height < 1 || req.bitmap.Height > codec.MaxRows {
-			t.Fatalf("a print of %d rows", req.bitmap.Height)
-		}
-	})
-}
-
-func FuzzMessageRequest(f *testing.F) {
 	var pngData bytes.Buffer
 	png.Encode(&pngData, image.NewGray(image.Rect(0, 0, 20, 10)))
 	f.Add("application/json", []byte(`{"text":"hello"}`))
@@ -98,9 +58,9 @@ func FuzzMessageRequest(f *testing.F) {
 	}
 	s := &Server{cfg: Config{MaxUploadBytes: 1 << 20}.withDefaults()}
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
-		r := httptest.NewRequest("POST", "/api/v1/printers/1/messages", bytes.NewReader(body))
+		r := httptest.NewRequest("POST", "/api/v1/printers/1/print", bytes.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
-		req, err := s.messageRequest(httptest.NewRecorder(), r)
+		req, err := s.printRequest(httptest.NewRecorder(), r)
 		if err != nil {
 			if !isClientError(err) {
 				t.Fatalf("not a client error: %v", err)

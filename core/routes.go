@@ -16,7 +16,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/printers/claim", s.wrap(s.authed(s.handlePrinterClaim)))
 	mux.HandleFunc("GET /api/v1/printers", s.wrap(s.authed(s.handlePrinterList)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/print", s.wrap(s.authed(s.handlePrinterPrint)))
-	mux.HandleFunc("POST /api/v1/printers/{id}/messages", s.wrap(s.authed(s.handlePrinterMessage)))
 	mux.HandleFunc("GET /api/v1/publications", s.wrap(s.authed(s.handlePublicationList)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/editions", s.wrap(s.authed(s.handleEditionPrint)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/personality", s.wrap(s.authed(s.handlePrinterPersonality)))

@@ -431,7 +431,7 @@ func TestServer_UnknownAndMalformed(t *testing.T) {
 func TestServer_PrintEndToEnd(t *testing.T) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			ts := newTestServer(t, kind, core.Config{})
+			ts := newTestServer(t, kind, core.Config{Publications: pluginHost(t, "friends")})
 			ann := ts.user("ann@example.com")
 			code := codec.ClaimCode{HardwareXor: 0x0A0B0C, Secret: 99}
 			dev := device(3, code.HardwareXor)
@@ -472,7 +472,7 @@ func TestServer_PrintEndToEnd(t *testing.T) {
 }
 
 func TestServer_APIErrors(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{MaxUploadBytes: 64 << 10, ClaimsPerMinute: 3, PrintsPerMinute: 2})
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), MaxUploadBytes: 64 << 10, ClaimsPerMinute: 3, PrintsPerMinute: 2})
 	ann, bob := ts.user("ann@example.com"), ts.user("bob@example.com")
 	annsPrinter := ts.claim(ann, codec.ClaimCode{HardwareXor: 1, Secret: 1})
 	bobsPath := fmt.Sprintf("/api/v1/printers/%d", annsPrinter.ID)
@@ -535,7 +535,7 @@ func TestServer_APIErrors(t *testing.T) {
 }
 
 func TestServer_PersonalityModeAndPreview(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Delivery: delivery.Config{MaxPending: 3}})
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), Delivery: delivery.Config{MaxPending: 3}})
 	ann := ts.user("ann@example.com")
 	code := codec.ClaimCode{HardwareXor: 0x0C0D0E, Secret: 5}
 	dev := device(4, code.HardwareXor)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
 	"paperboy/store"
 )
@@ -43,13 +44,14 @@ func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test takes a while; not in -short")
 	}
+	plugins := plugintest.Build(t, "friends")
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
 			addr := freeAddr(t)
 			serveArgs := []string{"serve", "--db", dsn, "--listen", addr, "--prints-per-minute", "100000", "--claims-per-minute", "1000", "--max-pending", "1000",
-				"--answer-timeout", "10s"}
+				"--answer-timeout", "10s", "--plugins", plugins}
 			srv := start(t, nil, serveArgs...)
 			srv.waitLine(regexp.MustCompile(`serving on`))
 			// Printing takes a while (--slow), so that some are in flight at the kill.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"paperboy/codec"
+	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
-	"paperboy/sdk"
 )
 
 // sameBitmap reports whether a saved print holds exactly a bitmap.
@@ -31,13 +31,14 @@ func sameBitmap(img image.Image, bm *codec.Bitmap) bool {
 // TestTwoInstances runs two servers on one database: the printer is
 // connected to B, and 100 deliveries made on A all print, in order.
 func TestTwoInstances(t *testing.T) {
+	plugins := plugintest.Build(t, "friends")
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
 			var addrs []string
 			for range 2 {
-				srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--prints-per-minute", "100000")
+				srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--prints-per-minute", "100000", "--plugins", plugins)
 				addrs = append(addrs, srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1])
 			}
 			a, b := apiClient{t, "http://" + addrs[0], token}, apiClient{t, "http://" + addrs[1], token}
@@ -52,10 +53,13 @@ func TestTwoInstances(t *testing.T) {
 
 			// One first, timed: A queues it, B learns of it through the database.
 			began := time.Now()
-			var q struct{}
+			var q struct {
+				DeliveryID int64 `json:"delivery_id"`
+			}
 			if st := a.postJSON(path, map[string]string{"text": text(0)}, &q); st != 202 {
 				t.Fatalf("print on A: status %d", st)
 			}
+			ids := []int64{q.DeliveryID}
 			first := pr.waitLine(printedLine)
 			t.Logf("%s: queued on A, printed through B after %v", kind, time.Since(began).Round(time.Millisecond))
 			files := []string{first[3]}
@@ -63,16 +67,15 @@ func TestTwoInstances(t *testing.T) {
 				if st := a.postJSON(path, map[string]string{"text": text(i)}, &q); st != 202 {
 					t.Fatalf("print %d on A: status %d", i, st)
 				}
+				ids = append(ids, q.DeliveryID)
 			}
 			for len(files) < 100 {
 				files = append(files, pr.waitLine(printedLine)[3])
 			}
+			// In order: the i-th print is the i-th delivery made, as A's
+			// history shows it.
 			for i, f := range files {
-				img, err := sdk.RenderText(text(i), sdk.TextOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !sameBitmap(readPNG(t, f), codec.Rasterize(img, codec.Threshold)) {
+				if !sameBitmap(readPNG(t, f), codec.Rasterize(a.preview(printers[0], ids[i]), codec.Threshold)) {
 					t.Fatalf("print %d is not %q: out of order or wrong", i, text(i))
 				}
 			}

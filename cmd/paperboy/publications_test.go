@@ -8,6 +8,9 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,16 +22,47 @@ import (
 )
 
 // TestPublicationsEndToEnd runs the server with the built-in publications
-// and a virtual printer: a friend's note (a text and a drawing) and a
-// sudoku edition print, and what the printer saved is, bit for bit, the
-// picture the server's history shows for each.
+// and a virtual printer: a friend's note (a text and a drawing) and an
+// edition of each scheduled publication print (news and weather from a
+// local upstream serving their recorded data), and what the printer saved
+// is, bit for bit, the picture the server's history shows for each.
 func TestPublicationsEndToEnd(t *testing.T) {
-	plugins := plugintest.Build(t, "friends", "puzzle")
+	plugins := plugintest.Build(t, "friends", "hello", "news", "weather", "puzzle")
+	root := plugintest.Root(t)
+	feed, err := os.ReadFile(filepath.Join(root, "plugins", "news", "testdata", "town.rss"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forecast, err := os.ReadFile(filepath.Join(root, "plugins", "weather", "testdata", "leeds.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/town.rss":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(feed)
+		case "/v1/forecast":
+			// The recorded day, moved to today where the subscriber is.
+			today := time.Now().In(time.UTC).Format(time.DateOnly)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(bytes.ReplaceAll(forecast, []byte("2026-12-01"), []byte(today)))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer upstream.Close()
+	editions := []map[string]any{
+		{"publication": "hello", "config": map[string]string{"name": "Ann"}},
+		{"publication": "news", "config": map[string]string{"feeds": upstream.URL + "/town.rss"}},
+		{"publication": "weather", "config": map[string]string{"place": "Leeds", "latitude": "53.8", "longitude": "-1.55", "base_url": upstream.URL}},
+		{"publication": "puzzle", "config": map[string]string{"difficulty": "easy"}},
+	}
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
-			srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--plugins", plugins)
+			srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--plugins", plugins, "--plugin-allow-private")
 			addr := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
 			api := apiClient{t, "http://" + addr, token}
 			pr, printers := startPrinters(t, "ws://"+addr+"/api/v1/connection", 1, token)
@@ -48,14 +82,18 @@ func TestPublicationsEndToEnd(t *testing.T) {
 			fw, _ := w.CreateFormFile("image", "drawing.png")
 			fw.Write(drawingPNG(t))
 			w.Close()
-			if st := api.call("POST", fmt.Sprintf("/api/v1/printers/%d/messages", id), w.FormDataContentType(), &form, &q); st != http.StatusAccepted {
+			if st := api.call("POST", fmt.Sprintf("/api/v1/printers/%d/print", id), w.FormDataContentType(), &form, &q); st != http.StatusAccepted {
 				t.Fatalf("a note: status %d", st)
 			}
-			note := q.DeliveryID
-			if st := api.postJSON(fmt.Sprintf("/api/v1/printers/%d/editions", id), map[string]any{"publication": "puzzle", "time_zone": "Europe/London"}, &q); st != http.StatusAccepted {
-				t.Fatalf("an edition: status %d", st)
+			ids := []int64{q.DeliveryID}
+			for _, ed := range editions {
+				ed["time_zone"] = "UTC"
+				if st := api.postJSON(fmt.Sprintf("/api/v1/printers/%d/editions", id), ed, &q); st != http.StatusAccepted {
+					t.Fatalf("an edition of %s: status %d", ed["publication"], st)
+				}
+				ids = append(ids, q.DeliveryID)
 			}
-			for _, delivery := range []int64{note, q.DeliveryID} {
+			for _, delivery := range ids {
 				file := pr.waitLine(printedLine)[3]
 				want := api.preview(id, delivery)
 				if !sameBitmap(readPNG(t, file), codec.Rasterize(want, codec.Threshold)) {

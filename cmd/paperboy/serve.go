@@ -15,6 +15,7 @@ import (
 	"paperboy/core"
 	"paperboy/delivery"
 	"paperboy/plugins"
+	"paperboy/sdk"
 	"paperboy/store"
 )
 
@@ -64,6 +65,7 @@ func runServe(e env, args []string) error {
 	retention := fs.Duration("retention", delivery.DefaultRetention, "finished deliveries are kept this long in the history")
 	pluginDir := pluginsFlag(fs)
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
+	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -87,7 +89,8 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	host := plugins.New(plugins.Config{Dir: *pluginDir, CallTimeout: *pluginTimeout, MemoryLimitBytes: int64(*pluginMemory) << 20}, log)
+	host := plugins.New(plugins.Config{Dir: *pluginDir, CallTimeout: *pluginTimeout, MemoryLimitBytes: int64(*pluginMemory) << 20,
+		HTTP: sdk.HTTPPolicy{AllowPrivate: *pluginPrivate}}, log)
 	defer host.Close()
 	if err := host.Load(ctx); err != nil {
 		return err
