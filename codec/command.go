@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
-	"sync"
 )
 
 // CommandCode says what a DeviceCommand asks the printer to do
@@ -77,18 +77,26 @@ const (
 // AppendImageBlock appends b as one image block: its length, the printer
 // control and data header, and the run-length encoded bitmap.
 func AppendImageBlock(dst []byte, b *Bitmap) []byte {
-	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, 0, 0)
+	n := rleLen(b)
+	return appendImageBlock(slices.Grow(dst, imageBlockLen(n)+rleSlack), b, n)
+}
+
+// imageBlockLen is the length of an image block whose run-length code is
+// rleLen bytes.
+func imageBlockLen(rleLen int) int { return 4 + 2 + 4 + blockHeaderLen + 1 + 4 + rleLen }
+
+// appendImageBlock is AppendImageBlock with the length of b's run-length
+// code, rleLen, known; dst has room for the block and rleSlack bytes more.
+func appendImageBlock(dst []byte, b *Bitmap, rleLen int) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(imageBlockLen(rleLen)-4))
+	dst = append(dst, 0, 0)
 	dst = binary.LittleEndian.AppendUint32(dst, blockHeaderLen)
 	dst = append(dst, printerControl...)
 	n := b.Pixels() / 8
 	dst = append(dst, 0x1b, 0x2a, byte(n), byte(n>>8), byte(n>>16), 0, 0, 0x30)
-	dst = append(dst, compressionRLE, 0, 0, 0, 0)
-	rleStart := len(dst)
-	dst = AppendRLE(dst, b)
-	binary.LittleEndian.PutUint32(dst[rleStart-4:], uint32(len(dst)-rleStart))
-	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
-	return dst
+	dst = append(dst, compressionRLE)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(rleLen))
+	return appendRLE(dst, b, rleLen)
 }
 
 // EncodePayload builds the binary payload of a DeviceCommand: the header, with
@@ -102,25 +110,27 @@ func EncodePayload(cmd CommandCode, printID uint32, images ...*Bitmap) ([]byte, 
 		}
 		return nil, fmt.Errorf("codec: %v takes %d images, got %d", cmd, want, len(images))
 	}
-	scratch := scratchPool.Get().(*[]byte)
-	defer scratchPool.Put(scratch)
-	p := append((*scratch)[:0], make([]byte, payloadHeadLen)...)
+	// The payload may be stored for a long time, so it is made at its exact
+	// size: the run-length codes are measured first (a dithered photo's is
+	// five times the size of its bitmap, a text print's a tenth).
+	var buf [5]int // the most images a command takes
+	lens := buf[:0]
+	size := payloadHeadLen
+	for _, img := range images {
+		n := rleLen(img)
+		lens = append(lens, n)
+		size += imageBlockLen(n)
+	}
+	p := make([]byte, payloadHeadLen, size+rleSlack)
 	p[0] = deviceTypeLittlePrinter
 	binary.LittleEndian.PutUint16(p[2:], uint16(cmd))
 	binary.LittleEndian.PutUint32(p[4:], printID)
-	for _, img := range images {
-		p = AppendImageBlock(p, img)
+	binary.LittleEndian.PutUint32(p[12:], uint32(size-payloadHeadLen))
+	for i, img := range images {
+		p = appendImageBlock(p, img, lens[i])
 	}
-	binary.LittleEndian.PutUint32(p[12:], uint32(len(p)-payloadHeadLen))
-	*scratch = p
-	// The run-length code of a dithered photo is five times the size of its
-	// bitmap, of a text print a tenth: it is built in a reused buffer and
-	// copied out at its exact size, as it may be stored for a long time.
-	return bytes.Clone(p), nil
+	return p, nil
 }
-
-// scratchPool holds buffers for EncodePayload.
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
 
 // SetPrintID writes the print id (the command id) into an encoded payload, so
 // a payload can be stored before its command id is known.

@@ -198,11 +198,23 @@ func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
 		}
 		return
 	}
-	// Two pixels a word (r0 g0 b0 a0 r1 g1 b1 a1, low byte first). The red
-	// and blue bytes, and the green and alpha ones, are spread into 16-bit
-	// lanes; two multiplications then leave 77r + 150g + 29b of each pixel in
-	// bits 16–31 and 48–63, with the other products in lanes that never carry
-	// into them (each field stays below 2¹⁶). Onto white adds (255-a)·256.
+	// Eight pixels a round, so that the bounds are checked once for them.
+	for x := 0; x < len(dst); x += 8 {
+		q, d := (*[32]uint8)(p[4*x:]), (*[8]uint8)(dst[x:])
+		d[0], d[1] = luma2(binary.LittleEndian.Uint64(q[0:]))
+		d[2], d[3] = luma2(binary.LittleEndian.Uint64(q[8:]))
+		d[4], d[5] = luma2(binary.LittleEndian.Uint64(q[16:]))
+		d[6], d[7] = luma2(binary.LittleEndian.Uint64(q[24:]))
+	}
+}
+
+// luma2 gives the levels of two premultiplied RGBA pixels onto white, in a
+// word (r0 g0 b0 a0 r1 g1 b1 a1, low byte first). The red and blue bytes, and
+// the green and alpha ones, are spread into 16-bit lanes; two
+// multiplications then leave 77r + 150g + 29b of each pixel in bits 16–31 and
+// 48–63, with the other products in lanes that never carry into them (each
+// field stays below 2¹⁶). Onto white adds (255-a)·256.
+func luma2(v uint64) (uint8, uint8) {
 	const (
 		bytes02 = 0x00FF00FF_00FF00FF
 		alphas  = 0xFF000000_FF000000
@@ -210,12 +222,8 @@ func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
 		g       = 150 << 16
 		round   = 128<<16 | 128<<48
 	)
-	for x := 0; x < len(dst); x += 2 {
-		v := binary.LittleEndian.Uint64(p[4*x:])
-		sum := (v&bytes02)*rb + (v>>8&bytes02)*g + (alphas - v&alphas) + round
-		dst[x] = uint8(sum >> 24)
-		dst[x+1] = uint8(sum >> 56)
-	}
+	sum := (v&bytes02)*rb + (v>>8&bytes02)*g + (alphas - v&alphas) + round
+	return uint8(sum >> 24), uint8(sum >> 56)
 }
 
 // onWhite composites one non-premultiplied 8-bit channel with alpha a onto
@@ -259,55 +267,166 @@ func packRow(dst *[rowBytes]byte, r *row) {
 // 5/16 down, 1/16 down-right, in sixteenths.
 //
 // Each pixel waits for the error of the one before it, so a row is a chain of
-// dependent steps. Two rows are worked at once, the second two pixels behind
-// the first (where its errors from above are complete), so the CPU runs the
-// two chains side by side.
+// dependent steps. Two rows are worked at once, the second one chunk of 64
+// pixels behind the first (where its errors from above are complete), so the
+// CPU runs the two chains side by side. A pixel's error is looked up, not
+// worked out (see fsRight and fsBelow), and its dot goes straight into a
+// 64-bit word of the packed row.
 func floydSteinberg(out *Bitmap, rows rowReader) {
-	var bufA, bufB, doneA, doneB row // levels in; 0 or 255 out
-	// errs[p+1] is the error for pixel p: of the row about to be read, or,
-	// once written back, of the row below it. A row overwrites errs[p] only
-	// after it read it, and the trailing row stays behind the leading one.
-	errs := new([PrintWidth + 1]int32)
+	// The two rows' levels side by side, so that one pointer reaches both.
+	var pair fsPair
+	bufA, bufB := (*row)(pair[:PrintWidth]), (*row)(pair[PrintWidth:])
+	// errs[p+1] is the error for pixel p, biased by fsBias: of the row about
+	// to be read, or, once written back, of the row below it. A row
+	// overwrites errs[p] only after it read it, and the trailing row stays
+	// behind the leading one.
+	errs := new(fsErrs)
+	for i := range errs {
+		errs[i] = fsBias
+	}
 	for y := 0; y < out.Height; y += 2 {
-		a, oa := rows(y, &bufA), outRow(out, y)
-		// With an odd height the last row is paired with a spare one whose
-		// output is thrown away.
-		b, ob := &bufB, new([rowBytes]byte)
-		if y+1 < out.Height {
-			b, ob = rows(y+1, &bufB), outRow(out, y+1)
+		a := rows(y, bufA)
+		if y+1 == out.Height { // an odd height ends with a row on its own
+			fsRow(outRow(out, y), a, errs)
+			break
 		}
-		var sa, sb fsState
-		sa, doneA[0], errs[0] = sa.step(a[0], errs[1])
-		sa, doneA[1], errs[1] = sa.step(a[1], errs[2])
-		for x := 2; x < PrintWidth; x++ {
-			sa, doneA[x], errs[x] = sa.step(a[x], errs[x+1])
-			sb, doneB[x-2], errs[x-2] = sb.step(b[x-2], errs[x-1])
+		if a != bufA {
+			*bufA = *a
 		}
-		errs[PrintWidth] = sa.downLeft
-		sb, doneB[PrintWidth-2], errs[PrintWidth-2] = sb.step(b[PrintWidth-2], errs[PrintWidth-1])
-		sb, doneB[PrintWidth-1], errs[PrintWidth-1] = sb.step(b[PrintWidth-1], errs[PrintWidth])
-		errs[PrintWidth] = sb.downLeft
-		packRow(oa, &doneA)
-		packRow(ob, &doneB)
+		if b := rows(y+1, bufB); b != bufB {
+			*bufB = *b
+		}
+		fsRows(outRow(out, y), outRow(out, y+1), &pair, errs)
 	}
 }
 
-// fsState is the error a row still owes its neighbours, in sixteenths:
-// right to the next pixel of the row; downLeft and down to pixels x-1 and x
-// of the row below.
-type fsState struct{ right, downLeft, down int32 }
+// fsPair holds the levels of two rows, one after the other.
+type fsPair = [2 * PrintWidth]uint8
 
-// step makes the pixel of the given level, with the error above from the
-// row over it, white (255) or black (0). It returns the state for the next
-// pixel and the now complete error for pixel x-1 of the row below. It is
-// small enough to be inlined, and the state is passed by value so it stays
-// in registers: this is the hot path of every photo.
-func (s fsState) step(level uint8, above int32) (fsState, uint8, int32) {
-	acc := int32(level)<<4 + above + s.right + 8
-	// Branch-free: a dithered photo is noise to a branch predictor.
-	white := (2047 - acc) >> 31 // -1 when the level is 128 or more, else 0
-	e := acc>>4 - 255&white
-	return fsState{right: 7 * e, downLeft: s.down + 5*e, down: e}, uint8(white), s.downLeft + 3*e
+// fsErrs holds the errors from above of a row (see floydSteinberg).
+type fsErrs = [PrintWidth + 1]uint16
+
+const (
+	fsChunk = 64 // pixels a word of packed output holds
+	fsBias  = 9 * 128
+	// fsRound is added to the error from the left (see fsTable) to make a
+	// pixel's sum, in sixteenths, its level and the errors: it takes the bias
+	// of the error from above away, and adds a half for rounding.
+	fsRound = 8 - fsBias
+	// fsStart and fsStartRight are the running sum of below entries and the
+	// right entry before a row's first pixel: no error owed.
+	fsStart      = (5*128+128)<<16 | 128<<32
+	fsStartRight = fsRound
+)
+
+// A pixel whose sum rounds to v (in sixteenths, the level it is made from)
+// is white if v ≥ 128, with error e = v-255, else black with e = v. From
+// 0 ≤ level ≤ 255 and -128 ≤ e ≤ 127 for every earlier pixel (whose weights
+// sum to 16) follows -128 ≤ v ≤ 382, so v&511 picks an entry of fsTable
+// without a clash. The entries are 16 bytes, so the pixel's sum s, 16v plus
+// the rounding in its low four bits, gives the entry's offset as s&0x1FF0;
+// the offset is below len(fsTable)-16, so no bounds check is needed. An entry
+// holds, little-endian:
+//
+// below (bytes 0–7): the errors for the row below in three 16-bit lanes,
+// each biased to be positive so that no lane borrows from the next: 3e+384
+// for pixel x-1, 5e+640 for x and e+128 for x+1. A running sum that is
+// shifted down one lane a pixel and has the entry added then has in its
+// lowest lane 3e(x) + 5e(x-1) + e(x-2) + fsBias, all the error for pixel
+// x-1 of the row below: the value written to errs.
+//
+// right (bytes 8–11): 7e+fsRound, the error for the next pixel to the right
+// with the constant of its sum, which is then level<<4 + above + right.
+//
+// black (bytes 12–15): 1 for a black pixel, else 0.
+var fsTable = func() (t [512 * 16]byte) {
+	for v := -128; v <= 382; v++ {
+		e, black := v, uint32(1)
+		if v >= 128 {
+			e, black = v-255, 0
+		}
+		p := t[(v&511)*16:]
+		binary.LittleEndian.PutUint64(p, uint64(3*e+3*128)|uint64(5*e+5*128)<<16|uint64(e+128)<<32)
+		binary.LittleEndian.PutUint32(p[8:], uint32(7*e+fsRound))
+		binary.LittleEndian.PutUint32(p[12:], black)
+	}
+	return t
+}()
+
+// fsStep is one pixel of the given level with the error above from errs,
+// the right entry r of the pixel before it and the running sum q of their
+// below entries (see fsTable). It returns them for the next pixel, with q's
+// lowest lane the error to write back, and the pixel's dot, 1 for black.
+func fsStep(level uint8, above uint16, r int32, q uint64) (int32, uint64, uint64) {
+	p := fsTable[(int32(level)<<4+int32(above)+r)&0x1FF0:]
+	return int32(binary.LittleEndian.Uint32(p[8:])), q>>16 + binary.LittleEndian.Uint64(p), uint64(binary.LittleEndian.Uint32(p[12:]))
+}
+
+// fsBelowZero is the below entry of a pixel without error: a row's last
+// sum adds it to move its last error into the lowest lane.
+const fsBelowZero = 3*128 | 5*128<<16 | 128<<32
+
+// fsRows dithers the two rows of levels together into oa and ob, the second
+// a chunk behind the first.
+func fsRows(oa, ob *[rowBytes]byte, levels *fsPair, errs *fsErrs) {
+	ra, qa, bits := fsRun((*[fsChunk]uint8)(levels[:]), (*[fsChunk + 1]uint16)(errs[:]), fsStartRight, fsStart)
+	binary.BigEndian.PutUint64(oa[:], bits)
+	rb, qb := int32(fsStartRight), uint64(fsStart)
+	for k := fsChunk; k < PrintWidth; k += fsChunk {
+		var bitsA, bitsB uint64
+		ra, rb, qa, qb, bitsA, bitsB = fsRun2((*[PrintWidth]uint8)(levels[k:]),
+			(*[2*fsChunk + 1]uint16)(errs[k-fsChunk:]), ra, rb, qa, qb)
+		binary.BigEndian.PutUint64(oa[k/8:], bitsA)
+		binary.BigEndian.PutUint64(ob[(k-fsChunk)/8:], bitsB)
+	}
+	errs[PrintWidth] = uint16(qa>>16 + fsBelowZero)
+	const last = PrintWidth - fsChunk
+	_, qb, bits = fsRun((*[fsChunk]uint8)(levels[PrintWidth+last:]), (*[fsChunk + 1]uint16)(errs[last:]), rb, qb)
+	binary.BigEndian.PutUint64(ob[last/8:], bits)
+	errs[PrintWidth] = uint16(qb>>16 + fsBelowZero)
+}
+
+// fsRow dithers row a on its own into oa.
+func fsRow(oa *[rowBytes]byte, a *row, errs *fsErrs) {
+	r, q := int32(fsStartRight), uint64(fsStart)
+	var bits uint64
+	for k := 0; k < PrintWidth; k += fsChunk {
+		r, q, bits = fsRun((*[fsChunk]uint8)(a[k:]), (*[fsChunk + 1]uint16)(errs[k:]), r, q)
+		binary.BigEndian.PutUint64(oa[k/8:], bits)
+	}
+	errs[PrintWidth] = uint16(q>>16 + fsBelowZero)
+}
+
+// fsRun dithers one chunk of a row, whose errors from above are e[1:], with
+// the error from the left r and the running sum q of the pixels before it
+// (see fsTable). It returns them for the next chunk, and the chunk's dots.
+func fsRun(l *[fsChunk]uint8, e *[fsChunk + 1]uint16, r int32, q uint64) (int32, uint64, uint64) {
+	var bits uint64
+	_, _ = l[0], e[0] // nil checks once, not in the loop
+	for i := range fsChunk {
+		var black uint64
+		r, q, black = fsStep(l[i], e[i+1], r, q)
+		e[i] = uint16(q)
+		bits = bits<<1 | black
+	}
+	return r, q, bits
+}
+
+// fsRun2 is fsRun for two rows at once: a chunk of the first, l[:64], whose
+// errors from above are e[65:], and the chunk before it of the second, 384
+// bytes on, with e[1:65]. The chains of the two rows do not wait for each
+// other.
+func fsRun2(l *[PrintWidth]uint8, e *[2*fsChunk + 1]uint16, ra, rb int32, qa, qb uint64) (_, _ int32, _, _, bitsA, bitsB uint64) {
+	_, _ = l[0], e[0] // nil checks once, not in the loop
+	for i := range fsChunk {
+		var blackA, blackB uint64
+		ra, qa, blackA = fsStep(l[i], e[i+fsChunk+1], ra, qa)
+		rb, qb, blackB = fsStep(l[i+PrintWidth-fsChunk], e[i+1], rb, qb)
+		e[i+fsChunk], e[i] = uint16(qa), uint16(qb)
+		bitsA = bitsA*2 + blackA
+		bitsB = bitsB*2 + blackB
+	}
+	return ra, rb, qa, qb, bitsA, bitsB
 }
 
 // atkinson diffuses an eighth of each pixel's error to six neighbours: two to

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 )
 
 // rleChunks are the long-run codes, largest first (protocol.md, "Run-length
@@ -28,54 +29,153 @@ var rleRunBytes = func() (t [256]int) {
 // 180° (the paper comes out upside down), read as one pixel sequence, written
 // as runs that alternate white and black and start with white.
 func AppendRLE(dst []byte, b *Bitmap) []byte {
-	// Rotating by 180° reads the pixels last to first. Pix packs the leftmost
-	// pixel in the most significant bit, so each big-endian 64-bit word is read
-	// from its least significant bit up, and the words last to first. A run
-	// ends where the colour changes: t has a bit set at each such place (the
-	// pixel before the first is white, so a black first pixel ends an empty
-	// white run), and the runs are the distances between those bits.
-	pix := b.Pix[:len(b.Pix)&^7]
-	start, base := 0, 0 // where the current run started; the position of bit 0 of w
-	var prev uint64     // the colour of the last pixel read
+	n := rleLen(b)
+	return appendRLE(slices.Grow(dst, n+rleSlack), b, n)
+}
+
+// Rotating by 180° reads the pixels last to first. Pix packs the leftmost
+// pixel in the most significant bit, so each big-endian 64-bit word is read
+// from its least significant bit up, and the words last to first. A run ends
+// where the colour changes: t below has a bit set at each such place (the
+// pixel before the first is white, so a black first pixel ends an empty white
+// run), and the runs are the distances between those bits.
+
+// rlePix is the whole 64-bit words of b.Pix: a row is six.
+func rlePix(b *Bitmap) []byte { return b.Pix[:len(b.Pix)&^7] }
+
+// rleLen is the length of b's run-length encoding: a byte a run, as a run
+// ends at each colour change and one more ends at the last pixel, and the
+// extra bytes of the runs longer than 251. Those start before a word without
+// a colour change and are rare.
+func rleLen(b *Bitmap) int {
+	pix := rlePix(b)
+	n, start, base := 1, 0, 0 // where the current run started; the position of bit 0 of t
+	var prev uint64           // the colour of the last pixel read
 	for i := len(pix) - 8; i >= 0; i -= 8 {
 		w := binary.BigEndian.Uint64(pix[i:])
 		t := w ^ (w<<1 | prev)
 		prev = w >> 63
-		for t != 0 {
-			end := base + bits.TrailingZeros64(t)
-			if n := end - start; n <= 251 {
-				dst = append(dst, byte(n))
-			} else {
-				dst = appendRun(dst, n)
+		if t != 0 {
+			n += bits.OnesCount64(t)
+			if first := base + bits.TrailingZeros64(t); first-start > 251 {
+				n += runLen(first-start) - 1
 			}
-			start = end
-			t &= t - 1
+			start = base + 63 - bits.LeadingZeros64(t)
 		}
 		base += 64
 	}
-	return appendRun(dst, base-start)
+	return n + runLen(base-start) - 1
 }
 
-// appendRun writes one run, cutting a long one into chunks.
-func appendRun(dst []byte, n int) []byte {
+// rleSlack is the room appendRLE needs after the encoding.
+const rleSlack = 7
+
+// appendRLE appends b's encoding, n bytes long, to dst, which has room for it
+// and rleSlack bytes more.
+//
+// The pixels are read a byte at a time, each with the last pixel read before
+// it (the top bit of the byte after it in Pix): rleBytes gives the runs that
+// end in the byte as 8 bytes to write at once, and gap is the distance from
+// the last run end to the start of the byte. A run that would be longer than
+// 251 is written on its own.
+func appendRLE(dst []byte, b *Bitmap, n int) []byte {
+	start := len(dst)
+	out, pix := dst[start:start+n+rleSlack], rlePix(b)
+	var j, gap int
+	if i := len(pix) - 1; i >= 0 {
+		j, gap = rleByte(out, j, gap, uint(pix[i])<<1) // white before it
+	}
+	for i := len(pix) - 2; i >= 0; i-- {
+		j, gap = rleByte(out, j, gap, uint(binary.BigEndian.Uint16(pix[i:])>>7))
+	}
+	putRun(out, j, gap)
+	return dst[:start+n]
+}
+
+// rleByte writes the runs that end in a byte of pixels, b the byte and the
+// last pixel read before it, to out[j:]. It returns the next j and gap.
+func rleByte(out []byte, j, gap int, b uint) (int, int) {
+	e := &rleBytes[b&511]
+	if gap > 251-7 { // the first run might be long
+		if e.n == 0 {
+			return j, gap + 8
+		}
+		j = putRun(out, j, gap+int(e.runs&0xFF))
+		binary.LittleEndian.PutUint64(out[j:j+8], e.runs>>8)
+		return j + e.n - 1, e.after
+	}
+	binary.LittleEndian.PutUint64(out[j:j+8], e.runs+uint64(gap))
+	return j + e.n, gap&e.keep + e.after
+}
+
+// rleBytes[b] is for a byte of pixels and the last pixel read before it, b
+// as appendRLE reads them: the runs that end in the byte, the first measured
+// from the start of the byte (gap is added to it, with no carry if it is at
+// most 251-7), how many there are, n, and the gap after the byte, which is
+// gap&keep + after.
+var rleBytes = func() (tab [512]struct {
+	runs           uint64
+	n, keep, after int
+}) {
+	for b := range tab {
+		px := uint(b >> 1) // read from bit 0 up; bit 0 of b is the pixel before
+		t := (px ^ (px<<1 | uint(b&1))) & 0xFF
+		e := &tab[b]
+		e.keep, e.after = -1, 8
+		prev := 0
+		for p := range 8 {
+			if t>>p&1 != 0 {
+				e.runs |= uint64(p-prev) << (8 * e.n)
+				e.n++
+				e.keep, e.after, prev = 0, 8-p, p
+			}
+		}
+	}
+	return tab
+}()
+
+// runLen is the number of bytes putRun writes for a run of n.
+func runLen(n int) int {
 	if n <= 251 {
-		return append(dst, byte(n))
+		return 1
+	}
+	k := 0
+	for _, c := range rleChunks {
+		k += n / c.pixels
+		n %= c.pixels
+	}
+	k = 2*k - 1 // a 0 between two chunks
+	if n > 0 {
+		k += 2 // a 0 and the rest
+	}
+	return k
+}
+
+// putRun writes one run at out[j:], cutting a long one into chunks, and
+// returns the index after it.
+func putRun(out []byte, j, n int) int {
+	if n <= 251 {
+		out[j] = byte(n)
+		return j + 1
 	}
 	first := true
 	for _, c := range rleChunks {
 		for n >= c.pixels {
 			if !first {
-				dst = append(dst, 0)
+				out[j] = 0
+				j++
 			}
-			dst = append(dst, c.code)
+			out[j] = c.code
+			j++
 			n -= c.pixels
 			first = false
 		}
 	}
 	if n > 0 {
-		dst = append(dst, 0, byte(n))
+		out[j], out[j+1] = 0, byte(n)
+		j += 2
 	}
-	return dst
+	return j
 }
 
 // DecodeRLE turns run-length encoded bytes back into a bitmap of the given

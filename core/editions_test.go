@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,26 +219,106 @@ func TestServer_Editions(t *testing.T) {
 	}
 }
 
-func TestServer_EditionFailureIsInTheHistory(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "testdata/panics")})
-	token, id, b, _ := onlinePrinter(t, ts)
-	var e errorOut
-	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/editions", id), token, map[string]any{"publication": "panics"}, &e); st != http.StatusBadGateway || !strings.Contains(e.Error, "crashed") {
-		t.Fatalf("status %d %q, want 502 saying the publication crashed", st, e.Error)
+// TestServer_PluginFaults: a publication that panics, crashes, hangs or
+// answers garbage fails its edition with a readable error in the printer's
+// history, and is restarted; one that exits at start is left out. The
+// server stays up throughout.
+func TestServer_PluginFaults(t *testing.T) {
+	dir := plugintest.Build(t, "testdata/panics", "testdata/crashes", "testdata/hangs", "testdata/garbage", "testdata/exits", "hello")
+	var logs lockedBuffer
+	h := plugins.New(plugins.Config{Dir: dir, CallTimeout: time.Second, RestartMin: 50 * time.Millisecond, CheckEvery: 20 * time.Millisecond},
+		slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(h.Close)
+	if err := h.Load(t.Context()); err != nil {
+		t.Fatal(err)
 	}
-	var out struct {
-		Deliveries []struct {
-			ID     int64  `json:"id"`
-			State  string `json:"state"`
-			Reason string `json:"reason"`
+	ts := newTestServer(t, "sqlite", core.Config{Publications: h})
+	token, id, b, dev := onlinePrinter(t, ts)
+	path := fmt.Sprintf("/api/v1/printers/%d/editions", id)
+
+	type pub struct {
+		Name     string `json:"name"`
+		Running  bool   `json:"running"`
+		Restarts int    `json:"restarts"`
+	}
+	publications := func() map[string]pub {
+		var out struct{ Publications []pub }
+		ts.do("GET", "/api/v1/publications", token, "", nil, &out)
+		m := map[string]pub{}
+		for _, p := range out.Publications {
+			m[p.Name] = p
 		}
+		return m
 	}
-	ts.do("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries", id), token, "", nil, &out)
-	if len(out.Deliveries) != 1 || out.Deliveries[0].State != "failed" || !strings.Contains(out.Deliveries[0].Reason, "crashed") {
-		t.Fatalf("history %+v, want one failed edition saying why", out.Deliveries)
+	if _, ok := publications()["exits"]; ok || !strings.Contains(logs.String(), "exits: cannot read my settings") {
+		t.Fatalf("a plugin that exits at start is listed, or its words are not logged:\n%s", logs.String())
 	}
-	if st := ts.do("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries/%d/preview.png", id, out.Deliveries[0].ID), token, "", nil, &e); st != http.StatusNotFound || !strings.Contains(e.Error, "no picture") {
-		t.Fatalf("preview of a failed edition: status %d %q", st, e.Error)
+
+	tests := []struct {
+		publication string
+		config      map[string]string
+		says        string // in the error and the history
+		restarted   bool
+	}{
+		{"panics", nil, "crashed", false},
+		{"crashes", nil, "crashed", true},
+		{"hangs", nil, "did not answer within 1s", true},
+		{"garbage", nil, "not a picture", false},
+		{"garbage", map[string]string{"wide": "true"}, "1000 pixels wide", false},
 	}
-	b.noCommand(300 * time.Millisecond)
+	for _, tt := range tests {
+		t.Run(tt.publication, func(t *testing.T) {
+			var e errorOut
+			if st := ts.postJSON(path, token, map[string]any{"publication": tt.publication, "config": tt.config}, &e); st != http.StatusBadGateway || !strings.Contains(e.Error, tt.says) {
+				t.Fatalf("status %d %q, want 502 saying %q", st, e.Error, tt.says)
+			}
+			var out struct {
+				Deliveries []struct {
+					ID     int64  `json:"id"`
+					State  string `json:"state"`
+					Reason string `json:"reason"`
+				}
+			}
+			ts.do("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries", id), token, "", nil, &out)
+			last := out.Deliveries[0]
+			if last.State != "failed" || !strings.Contains(last.Reason, tt.publication) || !strings.Contains(last.Reason, tt.says) {
+				t.Fatalf("the history's newest is %+v, want a failed edition saying %q", last, tt.says)
+			}
+			if st := ts.do("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries/%d/preview.png", id, last.ID), token, "", nil, &e); st != http.StatusNotFound || !strings.Contains(e.Error, "no picture") {
+				t.Fatalf("preview of a failed edition: status %d %q", st, e.Error)
+			}
+			if tt.restarted {
+				eventually(t, tt.publication+" restarted", func() bool {
+					p := publications()[tt.publication]
+					return p.Running && p.Restarts >= 1
+				})
+			}
+		})
+	}
+	// Through all that the server kept serving, and a good publication prints.
+	var q struct {
+		DeliveryID int64 `json:"delivery_id"`
+	}
+	if st := ts.postJSON(path, token, map[string]any{"publication": "hello"}, &q); st != http.StatusAccepted {
+		t.Fatalf("hello after the faults: status %d", st)
+	}
+	printed(t, b, dev, codec.SetDeliveryAndPrint)
+}
+
+// lockedBuffer is a log a plugin's stderr and the test may use at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

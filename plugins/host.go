@@ -342,10 +342,12 @@ func (p *proc) logger() *slog.Logger {
 
 // start runs the binary and reads its Meta.
 func (p *proc) start(ctx context.Context) error {
+	cmd := exec.Command(p.path)
+	dieWithServer(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
-		Cmd:              exec.Command(p.path),
+		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     p.h.cfg.StartTimeout,
 		// The plugin's stderr goes to our log, a line a record, under its

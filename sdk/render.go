@@ -84,7 +84,7 @@ func (d *Document) Render() (*image.Gray, error) {
 	out := blank(height)
 	y := margin
 	for _, p := range parts {
-		draw.Draw(out, image.Rect(0, y, Width, y+p.Bounds().Dy()), p, image.Point{}, draw.Src)
+		paste(out, p, 0, y)
 		y += p.Bounds().Dy() + blockGap
 	}
 	return out, nil
@@ -93,10 +93,19 @@ func (d *Document) Render() (*image.Gray, error) {
 // blank is a white strip of the print's width.
 func blank(height int) *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, Width, height))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
+	fill(img.Pix, 0xff)
 	return img
+}
+
+// fill sets every byte of p to v, doubling what is done with each copy.
+func fill(p []byte, v byte) {
+	if len(p) == 0 {
+		return
+	}
+	p[0] = v
+	for n := 1; n < len(p); n *= 2 {
+		copy(p[n:], p[:n])
+	}
 }
 
 type faceKey struct {
@@ -404,9 +413,7 @@ func (r *renderer) textAt(spans []Span, size float64, x, width int, a align) (*i
 			}
 			for _, p := range w.pieces {
 				f, _ := r.face(p.style, size)
-				d := font.Drawer{Dst: img, Src: image.Black, Face: f, Dot: fixed.Point26_6{X: dot, Y: y}}
-				d.DrawString(p.text)
-				dot = d.Dot.X
+				dot = drawString(img, f, fixed.Point26_6{X: dot, Y: y}, p.text)
 			}
 		}
 	}
@@ -448,6 +455,44 @@ func (r *renderer) list(b ListBlock) (*image.Gray, error) {
 	return stack(parts, 4), nil
 }
 
+// paste copies src, whose origin is (0, 0), into dst at (x, y), clipped
+// to dst: a row copy, where image/draw would go pixel by pixel.
+func paste(dst, src *image.Gray, x, y int) {
+	w := min(src.Bounds().Dx(), dst.Bounds().Dx()-x)
+	for row := range min(src.Bounds().Dy(), dst.Bounds().Dy()-y) {
+		copy(dst.Pix[(y+row)*dst.Stride+x:][:w], src.Pix[row*src.Stride:][:w])
+	}
+}
+
+// drawString draws s in black from dot, kerned as font.Drawer does, and
+// returns where the dot ends. Each glyph's coverage darkens the grey
+// (black over it with the glyph's alpha), which image/draw does for an
+// *image.Gray only through its slow general path.
+func drawString(dst *image.Gray, f font.Face, dot fixed.Point26_6, s string) fixed.Int26_6 {
+	prev := rune(-1)
+	for _, c := range s {
+		if prev >= 0 {
+			dot.X += f.Kern(prev, c)
+		}
+		dr, mask, mp, advance, _ := f.Glyph(dot, c)
+		if a, ok := mask.(*image.Alpha); ok {
+			clip := dr.Intersect(dst.Bounds())
+			for y := clip.Min.Y; y < clip.Max.Y; y++ {
+				d := dst.Pix[y*dst.Stride+clip.Min.X : y*dst.Stride+clip.Max.X]
+				m := a.Pix[(mp.Y+y-dr.Min.Y)*a.Stride+mp.X+clip.Min.X-dr.Min.X:]
+				for x := range d {
+					d[x] = uint8((uint32(d[x])*(255-uint32(m[x])) + 127) / 255)
+				}
+			}
+		} else if !dr.Empty() {
+			draw.DrawMask(dst, dr, image.Black, image.Point{}, mask, mp, draw.Over)
+		}
+		dot.X += advance
+		prev = c
+	}
+	return dot.X
+}
+
 // darken draws src over dst where src is darker: text drawn on white
 // strips of the same width combines without erasing.
 func darken(dst, src *image.Gray) {
@@ -470,7 +515,7 @@ func stack(parts []*image.Gray, gap int) *image.Gray {
 	out := blank(height)
 	y := 0
 	for _, p := range parts {
-		draw.Draw(out, image.Rect(0, y, Width, y+p.Bounds().Dy()), p, image.Point{}, draw.Src)
+		paste(out, p, 0, y)
 		y += p.Bounds().Dy() + gap
 	}
 	return out
@@ -489,7 +534,7 @@ func (r *renderer) row(b RowBlock) (*image.Gray, error) {
 		return nil, err
 	}
 	out := blank(max(left.Bounds().Dy(), right.Bounds().Dy()))
-	draw.Draw(out, left.Bounds(), left, image.Point{}, draw.Src)
+	paste(out, left, 0, 0)
 	darken(out, right)
 	return out, nil
 }
@@ -509,7 +554,7 @@ func picture(b ImageBlock) (*image.Gray, error) {
 	}
 	canvas := blank(scaled.Bounds().Dy())
 	x := (Width - w) / 2
-	draw.Draw(canvas, image.Rect(x, 0, x+w, scaled.Bounds().Dy()), scaled, image.Point{}, draw.Src)
+	paste(canvas, scaled, x, 0)
 	bm := codec.Rasterize(canvas, codec.FloydSteinberg)
 	out := blank(bm.Height)
 	for y := range bm.Height {
@@ -535,14 +580,23 @@ func scaleToWidth(src image.Image, w int) (*image.Gray, error) {
 		return nil, fmt.Errorf("%w: the picture is %d pixels tall at the print's width", ErrTooTall, h)
 	}
 	out := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range out.Pix {
-		out.Pix[i] = 0xff
-	}
-	if b.Dx() == w && b.Dy() == h {
-		draw.Draw(out, out.Bounds(), src, b.Min, draw.Over)
+	if g, ok := src.(*image.Gray); ok && b.Dx() == w && b.Dy() == h {
+		paste(out, g.SubImage(b).(*image.Gray), 0, 0)
 		return out, nil
 	}
-	xdraw.CatmullRom.Scale(out, out.Bounds(), src, b, draw.Over, nil)
+	// Scaled onto white paper in RGBA, which x/image/draw has fast paths
+	// for, then to grey.
+	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+	fill(rgba.Pix, 0xff)
+	if b.Dx() == w && b.Dy() == h {
+		draw.Draw(rgba, rgba.Bounds(), src, b.Min, draw.Over)
+	} else {
+		xdraw.CatmullRom.Scale(rgba, rgba.Bounds(), src, b, draw.Over, nil)
+	}
+	for i := range out.Pix {
+		p := rgba.Pix[4*i : 4*i+3 : 4*i+3]
+		out.Pix[i] = uint8((19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16)
+	}
 	return out, nil
 }
 
@@ -566,7 +620,9 @@ func (r *renderer) qrCode(b QRBlock) (*image.Gray, error) {
 	for y := range code.Size {
 		for x := range code.Size {
 			if code.Black(x, y) {
-				draw.Draw(img, image.Rect(x0+x*scale, (quiet+y)*scale, x0+(x+1)*scale, (quiet+y+1)*scale), image.Black, image.Point{}, draw.Src)
+				for yy := (quiet + y) * scale; yy < (quiet+y+1)*scale; yy++ {
+					clear(img.Pix[yy*img.Stride+x0+x*scale : yy*img.Stride+x0+(x+1)*scale])
+				}
 			}
 		}
 	}

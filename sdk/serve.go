@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"os"
 	"runtime/debug"
 	"time"
 	_ "time/tzdata" // plugins know every IANA zone, whatever the machine has
@@ -31,11 +32,23 @@ const PluginName = "publication"
 // Serve runs a publication as a plugin: call it from main. It returns when
 // the host ends the plugin.
 func Serve(p Publication) {
+	go exitWithParent(os.Getppid())
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: p}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 	})
+}
+
+// exitWithParent ends the plugin when the server that started it is gone
+// (its parent changes), so a plugin never outlives a server that was
+// killed.
+func exitWithParent(ppid int) {
+	for range time.Tick(time.Second) {
+		if os.Getppid() != ppid {
+			os.Exit(0)
+		}
+	}
 }
 
 // GRPCPlugin joins a Publication to go-plugin: the plugin side serves Impl,

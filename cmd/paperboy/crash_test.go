@@ -106,6 +106,7 @@ func TestCrash(t *testing.T) {
 			}
 
 			srv.kill()
+			waitFor(t, 10*time.Second, "the plugins die with the killed server", func() bool { return len(processesOf(t, plugins)) == 0 })
 			st, err := store.Open(t.Context(), dsn)
 			if err != nil {
 				t.Fatal(err)
@@ -157,4 +158,24 @@ func TestCrash(t *testing.T) {
 			}
 		})
 	}
+}
+
+// processesOf lists the pids of running programs whose binary is in dir.
+func processesOf(t *testing.T, dir string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skipf("no /proc to look for processes in: %v", err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if exe, err := os.Readlink("/proc/" + e.Name() + "/exe"); err == nil && strings.HasPrefix(exe, dir+string(os.PathSeparator)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
