@@ -10,13 +10,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"paperboy/codec"
 	"paperboy/core"
 	"paperboy/internal/plugintest"
+	"paperboy/internal/syncbuf"
 	"paperboy/plugins"
 )
 
@@ -225,7 +225,7 @@ func TestServer_Editions(t *testing.T) {
 // server stays up throughout.
 func TestServer_PluginFaults(t *testing.T) {
 	dir := plugintest.Build(t, "testdata/panics", "testdata/crashes", "testdata/hangs", "testdata/garbage", "testdata/exits", "hello")
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	h := plugins.New(plugins.Config{Dir: dir, CallTimeout: time.Second, RestartMin: 50 * time.Millisecond, CheckEvery: 20 * time.Millisecond},
 		slog.New(slog.NewTextHandler(&logs, nil)))
 	t.Cleanup(h.Close)
@@ -303,22 +303,4 @@ func TestServer_PluginFaults(t *testing.T) {
 		t.Fatalf("hello after the faults: status %d", st)
 	}
 	printed(t, b, dev, codec.SetDeliveryAndPrint)
-}
-
-// lockedBuffer is a log a plugin's stderr and the test may use at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -850,3 +850,25 @@ func TestHost_Close(t *testing.T) {
 		t.Errorf("%d plugins restarted after Close", n)
 	}
 }
+
+func TestPluginLine(t *testing.T) {
+	tests := []struct {
+		line  string
+		level slog.Level
+		attrs []any
+	}{
+		{"panic: boom", slog.LevelInfo, []any{"line", "panic: boom"}},
+		{`{"@level":"debug","@message":"plugin address","@timestamp":"x","network":"unix"}`, slog.LevelDebug, []any{"line", "plugin address", "network", "unix"}},
+		{`{"@level":"error","@message":"oops"}`, slog.LevelError, []any{"line", "oops"}},
+		{`{"no":"message"}`, slog.LevelInfo, []any{"line", `{"no":"message"}`}},
+		{`{broken`, slog.LevelInfo, []any{"line", `{broken`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			level, attrs := pluginLine(tt.line)
+			if level != tt.level || fmt.Sprint(attrs) != fmt.Sprint(tt.attrs) {
+				t.Fatalf("%v %v, want %v %v", level, attrs, tt.level, tt.attrs)
+			}
+		})
+	}
+}

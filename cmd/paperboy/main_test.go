@@ -7,9 +7,10 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"paperboy/internal/syncbuf"
 )
 
 // The tests run the real command: the test binary re-runs itself as
@@ -130,26 +131,9 @@ type proc struct {
 	cmd    *exec.Cmd
 	lines  chan string
 	exited chan error
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 }
 
-// lockedBuffer is a bytes.Buffer the process writes while the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // start runs paperboy with args in the background, with extra environment
 // variables; it is killed when the test ends, and its stderr is shown if
@@ -158,7 +142,7 @@ func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), helperEnv+"=1", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0"), env...)
-	p := &proc{t: t, name: strings.Join(args, " "), cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1), stderr: &lockedBuffer{}}
+	p := &proc{t: t, name: strings.Join(args, " "), cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1), stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

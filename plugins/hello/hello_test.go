@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"paperboy/sdk"
+	"paperboy/sdk/sdktest"
 )
 
 func TestHello_Meta(t *testing.T) {
@@ -28,7 +29,7 @@ func TestHello_CheckConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := hello{}.Meta().CheckConfig(tt.config)
-			checkFieldErrors(t, err, tt.want)
+			sdktest.CheckFieldErrors(t, err, tt.want)
 		})
 	}
 }
@@ -110,23 +111,6 @@ func blockTexts(d *sdk.Document) []string {
 		}
 	}
 	return out
-}
-
-func checkFieldErrors(t *testing.T, err error, want sdk.FieldErrors) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("error %v, want none", err)
-		}
-		return
-	}
-	fe, ok := err.(sdk.FieldErrors)
-	if !ok {
-		t.Fatalf("error %v (%T), want FieldErrors %v", err, err, want)
-	}
-	if got, want := fe.Error(), want.Error(); got != want {
-		t.Fatalf("errors %q, want %q", got, want)
-	}
 }
 
 func mustZone(t *testing.T, name string) *time.Location {

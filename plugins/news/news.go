@@ -98,7 +98,7 @@ func feedURLs(s string) ([]string, error) {
 func (news) Render(ctx context.Context, r sdk.Request) (sdk.Result, error) {
 	urls, err := feedURLs(r.Config["feeds"])
 	if err != nil {
-		return sdk.Result{}, fmt.Errorf("news: feeds: %w", err)
+		return sdk.Result{}, fmt.Errorf("feeds: %w", err)
 	}
 	count, err := strconv.Atoi(strings.TrimSpace(r.Config["count"]))
 	if err != nil || count < 1 {
@@ -106,7 +106,7 @@ func (news) Render(ctx context.Context, r sdk.Request) (sdk.Result, error) {
 	}
 	summaries := r.Config["summaries"] != "false"
 	if r.HTTP == nil {
-		return sdk.Result{}, errors.New("news: the request has no HTTP client")
+		return sdk.Result{}, errors.New("the request has no HTTP client")
 	}
 
 	feeds := make([]feed, len(urls))
@@ -124,7 +124,7 @@ func (news) Render(ctx context.Context, r sdk.Request) (sdk.Result, error) {
 		}
 	}
 	if len(failed) == len(urls) {
-		return sdk.Result{}, fmt.Errorf("news: %s", strings.Join(failed, "; "))
+		return sdk.Result{}, fmt.Errorf("no feed could be read: %s", strings.Join(failed, "; "))
 	}
 
 	// Five feeds of ten long stories are taller than a print may be: print

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -72,7 +71,7 @@ func TestNews_CheckConfig(t *testing.T) {
 			if err == nil {
 				err = news{}.Validate(t.Context(), c)
 			}
-			checkFieldErrors(t, err, tt.want)
+			sdktest.CheckFieldErrors(t, err, tt.want)
 		})
 	}
 }
@@ -84,23 +83,6 @@ func feedList(n int) string {
 		lines[i] = "https://feeds.example.org/" + string(rune('a'+i))
 	}
 	return strings.Join(lines, "\n")
-}
-
-func checkFieldErrors(t *testing.T, err error, want sdk.FieldErrors) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("error %v, want none", err)
-		}
-		return
-	}
-	var fe sdk.FieldErrors
-	if !errors.As(err, &fe) {
-		t.Fatalf("error %v (%T), want FieldErrors %v", err, err, want)
-	}
-	if got, want := fe.Error(), want.Error(); got != want {
-		t.Fatalf("errors %q, want %q", got, want)
-	}
 }
 
 func at(t *testing.T) time.Time { return sdktest.At(t, "2026-12-01T07:00:00", "Europe/London") }
@@ -247,9 +229,9 @@ func TestNews_RenderFails(t *testing.T) {
 		config sdk.Config
 		want   string
 	}{
-		{"an HTML page", sdk.Config{"feeds": pageURL}, "news: " + pageURL + ": not an RSS or Atom feed: it is <html>"},
+		{"an HTML page", sdk.Config{"feeds": pageURL}, "no feed could be read: " + pageURL + ": not an RSS or Atom feed: it is <html>"},
 		{"every feed down", sdk.Config{"feeds": downURL + "\nhttps://down.example.com/other"},
-			"news: " + downURL + ": dial tcp: sdktest: no recording for " + downURL + "; https://down.example.com/other: dial tcp"},
+			"no feed could be read: " + downURL + ": dial tcp: sdktest: no recording for " + downURL + "; https://down.example.com/other: dial tcp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,7 +70,7 @@ func TestWeather_CheckConfig(t *testing.T) {
 			if err == nil {
 				err = weather{}.Validate(t.Context(), c)
 			}
-			checkFieldErrors(t, err, tt.want)
+			sdktest.CheckFieldErrors(t, err, tt.want)
 		})
 	}
 }
@@ -369,21 +369,4 @@ func spansText(spans []sdk.Span) string {
 		s.WriteString(sp.Text)
 	}
 	return s.String()
-}
-
-func checkFieldErrors(t *testing.T, err error, want sdk.FieldErrors) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("error %v, want none", err)
-		}
-		return
-	}
-	fe, ok := err.(sdk.FieldErrors)
-	if !ok {
-		t.Fatalf("error %v (%T), want FieldErrors %v", err, err, want)
-	}
-	if got, want := fe.Error(), want.Error(); got != want {
-		t.Fatalf("errors %q, want %q", got, want)
-	}
 }

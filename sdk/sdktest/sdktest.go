@@ -283,3 +283,22 @@ func grey(c interface{ RGBA() (r, g, b, a uint32) }) uint32 {
 	w := 0xffff - a
 	return ((r+w)*299 + (g+w)*587 + (b+w)*114) / 1000 >> 8
 }
+
+// CheckFieldErrors fails the test unless err is the field errors want, as
+// CheckConfig or Validate give them; a nil want means no error.
+func CheckFieldErrors(tb testing.TB, err error, want sdk.FieldErrors) {
+	tb.Helper()
+	if want == nil {
+		if err != nil {
+			tb.Fatalf("error %v, want none", err)
+		}
+		return
+	}
+	var fe sdk.FieldErrors
+	if !errors.As(err, &fe) {
+		tb.Fatalf("error %v (%T), want FieldErrors %v", err, err, want)
+	}
+	if got, want := fe.Error(), want.Error(); got != want {
+		tb.Fatalf("errors %q, want %q", got, want)
+	}
+}
