@@ -134,7 +134,6 @@ type proc struct {
 	stderr *syncbuf.Buffer
 }
 
-
 // start runs paperboy with args in the background, with extra environment
 // variables; it is killed when the test ends, and its stderr is shown if
 // the test failed.
