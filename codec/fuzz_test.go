@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"image"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -214,6 +215,30 @@ func FuzzDecodeCommand(f *testing.F) {
 		}
 		if again := back.AppendFrame(nil); !bytes.Equal(again, frame) {
 			t.Fatalf("round trip:\n%s\n%s", frame, again)
+		}
+	})
+}
+
+// FuzzDecodeEdition feeds the check of a plugin's output: a plugin is
+// outside input too.
+func FuzzDecodeEdition(f *testing.F) {
+	for _, img := range []image.Image{image.NewGray(image.Rect(0, 0, PrintWidth, 30)), image.NewGray(image.Rect(0, 0, 1000, 3))} {
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		f.Add(buf.Bytes())
+	}
+	f.Add([]byte("\x89PNG not a picture"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bm, err := DecodeEdition(data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
+			return
+		}
+		if bm.Height > MaxRows || len(bm.Pix) != bm.Height*PrintWidth/8 {
+			t.Fatalf("a print of %d rows in %d bytes", bm.Height, len(bm.Pix))
 		}
 	})
 }

@@ -23,23 +23,6 @@ const FriendsPublication = "friends"
 // ErrNoPublications is returned when the server runs without plugins.
 var ErrNoPublications = errors.New("no publications: the server runs without plugins")
 
-// editionBitmap turns a plugin's edition (a PNG) into a print. It refuses
-// what is not a picture of the print's width: a plugin's output is outside
-// input like any other.
-func editionBitmap(png []byte) (*codec.Bitmap, error) {
-	img, err := codec.DecodeImage(png)
-	if err != nil {
-		return nil, fmt.Errorf("the publication sent an edition that is not a picture: %w", err)
-	}
-	if w := img.Bounds().Dx(); w != codec.PrintWidth {
-		return nil, fmt.Errorf("the publication sent a picture %d pixels wide, not %d", w, codec.PrintWidth)
-	}
-	if h := img.Bounds().Dy(); h > codec.MaxRows {
-		return nil, fmt.Errorf("the publication sent a picture %d rows tall, more than %d", h, codec.MaxRows)
-	}
-	return codec.Rasterize(img, codec.Threshold), nil
-}
-
 // edition is what came of asking a publication for an edition.
 type edition struct {
 	delivery     store.Delivery
@@ -57,7 +40,7 @@ func (s *Server) printEdition(ctx context.Context, printerID int64, name, kind s
 	out, err := s.plugins.Render(ctx, name, a)
 	var bm *codec.Bitmap
 	if err == nil && out.PNG != nil {
-		bm, err = editionBitmap(out.PNG)
+		bm, err = codec.DecodeEdition(out.PNG)
 		if err != nil {
 			err = &plugins.Error{Publication: name, Msg: err.Error(), Err: err}
 		}

@@ -78,27 +78,6 @@ func FuzzPrintRequest(f *testing.F) {
 	})
 }
 
-// FuzzEditionBitmap feeds the check of a plugin's output: a plugin is
-// outside input too.
-func FuzzEditionBitmap(f *testing.F) {
-	var good bytes.Buffer
-	png.Encode(&good, image.NewGray(image.Rect(0, 0, codec.PrintWidth, 30)))
-	var wide bytes.Buffer
-	png.Encode(&wide, image.NewGray(image.Rect(0, 0, 1000, 3)))
-	f.Add(good.Bytes())
-	f.Add(wide.Bytes())
-	f.Add([]byte("\x89PNG not a picture"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		bm, err := editionBitmap(data)
-		if err != nil {
-			return
-		}
-		if bm.Height > codec.MaxRows || len(bm.Pix) != bm.Height*codec.PrintWidth/8 {
-			t.Fatalf("a print of %d rows in %d bytes", bm.Height, len(bm.Pix))
-		}
-	})
-}
-
 // isClientError reports whether err is answered as the client's fault
 // (4xx), not as a server failure.
 func isClientError(err error) bool {

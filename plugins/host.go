@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -488,8 +489,14 @@ func (p *proc) call(ctx context.Context, timeout time.Duration, f func(context.C
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	// The host keeps the time itself rather than give the call a deadline:
+	// a deadline travels to the plugin, whose side may give up a moment
+	// sooner and answer "cancelled", which would look like a crash.
+	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(timeout, func() { timedOut.Store(true); cancel() })
+	defer timer.Stop()
 	err = f(cctx, c)
 	if err == nil {
 		p.mu.Lock()
@@ -503,7 +510,7 @@ func (p *proc) call(ctx context.Context, timeout time.Duration, f func(context.C
 	}
 	st := status.Convert(err)
 	switch {
-	case errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+	case timedOut.Load() && ctx.Err() == nil:
 		p.failed(c, fmt.Sprintf("it did not answer within %v", timeout))
 		return &Error{name, fmt.Sprintf("the plugin did not answer within %v; it was stopped and will be restarted", timeout), err}
 	case ctx.Err() != nil:

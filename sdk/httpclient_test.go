@@ -52,7 +52,7 @@ func TestHTTPClient(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.wantErr)) {
 				t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
 			}
 			if tt.wantErr == "private" && !errors.Is(err, ErrPrivateAddress) {

@@ -25,3 +25,16 @@ func isDuplicate(err error) bool {
 	}
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// isMissingParent reports whether err is a foreign-key violation: the row
+// referred to does not exist.
+func isMissingParent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1452 // ER_NO_REFERENCED_ROW_2
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}

@@ -20,12 +20,13 @@ type Printer struct {
 	Name          string
 	HardwareXor   uint32
 	DeviceAddress string // "" until the printer calls home
+	TimeZone      string // IANA name; its subscriptions' hours are in it
 	CreatedAt     time.Time
 	// Device is what its device last reported; zero without one.
 	Device Device
 }
 
-const printerColumns = `p.id, p.owner_id, p.name, p.hardware_xor, COALESCE(p.device_address, ''), p.created_at,
+const printerColumns = `p.id, p.owner_id, p.name, p.hardware_xor, COALESCE(p.device_address, ''), p.time_zone, p.created_at,
 	COALESCE(d.bridge_address, ''), COALESCE(d.device_type, 0), COALESCE(d.firmware_build, ''), COALESCE(d.loader_build, ''),
 	COALESCE(d.last_uptime, 0), d.first_seen_at, d.last_seen_at, d.key_requested_at`
 
@@ -35,7 +36,7 @@ func scanPrinter(row interface{ Scan(...any) error }) (Printer, error) {
 	var p Printer
 	var created int64
 	var first, last, key sql.NullInt64
-	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.HardwareXor, &p.DeviceAddress, &created,
+	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.HardwareXor, &p.DeviceAddress, &p.TimeZone, &created,
 		&p.Device.BridgeAddress, &p.Device.DeviceType, &p.Device.FirmwareBuild, &p.Device.LoaderBuild,
 		&p.Device.LastUptime, &first, &last, &key)
 	p.CreatedAt = time.UnixMilli(created).UTC()
@@ -209,4 +210,34 @@ func (s *Store) NewestClaim(ctx context.Context, xor uint32) (ClaimRecord, error
 	}
 	c.Secret, c.CreatedAt = uint64(secret), time.UnixMilli(created).UTC()
 	return c, nil
+}
+
+// SetPrinterTimeZone sets a printer's time zone, an IANA name such as
+// Europe/London. It returns ErrNotFound if there is no such printer.
+func (s *Store) SetPrinterTimeZone(ctx context.Context, printerID int64, zone string) error {
+	if err := CheckTimeZone(zone); err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE printers SET time_zone = ? WHERE id = ?`, zone, printerID)
+	if err != nil {
+		return fmt.Errorf("store: printer %d time zone: %w", printerID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: printer %d time zone: %w", printerID, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: printer %d: %w", printerID, ErrNotFound)
+	}
+	return nil
+}
+
+// CheckTimeZone reports whether zone is an IANA time zone name this system
+// knows ("Local" is not one: it is the server's, not the printer's).
+func CheckTimeZone(zone string) error {
+	if zone == "" || zone == "Local" || len(zone) > 64 {
+		return fmt.Errorf("store: time zone %q: want an IANA name such as Europe/London", zone)
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		return fmt.Errorf("store: time zone %q: want an IANA name such as Europe/London", zone)
+	}
+	return nil
 }

@@ -241,14 +241,11 @@ func runPluginPreview(e env, args []string) error {
 // printedEdition is an edition as the printer gets it: decoded, checked,
 // encoded as a command and decoded again.
 func printedEdition(data []byte) (*codec.Bitmap, error) {
-	img, err := codec.DecodeImage(data)
+	bm, err := codec.DecodeEdition(data)
 	if err != nil {
-		return nil, fmt.Errorf("the edition is not a picture: %w", err)
+		return nil, err
 	}
-	if w := img.Bounds().Dx(); w != codec.PrintWidth {
-		return nil, fmt.Errorf("the edition is %d pixels wide, not %d", w, codec.PrintWidth)
-	}
-	payload, err := codec.EncodePayload(codec.SetDeliveryAndPrint, 1, codec.Rasterize(img, codec.Threshold))
+	payload, err := codec.EncodePayload(codec.SetDeliveryAndPrint, 1, bm)
 	if err != nil {
 		return nil, err
 	}

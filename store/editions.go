@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+	"unicode/utf8"
+)
+
+// Edition outcomes, as a claim records them.
+const (
+	OutcomePending      = ""              // claimed, being made
+	OutcomeDelivered    = "delivered"     // queued for the printer: DeliveryID
+	OutcomeNothingToday = "nothing_today" // the publication had nothing
+	OutcomeFinished     = "finished"      // the publication ended the subscription: Reason
+	OutcomeFailed       = "failed"        // not made: Reason
+)
+
+// Edition is the claim on one edition of a subscription: one per local
+// date, in the printer's zone when it was claimed.
+type Edition struct {
+	SubscriptionID int64
+	LocalDate      string    // YYYY-MM-DD
+	DueAt          time.Time // the delivery moment
+	ClaimedAt      time.Time
+	// Token names the run holding the claim; only it may finish or release
+	// it.
+	Token      int64
+	Outcome    string
+	DeliveryID int64 // for OutcomeDelivered
+	Reason     string
+	DoneAt     time.Time // when the outcome was recorded; zero while pending
+}
+
+// EditionResult is how an edition ended.
+type EditionResult struct {
+	Outcome    string // one of the Outcome constants but OutcomePending
+	DeliveryID int64
+	Reason     string
+}
+
+// maxReason is the longest reason stored (MySQL's VARCHAR(1024)).
+const maxReason = 1024
+
+// clip shortens a reason to what the columns hold, on a rune boundary.
+func clip(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	s = s[:maxReason-len("…")]
+	for len(s) > 0 { // drop a rune cut in two
+		if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// ClaimEdition claims the edition of a subscription for a local date
+// (YYYY-MM-DD) before it is made: the claim row's unique key on
+// (subscription, local date) lets only one run, in this instance or any
+// other sharing the database, make it. It reports false, with no error,
+// when the edition is not the caller's to make, and returns the claim in
+// the way: the same date's (claimed already; Outcome says whether it is
+// done), or a later date's (the printer's zone moved west, and editions
+// never go back in date). A rival that won the race by a hair is reported
+// with the caller's date, pending.
+//
+// A claim still pending (its maker stopped before recording an outcome)
+// whose claimed_at is before staleBefore is taken over; a zero staleBefore
+// never takes one over. It returns ErrNotFound if the subscription does not
+// exist.
+func (s *Store) ClaimEdition(ctx context.Context, subID int64, localDate string, dueAt, staleBefore time.Time) (Edition, bool, error) {
+	if _, err := time.Parse(time.DateOnly, localDate); err != nil {
+		return Edition{}, false, fmt.Errorf("store: claim edition: local date %q: want YYYY-MM-DD", localDate)
+	}
+	// Not one transaction: a failed INSERT followed by an UPDATE of the
+	// same key in one InnoDB transaction deadlocks against a rival doing
+	// the same. Each statement is atomic on its own, which is all the
+	// unique key needs; the look at the latest claim saves a failing INSERT
+	// in the common case and guards the date order for zone changes.
+	latest, err := s.latestEdition(ctx, subID)
+	if err != nil {
+		return Edition{}, false, fmt.Errorf("store: claim edition: %w", err)
+	}
+	if latest.LocalDate > localDate {
+		return latest, false, nil
+	}
+	e := Edition{SubscriptionID: subID, LocalDate: localDate, DueAt: time.UnixMilli(dueAt.UnixMilli()).UTC(),
+		ClaimedAt: time.UnixMilli(s.now()).UTC(), Token: rand.Int64()}
+	if latest.LocalDate == localDate {
+		if latest.Outcome != OutcomePending || staleBefore.IsZero() || !latest.ClaimedAt.Before(staleBefore) {
+			return latest, false, nil
+		}
+		res, err := s.db.ExecContext(ctx, `UPDATE edition_claims SET due_at = ?, claimed_at = ?, token = ?
+			WHERE subscription_id = ? AND local_date = ? AND outcome = ? AND claimed_at < ?`,
+			e.DueAt.UnixMilli(), e.ClaimedAt.UnixMilli(), e.Token, subID, localDate, OutcomePending, staleBefore.UnixMilli())
+		if err != nil {
+			return Edition{}, false, fmt.Errorf("store: claim edition: take over: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return Edition{}, false, fmt.Errorf("store: claim edition: take over: %w", err)
+		}
+		if n == 0 { // a rival took it over first
+			return latest, false, nil
+		}
+		return e, true, nil
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO edition_claims (subscription_id, local_date, due_at, claimed_at, token) VALUES (?, ?, ?, ?, ?)`,
+		subID, localDate, e.DueAt.UnixMilli(), e.ClaimedAt.UnixMilli(), e.Token)
+	switch {
+	case err == nil:
+		return e, true, nil
+	case isDuplicate(err):
+		return Edition{SubscriptionID: subID, LocalDate: localDate, DueAt: e.DueAt, ClaimedAt: e.ClaimedAt}, false, nil
+	case isMissingParent(err):
+		return Edition{}, false, fmt.Errorf("store: claim edition: subscription %d: %w", subID, ErrNotFound)
+	default:
+		return Edition{}, false, fmt.Errorf("store: claim edition: %w", err)
+	}
+}
+
+// FinishEdition records how a claimed edition ended, in one transaction
+// with what follows from it: a delivered edition counts in the
+// subscription's delivery count, a finished one ends the subscription. It
+// returns ErrNotFound if the claim is no longer the caller's (its token
+// changed: it was taken over) or has an outcome already.
+func (s *Store) FinishEdition(ctx context.Context, e Edition, r EditionResult) error {
+	switch r.Outcome {
+	case OutcomeDelivered, OutcomeNothingToday, OutcomeFinished, OutcomeFailed:
+	default:
+		return fmt.Errorf("store: finish edition: outcome %q", r.Outcome)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		delivery := sql.NullInt64{Int64: r.DeliveryID, Valid: r.DeliveryID != 0}
+		res, err := tx.ExecContext(ctx, `UPDATE edition_claims SET outcome = ?, delivery_id = ?, reason = ?, done_at = ?
+			WHERE subscription_id = ? AND local_date = ? AND token = ? AND outcome = ?`,
+			r.Outcome, delivery, clip(r.Reason), s.now(), e.SubscriptionID, e.LocalDate, e.Token, OutcomePending)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("the claim of %s is not this run's: %w", e.LocalDate, ErrNotFound)
+		}
+		switch r.Outcome {
+		case OutcomeDelivered:
+			_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET delivery_count = delivery_count + 1 WHERE id = ?`, e.SubscriptionID)
+		case OutcomeFinished:
+			err = s.endSubscription(ctx, tx, e.SubscriptionID, r.Reason)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: finish edition of subscription %d: %w", e.SubscriptionID, err)
+	}
+	return nil
+}
+
+// ReleaseEdition gives up a pending claim, so that the edition can be made
+// by another run: done when a run stops before it could make it. It
+// returns ErrNotFound if the claim is not the caller's or is not pending.
+func (s *Store) ReleaseEdition(ctx context.Context, e Edition) error {
+	return s.subscriptionExec(ctx, s.db, fmt.Sprintf("release edition %s of subscription %d", e.LocalDate, e.SubscriptionID),
+		`DELETE FROM edition_claims WHERE subscription_id = ? AND local_date = ? AND token = ? AND outcome = ?`,
+		e.SubscriptionID, e.LocalDate, e.Token, OutcomePending)
+}
+
+const editionColumns = `subscription_id, local_date, due_at, claimed_at, token, outcome, COALESCE(delivery_id, 0), reason, done_at`
+
+func scanEdition(row interface{ Scan(...any) error }) (Edition, error) {
+	var e Edition
+	var due, claimed int64
+	var done sql.NullInt64
+	if err := row.Scan(&e.SubscriptionID, &e.LocalDate, &due, &claimed, &e.Token, &e.Outcome, &e.DeliveryID, &e.Reason, &done); err != nil {
+		return Edition{}, err
+	}
+	e.DueAt, e.ClaimedAt, e.DoneAt = time.UnixMilli(due).UTC(), time.UnixMilli(claimed).UTC(), millis(done)
+	return e, nil
+}
+
+// latestEdition is a subscription's claim of the latest local date, zero
+// if it has none.
+func (s *Store) latestEdition(ctx context.Context, subID int64) (Edition, error) {
+	e, err := scanEdition(s.db.QueryRowContext(ctx, `SELECT `+editionColumns+` FROM edition_claims
+		WHERE subscription_id = ? ORDER BY local_date DESC LIMIT 1`, subID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Edition{}, nil
+	}
+	return e, err
+}
+
+// EditionsBySubscription lists a subscription's editions, the latest local
+// date first.
+func (s *Store) EditionsBySubscription(ctx context.Context, subID int64, limit int) ([]Edition, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+editionColumns+` FROM edition_claims
+		WHERE subscription_id = ? ORDER BY local_date DESC LIMIT ?`, subID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: editions: %w", err)
+	}
+	defer rows.Close()
+	var out []Edition
+	for rows.Next() {
+		e, err := scanEdition(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: editions: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: editions: %w", err)
+	}
+	return out, nil
+}
