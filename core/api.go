@@ -44,12 +44,13 @@ type printerJSON struct {
 	BridgeAddress string     `json:"bridge_address,omitempty"`
 	HardwareXor   uint32     `json:"hardware_xor"`
 	Firmware      string     `json:"firmware,omitempty"`
+	TimeZone      string     `json:"time_zone"`
 }
 
 func (s *Server) printerJSON(p store.Printer) printerJSON {
 	out := printerJSON{
 		ID: p.ID, Name: p.Name, HardwareXor: p.HardwareXor, DeviceAddress: p.DeviceAddress,
-		BridgeAddress: p.Device.BridgeAddress, Firmware: p.Device.FirmwareBuild, Status: "never seen",
+		BridgeAddress: p.Device.BridgeAddress, Firmware: p.Device.FirmwareBuild, Status: "never seen", TimeZone: p.TimeZone,
 	}
 	last := p.Device.LastSeenAt
 	if addr, err := codec.ParseAddress(p.DeviceAddress); err == nil && p.DeviceAddress != "" {

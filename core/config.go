@@ -5,6 +5,7 @@ import (
 
 	"paperboy/delivery"
 	"paperboy/plugins"
+	"paperboy/scheduler"
 )
 
 // Config is the server's configuration; zero values mean the defaults.
@@ -41,8 +42,10 @@ type Config struct {
 	Workers  int
 	Delivery delivery.Config
 	// Publications are the plugins editions and messages are made with;
-	// nil runs the server without them.
+	// nil runs the server without them (and without the scheduler).
 	Publications *plugins.Host
+	// Scheduler makes the subscriptions' editions at their hours.
+	Scheduler scheduler.Config
 }
 
 // Defaults, with their reasons.

@@ -223,11 +223,14 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 	if req.button {
 		cmd = codec.SetDelivery
 	}
-	// Printers have no time zone of their own yet: the note shows the
-	// server's, which at home is the owner's.
+	// The note shows the time where the printer is.
+	loc, err := time.LoadLocation(p.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
 	now := time.Now()
 	ed, err := s.printEdition(r.Context(), p.ID, FriendsPublication, "message", sdk.RenderArgs{
-		Config: sdk.Config{}, Time: now.In(time.Local),
+		Config: sdk.Config{}, Time: now.In(loc),
 		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
 	}, cmd)
 	var pe *plugins.Error

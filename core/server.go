@@ -12,22 +12,27 @@ import (
 	"paperboy/codec"
 	"paperboy/delivery"
 	"paperboy/plugins"
+	"paperboy/scheduler"
 	"paperboy/store"
 )
 
 // Server is a running paperboy: HTTP, bridges, presence and the queue.
 type Server struct {
-	cfg      Config
-	store    *store.Store
-	log      *slog.Logger
-	queue    *delivery.Queue
-	metrics  *metrics
-	hub      hub
-	presence presence
-	shards   []chan func(context.Context)
-	prints   *rateLimiter
-	claims   *rateLimiter
-	plugins  *plugins.Host
+	cfg       Config
+	store     *store.Store
+	log       *slog.Logger
+	queue     *delivery.Queue
+	metrics   *metrics
+	hub       hub
+	presence  presence
+	shards    []chan func(context.Context)
+	prints    *rateLimiter
+	claims    *rateLimiter
+	plugins   *plugins.Host
+	sched     *scheduler.Scheduler // nil without plugins
+	schedCtx  context.Context
+	stopSched context.CancelFunc
+	schedDone chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -48,6 +53,11 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		plugins: cfg.Publications,
 		ctx:     ctx, cancel: cancel,
 	}
+	if cfg.Publications != nil {
+		s.sched = scheduler.New(st, cfg.Publications, s.queue, cfg.Scheduler, logger)
+	}
+	s.schedCtx, s.stopSched = context.WithCancel(context.Background())
+	s.schedDone = make(chan struct{})
 	s.hub.all = map[*bridgeConn]struct{}{}
 	s.hub.byAddr = map[codec.Address]*bridgeConn{}
 	s.presence.devices = map[codec.Address]*deviceState{}
@@ -78,6 +88,15 @@ func (s *Server) Start() error {
 			s.log.Error("serve", slog.Any("error", err))
 		}
 	}()
+	go func() {
+		defer close(s.schedDone)
+		if s.sched == nil {
+			return
+		}
+		if err := s.sched.Run(s.schedCtx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("scheduler", slog.Any("error", err))
+		}
+	}()
 	s.log.Info("serving", "addr", ln.Addr().String(), "db", s.store.Name())
 	return nil
 }
@@ -89,6 +108,11 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // dispatchers and workers, and writes the last heartbeats.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	// The scheduler first: what it makes goes into the queue.
+	s.stopSched()
+	if s.ln != nil {
+		<-s.schedDone
+	}
 	s.closeBridges()
 	s.queue.Close()
 	s.cancel()

@@ -201,13 +201,19 @@ func (b *fakeBridge) event(dev codec.Address, ev codec.Event) {
 // command waits for the next command from the server.
 func (b *fakeBridge) command() codec.Command {
 	b.t.Helper()
+	return b.commandWithin(10 * time.Second)
+}
+
+// commandWithin waits up to d for the next command from the server.
+func (b *fakeBridge) commandWithin(d time.Duration) codec.Command {
+	b.t.Helper()
 	select {
 	case c := <-b.cmds:
 		return c
 	case <-b.gone:
 		b.t.Fatal("the server closed the socket")
-	case <-time.After(10 * time.Second):
-		b.t.Fatal("no command from the server in 10 s")
+	case <-time.After(d):
+		b.t.Fatalf("no command from the server in %v", d)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"paperboy/core"
 	"paperboy/delivery"
 	"paperboy/plugins"
+	"paperboy/scheduler"
 	"paperboy/sdk"
 	"paperboy/store"
 )
@@ -67,12 +68,21 @@ func runServe(e env, args []string) error {
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
 	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
+	lead := fs.Duration("edition-lead", scheduler.DefaultLead, "editions are made this long before their hour")
+	catchUp := fs.Duration("catch-up", scheduler.DefaultWindow, "after downtime, editions missed less than this long ago are still made")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("unexpected argument %q", rest[0])
+	}
+	if *lead < 0 || *catchUp <= 0 {
+		return errors.New("--edition-lead must not be negative and --catch-up must be more than 0")
+	}
+	schedLead := *lead
+	if schedLead == 0 {
+		schedLead = scheduler.NoLead // made at the hour itself
 	}
 	if *pluginTimeout <= 0 || *pluginMemory <= 0 {
 		return errors.New("--plugin-timeout and --plugin-memory-mb must be more than 0")
@@ -98,7 +108,8 @@ func runServe(e env, args []string) error {
 	srv := core.New(core.Config{
 		Publications: host,
 		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
-		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
+		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
+		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
 	}, st, log)
 	if err := srv.Start(); err != nil {
 		return err

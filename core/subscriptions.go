@@ -1,0 +1,410 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/png"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperboy/codec"
+	"paperboy/plugins"
+	"paperboy/scheduler"
+	"paperboy/sdk"
+	"paperboy/store"
+)
+
+// subscriptionJSON is a subscription as the API shows it.
+type subscriptionJSON struct {
+	ID            int64             `json:"id"`
+	PrinterID     int64             `json:"printer_id"`
+	Publication   string            `json:"publication"`
+	Config        map[string]string `json:"config"`
+	Time          string            `json:"time"` // "08:00", in the printer's time zone
+	TimeZone      string            `json:"time_zone"`
+	Days          []string          `json:"days"` // empty: every day the publication publishes
+	Mode          string            `json:"mode"`
+	Paused        bool              `json:"paused"`
+	DeliveryCount int               `json:"delivery_count"`
+	CreatedAt     time.Time         `json:"created_at"`
+	EndedAt       *time.Time        `json:"ended_at,omitempty"`
+	EndReason     string            `json:"end_reason,omitempty"`
+	// NextAt is when the next edition is due, in the printer's zone; absent
+	// for a paused or ended subscription, or a publication not installed.
+	NextAt *time.Time `json:"next_at,omitempty"`
+}
+
+var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func (s *Server) subscriptionJSON(sub store.Subscription, p store.Printer) subscriptionJSON {
+	out := subscriptionJSON{
+		ID: sub.ID, PrinterID: sub.PrinterID, Publication: sub.Publication, Config: sub.Config,
+		Time: fmt.Sprintf("%02d:%02d", sub.Hour, sub.Minute), TimeZone: p.TimeZone, Days: []string{},
+		Mode: sub.Mode, Paused: sub.Paused, DeliveryCount: sub.DeliveryCount, CreatedAt: sub.CreatedAt,
+		EndReason: sub.EndReason,
+	}
+	if out.Config == nil {
+		out.Config = map[string]string{}
+	}
+	for d, name := range dayNames {
+		if sub.Days&(1<<d) != 0 {
+			out.Days = append(out.Days, name)
+		}
+	}
+	if !sub.EndedAt.IsZero() {
+		out.EndedAt = &sub.EndedAt
+	}
+	if next, ok := s.nextEdition(sub, p); ok {
+		out.NextAt = &next
+	}
+	return out
+}
+
+// nextEdition is when a subscription's next edition is due, if it has one.
+func (s *Server) nextEdition(sub store.Subscription, p store.Printer) (time.Time, bool) {
+	if sub.Paused || !sub.EndedAt.IsZero() || s.plugins == nil {
+		return time.Time{}, false
+	}
+	meta, err := s.plugins.Meta(sub.Publication)
+	if err != nil {
+		return time.Time{}, false
+	}
+	loc, err := time.LoadLocation(p.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	next := scheduler.Next(scheduler.ScheduleOf(sub, meta), loc, time.Now())
+	return next, !next.IsZero()
+}
+
+// subscriptionReq is what a subscriber sets; nil fields are left as they
+// are when changing one.
+type subscriptionReq struct {
+	Publication string            `json:"publication"`
+	Config      map[string]string `json:"config"`
+	Time        *string           `json:"time"`
+	Days        []string          `json:"days"`
+	Mode        *string           `json:"mode"`
+	Paused      *bool             `json:"paused"`
+}
+
+// parseTime reads "08:00".
+func parseTime(v string) (hour, minute int, err error) {
+	t, perr := time.Parse("15:04", strings.TrimSpace(v))
+	if perr != nil {
+		return 0, 0, errBadRequest(fmt.Sprintf("time %q: want hours and minutes, such as 08:00", v))
+	}
+	return t.Hour(), t.Minute(), nil
+}
+
+// parseDays reads weekday names ("mon", "Monday") into a mask, each one a
+// day the publication publishes on.
+func parseDays(names []string, meta sdk.Meta) (uint8, error) {
+	var mask uint8
+	for _, n := range names {
+		d := -1
+		for i, name := range dayNames {
+			if l := strings.ToLower(strings.TrimSpace(n)); l == name || l == strings.ToLower(time.Weekday(i).String()) {
+				d = i
+			}
+		}
+		if d < 0 {
+			return 0, errBadRequest(fmt.Sprintf("day %q: want mon, tue, wed, thu, fri, sat or sun", n))
+		}
+		if !meta.PublishesOn(time.Weekday(d)) {
+			return 0, errBadRequest(fmt.Sprintf("%s does not publish on %s", meta.Name, time.Weekday(d)))
+		}
+		mask |= 1 << d
+	}
+	return mask, nil
+}
+
+func parseSubscriptionMode(v string) (string, error) {
+	switch v {
+	case "", store.ModeButton:
+		return store.ModeButton, nil
+	case store.ModeNow:
+		return store.ModeNow, nil
+	}
+	return "", errBadRequest(`mode must be "button" (print when the button is pressed) or "now" (print at once)`)
+}
+
+// publicationFor is a scheduled publication's Meta, or the error to answer.
+func (s *Server) publicationFor(name string) (sdk.Meta, error) {
+	if s.plugins == nil {
+		return sdk.Meta{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+	}
+	meta, err := s.plugins.Meta(name)
+	if errors.Is(err, plugins.ErrUnknown) {
+		return sdk.Meta{}, errBadRequest(fmt.Sprintf("no publication %q", name))
+	}
+	if err != nil {
+		return sdk.Meta{}, err
+	}
+	if meta.Kind != sdk.Scheduled {
+		return sdk.Meta{}, errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it, not on a schedule", name))
+	}
+	return meta, nil
+}
+
+// validateConfig asks the publication about a config; FieldErrors are
+// answered with an error per field.
+func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request, name string, cfg map[string]string) (bool, error) {
+	err := s.plugins.Validate(r.Context(), name, sdk.Config(cfg))
+	var fe sdk.FieldErrors
+	if errors.As(err, &fe) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "the config is not right", "fields": fe})
+		return false, nil
+	}
+	var pe *plugins.Error
+	if errors.As(err, &pe) {
+		return false, &httpError{http.StatusBadGateway, pe.Error()}
+	}
+	return err == nil, err
+}
+
+func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	subs, err := s.store.SubscriptionsByPrinter(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := []subscriptionJSON{}
+	for _, sub := range subs {
+		out = append(out, s.subscriptionJSON(sub, p))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"subscriptions": out})
+	return nil
+}
+
+func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	var req subscriptionReq
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	meta, err := s.publicationFor(req.Publication)
+	if err != nil {
+		return err
+	}
+	if req.Time == nil {
+		return errBadRequest(`time is required: when to print, such as "08:00"`)
+	}
+	hour, minute, err := parseTime(*req.Time)
+	if err != nil {
+		return err
+	}
+	days, err := parseDays(req.Days, meta)
+	if err != nil {
+		return err
+	}
+	mode := ""
+	if req.Mode != nil {
+		mode = *req.Mode
+	}
+	if mode, err = parseSubscriptionMode(mode); err != nil {
+		return err
+	}
+	if req.Paused != nil {
+		return errBadRequest("a new subscription runs; pause it afterwards")
+	}
+	if ok, err := s.validateConfig(w, r, req.Publication, req.Config); !ok {
+		return err
+	}
+	sub, err := s.store.CreateSubscription(r.Context(), store.NewSubscription{
+		PrinterID: p.ID, Publication: req.Publication, Config: req.Config, Hour: hour, Minute: minute, Days: days, Mode: mode,
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("subscribed", "printer", p.ID, "subscription", sub.ID, "publication", sub.Publication)
+	writeJSON(w, http.StatusCreated, s.subscriptionJSON(sub, p))
+	return nil
+}
+
+// ownSubscription is the subscription named in the path, if it is on one of
+// the user's printers; any other is not found.
+func (s *Server) ownSubscription(r *http.Request) (store.Subscription, store.Printer, error) {
+	id, err := strconv.ParseInt(r.PathValue("sub"), 10, 64)
+	if err != nil {
+		return store.Subscription{}, store.Printer{}, errNotFound("no such subscription: " + r.PathValue("sub"))
+	}
+	sub, err := s.store.SubscriptionByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return sub, store.Printer{}, errNotFound("no such subscription: " + r.PathValue("sub"))
+	}
+	if err != nil {
+		return sub, store.Printer{}, err
+	}
+	p, err := s.store.PrinterByID(r.Context(), sub.PrinterID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.OwnerID != user(r).ID) {
+		return sub, p, errNotFound("no such subscription: " + r.PathValue("sub"))
+	}
+	return sub, p, err
+}
+
+func (s *Server) handleSubscriptionGet(w http.ResponseWriter, r *http.Request) error {
+	sub, p, err := s.ownSubscription(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.subscriptionJSON(sub, p))
+	return nil
+}
+
+func (s *Server) handleSubscriptionChange(w http.ResponseWriter, r *http.Request) error {
+	sub, p, err := s.ownSubscription(r)
+	if err != nil {
+		return err
+	}
+	var req subscriptionReq
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Publication != "" && req.Publication != sub.Publication {
+		return errBadRequest("a subscription's publication cannot change: subscribe to the other one")
+	}
+	var upd store.SubscriptionUpdate
+	meta, metaErr := s.publicationFor(sub.Publication)
+	if req.Time != nil {
+		hour, minute, err := parseTime(*req.Time)
+		if err != nil {
+			return err
+		}
+		upd.Hour, upd.Minute = &hour, &minute
+	}
+	if req.Days != nil {
+		if metaErr != nil {
+			return metaErr
+		}
+		days, err := parseDays(req.Days, meta)
+		if err != nil {
+			return err
+		}
+		upd.Days = &days
+	}
+	if req.Mode != nil {
+		mode, err := parseSubscriptionMode(*req.Mode)
+		if err != nil {
+			return err
+		}
+		upd.Mode = &mode
+	}
+	if req.Config != nil {
+		if metaErr != nil {
+			return metaErr
+		}
+		if ok, err := s.validateConfig(w, r, sub.Publication, req.Config); !ok {
+			return err
+		}
+		upd.Config = req.Config
+	}
+	if sub, err = s.store.UpdateSubscription(r.Context(), sub.ID, upd); err != nil {
+		return err
+	}
+	if req.Paused != nil {
+		if err := s.store.PauseSubscription(r.Context(), sub.ID, *req.Paused); err != nil {
+			return err
+		}
+		sub.Paused = *req.Paused
+	}
+	writeJSON(w, http.StatusOK, s.subscriptionJSON(sub, p))
+	return nil
+}
+
+func (s *Server) handleSubscriptionDelete(w http.ResponseWriter, r *http.Request) error {
+	sub, _, err := s.ownSubscription(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteSubscription(r.Context(), sub.ID); err != nil {
+		return err
+	}
+	s.log.Info("unsubscribed", "printer", sub.PrinterID, "subscription", sub.ID, "publication", sub.Publication)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleSubscriptionPreview renders the next edition now, as the printer
+// will print it: a PNG, or 204 when there is nothing to print that day.
+func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Request) error {
+	sub, p, err := s.ownSubscription(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.publicationFor(sub.Publication); err != nil {
+		return err
+	}
+	at, ok := s.nextEdition(sub, p)
+	if !ok {
+		loc, lerr := time.LoadLocation(p.TimeZone)
+		if lerr != nil {
+			loc = time.UTC
+		}
+		at = time.Now().In(loc)
+	}
+	out, err := s.plugins.Render(r.Context(), sub.Publication, sdk.RenderArgs{Config: sdk.Config(sub.Config), Time: at, Count: sub.DeliveryCount})
+	var pe *plugins.Error
+	if errors.As(err, &pe) {
+		return &httpError{http.StatusBadGateway, pe.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case out.NothingToday:
+		w.Header().Set("X-Paperboy-Edition", "nothing today")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	case out.Finished != "":
+		return &httpError{http.StatusConflict, fmt.Sprintf("%s says the subscription is finished: %s", sub.Publication, out.Finished)}
+	}
+	bm, err := codec.DecodeEdition(out.PNG)
+	if err != nil {
+		return &httpError{http.StatusBadGateway, sub.Publication + ": " + err.Error()}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, bm); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("X-Paperboy-Edition-At", at.Format(time.RFC3339))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// handlePrinterChange sets what an owner may change of a printer: its time
+// zone, {"time_zone": "Europe/London"}.
+func (s *Server) handlePrinterChange(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		TimeZone *string `json:"time_zone"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.TimeZone == nil {
+		return errBadRequest(`nothing to change: send {"time_zone": "Europe/London"}`)
+	}
+	if err := store.CheckTimeZone(*req.TimeZone); err != nil {
+		return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", *req.TimeZone))
+	}
+	if err := s.store.SetPrinterTimeZone(r.Context(), p.ID, *req.TimeZone); err != nil {
+		return err
+	}
+	p.TimeZone = *req.TimeZone
+	writeJSON(w, http.StatusOK, s.printerJSON(p))
+	return nil
+}

@@ -1,0 +1,156 @@
+package core_test
+
+import (
+	"fmt"
+	"image/png"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"paperboy/codec"
+	"paperboy/core"
+	"paperboy/scheduler"
+)
+
+type subscriptionOut struct {
+	ID            int64             `json:"id"`
+	Publication   string            `json:"publication"`
+	Config        map[string]string `json:"config"`
+	Time          string            `json:"time"`
+	TimeZone      string            `json:"time_zone"`
+	Days          []string          `json:"days"`
+	Mode          string            `json:"mode"`
+	Paused        bool              `json:"paused"`
+	DeliveryCount int               `json:"delivery_count"`
+	NextAt        *time.Time        `json:"next_at"`
+}
+
+func TestServer_Subscriptions(t *testing.T) {
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "puzzle", "friends")})
+	token, id, _, _ := onlinePrinter(t, ts)
+	bob := ts.user("bob@example.com")
+	subs := fmt.Sprintf("/api/v1/printers/%d/subscriptions", id)
+
+	// The printer's zone: the hours of its subscriptions are in it.
+	var p printerOut
+	if st := ts.do("PATCH", fmt.Sprintf("/api/v1/printers/%d", id), token, "application/json", strings.NewReader(`{"time_zone": "Asia/Tokyo"}`), &p); st != 200 {
+		t.Fatalf("set the time zone: status %d", st)
+	}
+
+	var sub subscriptionOut
+	if st := ts.postJSON(subs, token, map[string]any{"publication": "puzzle", "config": map[string]string{"difficulty": "hard"},
+		"time": "07:30", "days": []string{"mon", "Friday"}, "mode": "now"}, &sub); st != http.StatusCreated {
+		t.Fatalf("subscribe: status %d", st)
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	if sub.Time != "07:30" || sub.Mode != "now" || sub.TimeZone != "Asia/Tokyo" || strings.Join(sub.Days, ",") != "mon,fri" || sub.NextAt == nil {
+		t.Fatalf("subscription %+v", sub)
+	}
+	if next := sub.NextAt.In(tokyo); next.Hour() != 7 || next.Minute() != 30 || (next.Weekday() != time.Monday && next.Weekday() != time.Friday) || !next.After(time.Now()) {
+		t.Fatalf("next edition at %v, want a coming Monday or Friday 07:30 in Tokyo", next)
+	}
+
+	tests := []struct {
+		name string
+		body map[string]any
+		says string
+	}{
+		{"no time", map[string]any{"publication": "hello"}, "time is required"},
+		{"a bad time", map[string]any{"publication": "hello", "time": "25:00"}, "08:00"},
+		{"a bad day", map[string]any{"publication": "hello", "time": "08:00", "days": []string{"someday"}}, "mon, tue"},
+		{"a bad mode", map[string]any{"publication": "hello", "time": "08:00", "mode": "later"}, "mode"},
+		{"a push publication", map[string]any{"publication": "friends", "time": "08:00"}, "push publication"},
+		{"no such publication", map[string]any{"publication": "horoscope", "time": "08:00"}, `no publication "horoscope"`},
+		{"a config the form refuses", map[string]any{"publication": "puzzle", "time": "08:00", "config": map[string]string{"difficulty": "fiendish"}}, "config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e struct {
+				Error  string            `json:"error"`
+				Fields map[string]string `json:"fields"`
+			}
+			if st := ts.postJSON(subs, token, tt.body, &e); st != http.StatusBadRequest || !strings.Contains(e.Error, tt.says) {
+				t.Fatalf("status %d %q, want 400 saying %q", st, e.Error, tt.says)
+			}
+		})
+	}
+
+	path := fmt.Sprintf("/api/v1/subscriptions/%d", sub.ID)
+	var list struct{ Subscriptions []subscriptionOut }
+	if st := ts.do("GET", subs, token, "", nil, &list); st != 200 || len(list.Subscriptions) != 1 || list.Subscriptions[0].ID != sub.ID {
+		t.Fatalf("list: status %d, %+v", st, list)
+	}
+	var changed subscriptionOut
+	if st := ts.do("PATCH", path, token, "application/json", strings.NewReader(`{"time": "06:15", "paused": true, "config": {"difficulty": "easy"}}`), &changed); st != 200 ||
+		changed.Time != "06:15" || !changed.Paused || changed.Config["difficulty"] != "easy" || changed.NextAt != nil {
+		t.Fatalf("change: status %d, %+v", st, changed)
+	}
+
+	// The next edition, as it will print.
+	req, _ := http.NewRequest("GET", ts.base+path+"/preview.png", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil || img.Bounds().Dx() != codec.PrintWidth || img.Bounds().Dy() < 300 {
+		t.Fatalf("preview: %d %v %v", resp.StatusCode, err, img)
+	}
+
+	// Another user's subscription is not found, whatever they do.
+	for _, m := range []string{"GET", "PATCH", "DELETE"} {
+		var e errorOut
+		if st := ts.do(m, path, bob, "application/json", strings.NewReader(`{}`), &e); st != http.StatusNotFound {
+			t.Errorf("%s another user's subscription: status %d", m, st)
+		}
+	}
+	if st := ts.do("DELETE", path, token, "", nil, nil); st != http.StatusNoContent {
+		t.Fatalf("delete: status %d", st)
+	}
+	var e errorOut
+	if st := ts.do("GET", path, token, "", nil, &e); st != http.StatusNotFound {
+		t.Fatalf("a deleted subscription: status %d", st)
+	}
+	if st := ts.do("PATCH", fmt.Sprintf("/api/v1/printers/%d", id), token, "application/json", strings.NewReader(`{"time_zone": "Mars/Olympus"}`), &e); st != 400 {
+		t.Fatalf("a zone that is not one: status %d", st)
+	}
+}
+
+// TestServer_SubscriptionPrints: the scheduler running in the server
+// prints a subscription's edition at its minute, once. It waits for the
+// next minute of the clock.
+func TestServer_SubscriptionPrints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the next minute; not in -short")
+	}
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello"), Scheduler: scheduler.Config{Tick: 100 * time.Millisecond}})
+	token, id, b, dev := onlinePrinter(t, ts)
+	at := time.Now().UTC().Add(time.Minute)
+	var sub subscriptionOut
+	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/subscriptions", id), token, map[string]any{"publication": "hello",
+		"time": at.Format("15:04"), "mode": "now"}, &sub); st != http.StatusCreated {
+		t.Fatalf("subscribe: status %d", st)
+	}
+	moment := at.Truncate(time.Minute)
+	c, ok := b.commandWithin(moment.Sub(time.Now()) + 20*time.Second).(codec.DeviceCommand)
+	if !ok {
+		t.Fatal("no edition")
+	}
+	if early := moment.Sub(time.Now()); early > 0 {
+		t.Fatalf("the edition came %v before its minute", early)
+	}
+	pl, err := codec.ParsePayload(c.Payload)
+	if err != nil || pl.Command != codec.SetDeliveryAndPrint {
+		t.Fatalf("payload %v %+v", err, pl)
+	}
+	b.send(codec.DeviceCommandResponse{Header: b.h(), Device: dev, CommandID: c.ID, ReturnCode: codec.ReturnSuccess})
+	b.event(dev, codec.DidPrint{PrintType: codec.PrintDelivery, PrintID: c.ID})
+	eventually(t, "counted", func() bool {
+		ts.do("GET", fmt.Sprintf("/api/v1/subscriptions/%d", sub.ID), token, "", nil, &sub)
+		return sub.DeliveryCount == 1
+	})
+	b.noCommand(time.Second) // once
+}
