@@ -182,6 +182,21 @@ func (q *Queue) Enqueue(ctx context.Context, n store.NewDelivery) (store.Deliver
 	return d, nil
 }
 
+// EnqueueEdition is Enqueue for a scheduled edition: the delivery is stored
+// together with the outcome on its claim (store.DeliverEdition), so an
+// edition is queued once or not at all.
+func (q *Queue) EnqueueEdition(ctx context.Context, e store.Edition, n store.NewDelivery) (store.Delivery, error) {
+	if err := q.check(ctx, n); err != nil {
+		return store.Delivery{}, err
+	}
+	d, err := q.store.DeliverEdition(ctx, e, q.withExpiry(n))
+	if err != nil {
+		return store.Delivery{}, err
+	}
+	q.poke(n.PrinterID)
+	return d, nil
+}
+
 // EnqueueBatch stores many deliveries in one transaction and wakes their
 // printers' dispatchers. Limits are checked per printer before anything is
 // stored; over them, nothing is.

@@ -30,9 +30,10 @@ type Plugins interface {
 	Publications
 }
 
-// Enqueuer queues a print for a printer; delivery.Queue is one.
+// Enqueuer queues an edition's print and records it on its claim, both or
+// neither; delivery.Queue is one.
 type Enqueuer interface {
-	Enqueue(ctx context.Context, n store.NewDelivery) (store.Delivery, error)
+	EnqueueEdition(ctx context.Context, e store.Edition, n store.NewDelivery) (store.Delivery, error)
 }
 
 // Config tunes the scheduler; zero values mean the defaults.
@@ -56,6 +57,8 @@ type Config struct {
 	// PerPublication is how many editions of one publication are made at
 	// once.
 	PerPublication int
+	// Keep is how long the record of a made edition is kept.
+	Keep time.Duration
 	// Clock is the scheduler's time; nil is RealClock.
 	Clock Clock
 }
@@ -68,7 +71,8 @@ const (
 	DefaultRenderTimeout  = 2 * time.Minute  // the plugin host's call timeout, its restarts, and a wait in its queue
 	DefaultLease          = 15 * time.Minute // far over RenderTimeout
 	DefaultWorkers        = 16
-	DefaultPerPublication = 4 // as plugins.DefaultConcurrency: more would only wait in the plugin
+	DefaultPerPublication = 4                   // as plugins.DefaultConcurrency: more would only wait in the plugin
+	DefaultKeep           = 90 * 24 * time.Hour // as long as the printer's history
 )
 
 func (c Config) withDefaults() Config {
@@ -81,6 +85,7 @@ func (c Config) withDefaults() Config {
 	set(&c.Window, DefaultWindow)
 	set(&c.RenderTimeout, DefaultRenderTimeout)
 	set(&c.Lease, DefaultLease)
+	set(&c.Keep, DefaultKeep)
 	if c.Lead < 0 {
 		c.Lead = 0
 	} else if c.Lead == 0 {
@@ -138,9 +143,18 @@ func New(st *store.Store, p Plugins, q Enqueuer, cfg Config, logger *slog.Logger
 // Run ticks until ctx ends, then waits for the editions being made: those
 // not rendered yet are given back for the next run.
 func (s *Scheduler) Run(ctx context.Context) error {
+	var pruned time.Time
 	for {
 		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("tick", slog.Any("error", err))
+		}
+		if now := s.clock.Now(); now.Sub(pruned) > time.Hour {
+			pruned = now
+			if n, err := s.store.PruneEditions(ctx, now.Add(-s.cfg.Keep)); err != nil && ctx.Err() == nil {
+				s.log.Error("prune editions", slog.Any("error", err))
+			} else if n > 0 {
+				s.log.Info("old editions pruned", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -288,7 +302,7 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 		s.done(j, &v)
 		return
 	}
-	r, release := s.edition(ctx, j)
+	r, release := s.edition(ctx, j, ed)
 	// What was made is recorded even when stopping.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -299,7 +313,8 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 		s.done(j, nil)
 		return
 	}
-	if err := s.store.FinishEdition(after, ed, r); err != nil {
+	// A delivered edition was recorded with its delivery (Enqueuer).
+	if err := s.finish(after, ed, r); err != nil {
 		// Taken over (this run was slower than Lease) or the database is
 		// away: either way the claim says what is known.
 		log.Error("record edition", "outcome", r.Outcome, slog.Any("error", err))
@@ -309,6 +324,10 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 	s.done(j, &seen{date: j.date})
 	switch r.Outcome {
 	case store.OutcomeDelivered:
+		if r.DeliveryID == 0 {
+			log.Warn("edition taken over by another run while it was made here: theirs prints")
+			break
+		}
 		log.Info("edition queued", "delivery_id", r.DeliveryID, "due", j.due)
 	case store.OutcomeNothingToday:
 		log.Info("nothing today")
@@ -326,9 +345,20 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 	}
 }
 
-// edition renders and queues a claimed edition. release says the run is
-// stopping and the edition was not made: the claim is to be given back.
-func (s *Scheduler) edition(ctx context.Context, j job) (r store.EditionResult, release bool) {
+// finish records an edition's outcome on its claim, but for a delivered
+// one, which was recorded as it was queued.
+func (s *Scheduler) finish(ctx context.Context, ed store.Edition, r store.EditionResult) error {
+	if r.Outcome == store.OutcomeDelivered {
+		return nil
+	}
+	return s.store.FinishEdition(ctx, ed, r)
+}
+
+// edition renders and queues a claimed edition; a delivered one is
+// recorded on its claim as it is queued, other outcomes are for the caller
+// to record. release says the run is stopping and the edition was not
+// made: the claim is to be given back.
+func (s *Scheduler) edition(ctx context.Context, j job, ed store.Edition) (r store.EditionResult, release bool) {
 	rctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	out, err := s.plugins.Render(rctx, j.sub.Publication, sdk.RenderArgs{
 		Config: sdk.Config(j.sub.Config), Time: j.due.In(j.loc), Count: j.sub.DeliveryCount,
@@ -356,9 +386,13 @@ func (s *Scheduler) edition(ctx context.Context, j job) (r store.EditionResult, 
 	if err != nil {
 		return failed(err), false
 	}
-	d, err := s.queue.Enqueue(context.WithoutCancel(ctx), store.NewDelivery{
+	d, err := s.queue.EnqueueEdition(context.WithoutCancel(ctx), ed, store.NewDelivery{
 		PrinterID: j.sub.PrinterID, Kind: "edition", Command: uint16(cmd), Payload: payload, NotBefore: j.due,
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		// Taken over by another run while this one rendered: it is theirs.
+		return store.EditionResult{Outcome: store.OutcomeDelivered}, false
+	}
 	if err != nil {
 		return store.EditionResult{Outcome: store.OutcomeFailed, Reason: "not queued: " + err.Error()}, false
 	}

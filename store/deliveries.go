@@ -50,12 +50,21 @@ type NewDelivery struct {
 
 // CreateDelivery stores a new pending delivery.
 func (s *Store) CreateDelivery(ctx context.Context, n NewDelivery) (Delivery, error) {
+	return s.createDelivery(ctx, s.db, n)
+}
+
+// execer is what a statement runs on: the database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Store) createDelivery(ctx context.Context, db execer, n NewDelivery) (Delivery, error) {
 	now := s.now()
 	notBefore := now
 	if !n.NotBefore.IsZero() {
 		notBefore = n.NotBefore.UnixMilli()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at)
+	res, err := db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt))
 	if err != nil {
@@ -214,7 +223,7 @@ func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
 func (s *Store) CreateFailedDelivery(ctx context.Context, printerID int64, kind, reason string) (Delivery, error) {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, reason)
-		VALUES (?, ?, 0, ?, ?, ?, ?, ?)`, printerID, kind, []byte{}, StateFailed, now, now, reason)
+		VALUES (?, ?, 0, ?, ?, ?, ?, ?)`, printerID, kind, []byte{}, StateFailed, now, now, clip(reason))
 	if err != nil {
 		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
 	}

@@ -163,6 +163,49 @@ func (s *Store) FinishEdition(ctx context.Context, e Edition, r EditionResult) e
 	return nil
 }
 
+// DeliverEdition queues a claimed edition's delivery and records it on the
+// claim in one transaction, so an edition is either queued and recorded or
+// neither: a run that fails between the two cannot leave a queued edition
+// whose claim another run would take over and print again. It returns
+// ErrNotFound, and queues nothing, if the claim is no longer the caller's.
+func (s *Store) DeliverEdition(ctx context.Context, e Edition, n NewDelivery) (Delivery, error) {
+	var d Delivery
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if d, err = s.createDelivery(ctx, tx, n); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE edition_claims SET outcome = ?, delivery_id = ?, reason = '', done_at = ?
+			WHERE subscription_id = ? AND local_date = ? AND token = ? AND outcome = ?`,
+			OutcomeDelivered, d.ID, s.now(), e.SubscriptionID, e.LocalDate, e.Token, OutcomePending)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return err
+		} else if k == 0 {
+			return fmt.Errorf("the claim of %s is not this run's: %w", e.LocalDate, ErrNotFound)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET delivery_count = delivery_count + 1 WHERE id = ?`, e.SubscriptionID)
+		return err
+	})
+	if err != nil {
+		return Delivery{}, fmt.Errorf("store: deliver edition of subscription %d: %w", e.SubscriptionID, err)
+	}
+	return d, nil
+}
+
+// PruneEditions deletes the claims of editions due before a time that are
+// done: they only guard their date while it can still be made (the
+// scheduler's catch-up window), and are kept a while as history.
+func (s *Store) PruneEditions(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM edition_claims WHERE due_at < ? AND outcome <> ?`, before.UnixMilli(), OutcomePending)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune editions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // ReleaseEdition gives up a pending claim, so that the edition can be made
 // by another run: done when a run stops before it could make it. It
 // returns ErrNotFound if the claim is not the caller's or is not pending.

@@ -328,3 +328,72 @@ func TestStore_ClaimEditionRace(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_DeliverEdition(t *testing.T) {
+	// The delivery and the claim's outcome go in together, or neither does.
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, _ := s.CreateUser(ctx, "g@example.com")
+		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 3, Secret: 4})
+		sub, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Hour: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := time.Now().Add(time.Minute)
+		ed, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-12-01", due, time.Now().Add(-time.Hour))
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		n := store.NewDelivery{PrinterID: p.ID, Kind: "edition", Command: 1, Payload: []byte{1}, NotBefore: due}
+		stale := ed
+		stale.Token++
+		if _, err := s.DeliverEdition(ctx, stale, n); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another run's claim: %v, want ErrNotFound", err)
+		}
+		if k, _ := s.CountDeliveries(ctx, store.StatePending); k != 0 {
+			t.Fatalf("%d deliveries queued for a claim that was not ours", k)
+		}
+		d, err := s.DeliverEdition(ctx, ed, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eds, err := s.EditionsBySubscription(ctx, sub.ID, 1)
+		if err != nil || len(eds) != 1 || eds[0].Outcome != store.OutcomeDelivered || eds[0].DeliveryID != d.ID {
+			t.Fatalf("the claim after delivery: %+v %v", eds, err)
+		}
+		if got, _ := s.SubscriptionByID(ctx, sub.ID); got.DeliveryCount != 1 {
+			t.Fatalf("delivery count %d, want 1", got.DeliveryCount)
+		}
+		if _, err := s.DeliverEdition(ctx, ed, n); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("delivering it twice: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestStore_PruneEditions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		u, _ := s.CreateUser(ctx, "h@example.com")
+		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 5, Secret: 6})
+		sub, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Hour: 8})
+		old := time.Now().Add(-100 * 24 * time.Hour)
+		done, _, err := s.ClaimEdition(ctx, sub.ID, old.Format(time.DateOnly), old, old.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishEdition(ctx, done, store.EditionResult{Outcome: store.OutcomeNothingToday}); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now()
+		if _, _, err := s.ClaimEdition(ctx, sub.ID, today.Format(time.DateOnly), today, today.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.PruneEditions(ctx, time.Now().Add(-90*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v; want the one old done edition", n, err)
+		}
+		if eds, _ := s.EditionsBySubscription(ctx, sub.ID, 10); len(eds) != 1 || eds[0].LocalDate != today.Format(time.DateOnly) {
+			t.Fatalf("left %+v, want today's", eds)
+		}
+	})
+}
