@@ -26,6 +26,7 @@ run: build plugins ## the server on :8080 with SQLite in data/, and how to attac
 
 test: lint ## gofmt, go vet and every test (with -race when cgo is available)
 	@[ -n "$(RACE)" ] || echo "make test: no C compiler, so cgo is off: running WITHOUT -race (install gcc for it)" >&2
+	@[ -n "$$PAPERBOY_TEST_MYSQL_DSN" ] || echo "make test: PAPERBOY_TEST_MYSQL_DSN is not set, so the MySQL cases SKIP (.ci/run sets it; see the README)" >&2
 	$(GO) test $(RACE) -count=1 ./...
 
 lint: ## go vet and gofmt
