@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	_ "time/tzdata" // every IANA zone a printer may be in, whatever the machine has
 )
 
 // version is set at build time by the Makefile (-ldflags -X main.version=…).
