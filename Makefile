@@ -16,7 +16,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 run: build plugins ## the server on :8080 with SQLite in data/, and how to attach a printer
-	@echo "paperboy: serving on http://localhost:8080 with SQLite in data/paperboy.db. In another terminal:"
+	@echo "paperboy: serving on http://localhost:8080 with SQLite in data/paperboy.db."
+	@echo "Open http://localhost:8080 and sign up, or, for the API, in another terminal:"
 	@echo "  TOKEN=\$$(bin/paperboy user add you@example.com)   # a user; prints their API token"
 	@echo "  bin/paperboy printer --show --claim \"\$$TOKEN\"        # a virtual printer, claimed by that user"
 	@echo "and then print on it:"

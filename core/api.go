@@ -103,50 +103,65 @@ type claimRequest struct {
 	Name      string `json:"name"`
 }
 
-// readClaim reads and checks a claim request; the code itself is parsed
-// after the rate limit, so every code tried counts.
+// readClaim reads and checks a claim request.
 func readClaim(w http.ResponseWriter, r *http.Request) (claimRequest, error) {
 	var req claimRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return req, err
 	}
+	return checkClaim(req)
+}
+
+// checkClaim checks a claim request's fields; the code itself is parsed
+// after the rate limit (in claimPrinter), so every code tried counts.
+func checkClaim(req claimRequest) (claimRequest, error) {
 	req.Name = strings.TrimSpace(req.Name)
 	if utf8.RuneCountInString(req.Name) > maxNameLen {
-		return req, errBadRequest(fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
+		return req, errField("name", fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
 	}
 	if strings.TrimSpace(req.ClaimCode) == "" {
-		return req, errBadRequest("claim_code is required: the 16 characters the printer printed, like n5ry-p6x6-kth7-7hc4")
+		return req, errField("claim_code", "claim_code is required: the 16 characters the printer printed, like n5ry-p6x6-kth7-7hc4")
 	}
 	return req, nil
 }
 
 func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) error {
-	u := user(r)
 	req, err := readClaim(w, r)
 	if err != nil {
 		return err
 	}
+	p, err := s.claimPrinter(r, user(r), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.printerJSON(p))
+	return nil
+}
+
+// claimPrinter claims a printer for a user with a checked claim request:
+// the claim of the API and of the web app. A mistyped code is a fieldError
+// of claim_code that says so.
+func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (store.Printer, error) {
 	if !s.claims.allow(u.ID, time.Now()) {
 		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
-		return errTooMany(fmt.Sprintf("too many claim attempts: at most %d a minute", s.cfg.ClaimsPerMinute))
+		return store.Printer{}, errTooMany(fmt.Sprintf("too many claim attempts: at most %d a minute", s.cfg.ClaimsPerMinute))
 	}
 	code, err := codec.ParseClaimCode(req.ClaimCode)
 	if err != nil {
 		s.metrics.claimAttempts.WithLabelValues("invalid").Inc()
-		return errBadRequest(err.Error())
+		return store.Printer{}, errField("claim_code", err.Error())
 	}
 	p, err := s.store.Claim(r.Context(), store.Claim{
 		UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name,
 		KeyWaitSince: time.Now().Add(-s.cfg.KeyWait),
 	})
 	if err != nil {
-		return err
+		return store.Printer{}, err
 	}
 	s.metrics.claimAttempts.WithLabelValues("claimed").Inc()
 	s.log.Info("printer claimed", "user", u.ID, "printer", p.ID, "device", p.DeviceAddress)
 	s.claimed(r, p, code)
-	writeJSON(w, http.StatusCreated, s.printerJSON(p))
-	return nil
+	return p, nil
 }
 
 // claimed acts on a claim whose printer's device is already here: one that
@@ -279,14 +294,7 @@ func (s *Server) handleDeliveryPreview(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
-	if err != nil {
-		return errNotFound("no such delivery: " + r.PathValue("delivery"))
-	}
-	d, err := s.store.DeliveryByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && d.PrinterID != p.ID) {
-		return errNotFound("no such delivery: " + r.PathValue("delivery"))
-	}
+	d, err := s.ownDelivery(r, p)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,11 @@ type Config struct {
 	// PrintsPerMinute and ClaimsPerMinute limit each user; over it, 429.
 	PrintsPerMinute int
 	ClaimsPerMinute int
+	// SignInsPerMinute limits sign-in attempts per email; each client
+	// address may make four times as many (sign-ups count there too).
+	SignInsPerMinute int
+	// SessionLifetime is how long a web session lasts unused.
+	SessionLifetime time.Duration
 	// Workers is how many goroutines handle bridge events that need the
 	// store; each bridge's events go to one of them, in order.
 	Workers  int
@@ -62,6 +67,8 @@ const (
 	DefaultPrintsPerMinute   = 30
 	DefaultClaimsPerMinute   = 10 // claim codes are guessable only by trying many
 	DefaultWorkers           = 8
+	DefaultSignInsPerMinute  = 5 // enough for typos, too few to guess a password
+	DefaultSessionLifetime   = 30 * 24 * time.Hour
 )
 
 func (c Config) withDefaults() Config {
@@ -78,6 +85,7 @@ func (c Config) withDefaults() Config {
 	set(&c.WriteTimeout, DefaultWriteTimeout)
 	set(&c.FlushEvery, DefaultFlushEvery)
 	set(&c.KeyWait, DefaultKeyWait)
+	set(&c.SessionLifetime, DefaultSessionLifetime)
 	if c.SendQueue == 0 {
 		c.SendQueue = DefaultSendQueue
 	}
@@ -92,6 +100,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ClaimsPerMinute == 0 {
 		c.ClaimsPerMinute = DefaultClaimsPerMinute
+	}
+	if c.SignInsPerMinute == 0 {
+		c.SignInsPerMinute = DefaultSignInsPerMinute
 	}
 	if c.Workers == 0 {
 		c.Workers = DefaultWorkers

@@ -208,16 +208,26 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	u := user(r)
 	req, err := s.printRequest(w, r)
 	if err != nil {
 		return err
 	}
+	d, err := s.printMessage(r.Context(), p, user(r), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
+	return nil
+}
+
+// printMessage prints a user's message on a printer, through the friends
+// publication: the print of the API and of the web app.
+func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (store.Delivery, error) {
 	if !s.prints.allow(u.ID, time.Now()) {
-		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+		return store.Delivery{}, errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
 	}
 	if s.plugins == nil {
-		return &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+		return store.Delivery{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
 	}
 	cmd := codec.SetDeliveryAndPrint
 	if req.button {
@@ -229,24 +239,23 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 		loc = time.UTC
 	}
 	now := time.Now()
-	ed, err := s.printEdition(r.Context(), p.ID, FriendsPublication, "message", sdk.RenderArgs{
+	ed, err := s.printEdition(ctx, p.ID, FriendsPublication, "message", sdk.RenderArgs{
 		Config: sdk.Config{}, Time: now.In(loc),
 		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
 	}, cmd)
 	var pe *plugins.Error
 	switch {
 	case errors.Is(err, plugins.ErrUnknown):
-		return &httpError{http.StatusServiceUnavailable, "messages print through the friends publication, which is not installed"}
+		return store.Delivery{}, &httpError{http.StatusServiceUnavailable, "messages print through the friends publication, which is not installed"}
 	case errors.As(err, &pe):
-		return &httpError{http.StatusBadGateway, pe.Error()}
+		return store.Delivery{}, &httpError{http.StatusBadGateway, pe.Error()}
 	case err != nil:
-		return err
+		return store.Delivery{}, err
 	case ed.delivery.ID == 0:
-		return &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
+		return store.Delivery{}, &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
 	}
 	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID)
-	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": ed.delivery.ID, "state": ed.delivery.State})
-	return nil
+	return ed.delivery, nil
 }
 
 // printReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or

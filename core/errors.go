@@ -18,6 +18,20 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.msg }
 
+// fieldError is a client's error about one field of a request: the API
+// answers it as its httpError, the web app shows it next to the field.
+type fieldError struct {
+	field string
+	err   *httpError
+}
+
+func (e *fieldError) Error() string { return e.err.msg }
+func (e *fieldError) Unwrap() error { return e.err }
+
+func errField(field, msg string) error {
+	return &fieldError{field, &httpError{http.StatusBadRequest, msg}}
+}
+
 func errBadRequest(msg string) error   { return &httpError{http.StatusBadRequest, msg} }
 func errNotFound(msg string) error     { return &httpError{http.StatusNotFound, msg} }
 func errTooMany(msg string) error      { return &httpError{http.StatusTooManyRequests, msg} }
@@ -38,26 +52,33 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 // the client's errors with their message, a store miss as 404, a body too
 // large as 413, anything else as 500 with a plain message and a log line.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := s.errorStatus(r, err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy"`)
+	}
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// errorStatus is the status and the message a client sees for an error,
+// the same in the API and the web app; an error of the server's own is
+// logged and answered "internal error".
+func (s *Server) errorStatus(r *http.Request, err error) (int, string) {
 	var he *httpError
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
-		if he.status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy"`)
-		}
-		writeJSON(w, he.status, map[string]string{"error": he.msg})
+		return he.status, he.msg
 	case errors.Is(err, delivery.ErrQueueFull):
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": err.Error()})
+		return http.StatusTooManyRequests, err.Error()
 	case errors.Is(err, delivery.ErrTooLarge):
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": err.Error()})
+		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, store.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
+		return http.StatusNotFound, "not found"
 	case errors.As(err, &tooLarge):
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request too large: at most " + byteSize(tooLarge.Limit)})
-	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		return http.StatusRequestEntityTooLarge, "request too large: at most " + byteSize(tooLarge.Limit)
 	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
+	return http.StatusInternalServerError, "internal error"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

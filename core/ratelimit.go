@@ -5,12 +5,16 @@ import (
 	"time"
 )
 
+// maxBuckets is how many keys a limiter holds before it forgets the full
+// ones: keys such as emails and addresses come from anyone.
+const maxBuckets = 10000
+
 // rateLimiter is a token bucket per key: n tokens a period, a burst of n.
-type rateLimiter struct {
+type rateLimiter[K comparable] struct {
 	n      float64
 	period time.Duration
 	mu     sync.Mutex
-	bucket map[int64]*bucket
+	bucket map[K]*bucket
 }
 
 type bucket struct {
@@ -18,24 +22,45 @@ type bucket struct {
 	last   time.Time
 }
 
-func newRateLimiter(n int, period time.Duration) *rateLimiter {
-	return &rateLimiter{n: float64(n), period: period, bucket: map[int64]*bucket{}}
+func newRateLimiter[K comparable](n int, period time.Duration) *rateLimiter[K] {
+	return &rateLimiter[K]{n: float64(n), period: period, bucket: map[K]*bucket{}}
 }
 
 // allow takes a token for key if there is one.
-func (l *rateLimiter) allow(key int64, now time.Time) bool {
+func (l *rateLimiter[K]) allow(key K, now time.Time) bool {
+	ok, _ := l.take(key, now)
+	return ok
+}
+
+// take takes a token for key if there is one; if not, it says how long
+// until there is.
+func (l *rateLimiter[K]) take(key K, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.bucket[key]
 	if b == nil {
+		if len(l.bucket) >= maxBuckets {
+			l.forgetFull(now)
+		}
 		b = &bucket{tokens: l.n, last: now}
 		l.bucket[key] = b
 	}
 	b.tokens = min(l.n, b.tokens+now.Sub(b.last).Seconds()*l.n/l.period.Seconds())
 	b.last = now
 	if b.tokens < 1 {
-		return false
+		wait := time.Duration((1 - b.tokens) * float64(l.period) / l.n)
+		return false, (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
 	}
 	b.tokens--
-	return true
+	return true, 0
+}
+
+// forgetFull drops the buckets that have filled up again: forgetting them
+// changes nothing.
+func (l *rateLimiter[K]) forgetFull(now time.Time) {
+	for k, b := range l.bucket {
+		if now.Sub(b.last) >= l.period {
+			delete(l.bucket, k)
+		}
+	}
 }

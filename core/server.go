@@ -18,21 +18,25 @@ import (
 
 // Server is a running paperboy: HTTP, bridges, presence and the queue.
 type Server struct {
-	cfg       Config
-	store     *store.Store
-	log       *slog.Logger
-	queue     *delivery.Queue
-	metrics   *metrics
-	hub       hub
-	presence  presence
-	shards    []chan func(context.Context)
-	prints    *rateLimiter
-	claims    *rateLimiter
-	plugins   *plugins.Host
-	sched     *scheduler.Scheduler // nil without plugins
-	schedCtx  context.Context
-	stopSched context.CancelFunc
-	schedDone chan struct{}
+	cfg      Config
+	store    *store.Store
+	log      *slog.Logger
+	queue    *delivery.Queue
+	metrics  *metrics
+	hub      hub
+	presence presence
+	shards   []chan func(context.Context)
+	prints   *rateLimiter[int64]
+	claims   *rateLimiter[int64]
+	// Sign-in attempts, by email and by client address.
+	signInsByEmail *rateLimiter[string]
+	signInsByIP    *rateLimiter[string]
+	pages          pages
+	plugins        *plugins.Host
+	sched          *scheduler.Scheduler // nil without plugins
+	schedCtx       context.Context
+	stopSched      context.CancelFunc
+	schedDone      chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -47,11 +51,14 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, store: st, log: logger, metrics: newMetrics(),
-		queue:   delivery.New(st, cfg.Delivery, logger),
-		prints:  newRateLimiter(cfg.PrintsPerMinute, time.Minute),
-		claims:  newRateLimiter(cfg.ClaimsPerMinute, time.Minute),
-		plugins: cfg.Publications,
-		ctx:     ctx, cancel: cancel,
+		queue:          delivery.New(st, cfg.Delivery, logger),
+		prints:         newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
+		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
+		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
+		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
+		pages:          mustParsePages(),
+		plugins:        cfg.Publications,
+		ctx:            ctx, cancel: cancel,
 	}
 	if cfg.Publications != nil {
 		s.sched = scheduler.New(st, cfg.Publications, s.queue, cfg.Scheduler, logger)

@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/png"
@@ -95,7 +96,7 @@ type subscriptionReq struct {
 func parseTime(v string) (hour, minute int, err error) {
 	t, perr := time.Parse("15:04", strings.TrimSpace(v))
 	if perr != nil {
-		return 0, 0, errBadRequest(fmt.Sprintf("time %q: want hours and minutes, such as 08:00", v))
+		return 0, 0, errField("time", fmt.Sprintf("time %q: want hours and minutes, such as 08:00", v))
 	}
 	return t.Hour(), t.Minute(), nil
 }
@@ -112,10 +113,10 @@ func parseDays(names []string, meta sdk.Meta) (uint8, error) {
 			}
 		}
 		if d < 0 {
-			return 0, errBadRequest(fmt.Sprintf("day %q: want mon, tue, wed, thu, fri, sat or sun", n))
+			return 0, errField("days", fmt.Sprintf("day %q: want mon, tue, wed, thu, fri, sat or sun", n))
 		}
 		if !meta.PublishesOn(time.Weekday(d)) {
-			return 0, errBadRequest(fmt.Sprintf("%s does not publish on %s", meta.Name, time.Weekday(d)))
+			return 0, errField("days", fmt.Sprintf("%s does not publish on %s", meta.Name, time.Weekday(d)))
 		}
 		mask |= 1 << d
 	}
@@ -129,7 +130,7 @@ func parseSubscriptionMode(v string) (string, error) {
 	case store.ModeNow:
 		return store.ModeNow, nil
 	}
-	return "", errBadRequest(`mode must be "button" (print when the button is pressed) or "now" (print at once)`)
+	return "", errField("mode", `mode must be "button" (print when the button is pressed) or "now" (print at once)`)
 }
 
 // publicationFor is a scheduled publication's Meta, or the error to answer.
@@ -153,17 +154,31 @@ func (s *Server) publicationFor(name string) (sdk.Meta, error) {
 // validateConfig asks the publication about a config; FieldErrors are
 // answered with an error per field.
 func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request, name string, cfg map[string]string) (bool, error) {
+	fe, err := s.checkConfig(r, name, cfg)
+	if fe != nil {
+		writeConfigErrors(w, fe)
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func writeConfigErrors(w http.ResponseWriter, fe sdk.FieldErrors) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"error": "the config is not right", "fields": fe})
+}
+
+// checkConfig asks the publication about a config: its errors per field,
+// or the error of asking.
+func (s *Server) checkConfig(r *http.Request, name string, cfg map[string]string) (sdk.FieldErrors, error) {
 	err := s.plugins.Validate(r.Context(), name, sdk.Config(cfg))
 	var fe sdk.FieldErrors
 	if errors.As(err, &fe) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "the config is not right", "fields": fe})
-		return false, nil
+		return fe, nil
 	}
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
-		return false, &httpError{http.StatusBadGateway, pe.Error()}
+		return nil, &httpError{http.StatusBadGateway, pe.Error()}
 	}
-	return err == nil, err
+	return nil, err
 }
 
 func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) error {
@@ -192,43 +207,58 @@ func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	meta, err := s.publicationFor(req.Publication)
+	sub, fe, err := s.subscribe(r, p, req)
+	if fe != nil {
+		writeConfigErrors(w, fe)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusCreated, s.subscriptionJSON(sub, p))
+	return nil
+}
+
+// subscribe checks a new subscription and makes it: the subscribing of the
+// API and of the web app. A config the publication refuses is returned as
+// its errors per field.
+func (s *Server) subscribe(r *http.Request, p store.Printer, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
+	meta, err := s.publicationFor(req.Publication)
+	if err != nil {
+		return store.Subscription{}, nil, err
+	}
 	if req.Time == nil {
-		return errBadRequest(`time is required: when to print, such as "08:00"`)
+		return store.Subscription{}, nil, errField("time", `time is required: when to print, such as "08:00"`)
 	}
 	hour, minute, err := parseTime(*req.Time)
 	if err != nil {
-		return err
+		return store.Subscription{}, nil, err
 	}
 	days, err := parseDays(req.Days, meta)
 	if err != nil {
-		return err
+		return store.Subscription{}, nil, err
 	}
 	mode := ""
 	if req.Mode != nil {
 		mode = *req.Mode
 	}
 	if mode, err = parseSubscriptionMode(mode); err != nil {
-		return err
+		return store.Subscription{}, nil, err
 	}
 	if req.Paused != nil {
-		return errBadRequest("a new subscription runs; pause it afterwards")
+		return store.Subscription{}, nil, errBadRequest("a new subscription runs; pause it afterwards")
 	}
-	if ok, err := s.validateConfig(w, r, req.Publication, req.Config); !ok {
-		return err
+	if fe, err := s.checkConfig(r, req.Publication, req.Config); fe != nil || err != nil {
+		return store.Subscription{}, fe, err
 	}
 	sub, err := s.store.CreateSubscription(r.Context(), store.NewSubscription{
 		PrinterID: p.ID, Publication: req.Publication, Config: req.Config, Hour: hour, Minute: minute, Days: days, Mode: mode,
 	})
 	if err != nil {
-		return err
+		return store.Subscription{}, nil, err
 	}
 	s.log.Info("subscribed", "printer", p.ID, "subscription", sub.ID, "publication", sub.Publication)
-	writeJSON(w, http.StatusCreated, s.subscriptionJSON(sub, p))
-	return nil
+	return sub, nil, nil
 }
 
 // ownSubscription is the subscription named in the path, if it is on one of
@@ -398,13 +428,22 @@ func (s *Server) handlePrinterChange(w http.ResponseWriter, r *http.Request) err
 	if req.TimeZone == nil {
 		return errBadRequest(`nothing to change: send {"time_zone": "Europe/London"}`)
 	}
-	if err := store.CheckTimeZone(*req.TimeZone); err != nil {
-		return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", *req.TimeZone))
-	}
-	if err := s.store.SetPrinterTimeZone(r.Context(), p.ID, *req.TimeZone); err != nil {
+	if err := s.setTimeZone(r.Context(), &p, *req.TimeZone); err != nil {
 		return err
 	}
-	p.TimeZone = *req.TimeZone
 	writeJSON(w, http.StatusOK, s.printerJSON(p))
+	return nil
+}
+
+// setTimeZone sets a printer's time zone, an IANA name: the change of the
+// API and of the web app.
+func (s *Server) setTimeZone(ctx context.Context, p *store.Printer, zone string) error {
+	if err := store.CheckTimeZone(zone); err != nil {
+		return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", zone))
+	}
+	if err := s.store.SetPrinterTimeZone(ctx, p.ID, zone); err != nil {
+		return err
+	}
+	p.TimeZone = zone
 	return nil
 }

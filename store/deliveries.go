@@ -430,3 +430,28 @@ func (s *Store) transition(ctx context.Context, set string, setArgs []any, where
 	}
 	return nil
 }
+
+// DeleteDelivery removes a finished delivery (printed, failed, expired) of a
+// printer from its history. It returns ErrNotFound if the printer has no
+// such delivery, ErrUnfinished if it is still pending or sent.
+func (s *Store) DeleteDelivery(ctx context.Context, printerID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ? AND printer_id = ? AND state IN (?, ?, ?)`,
+		id, printerID, StatePrinted, StateFailed, StateExpired)
+	if err != nil {
+		return fmt.Errorf("store: delete delivery: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: delete delivery: %w", err)
+	} else if n > 0 {
+		return nil
+	}
+	var state string
+	err = s.db.QueryRowContext(ctx, `SELECT state FROM deliveries WHERE id = ? AND printer_id = ?`, id, printerID).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: delivery %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: delete delivery: %w", err)
+	}
+	return fmt.Errorf("store: delivery %d is %s: %w", id, state, ErrUnfinished)
+}

@@ -38,3 +38,7 @@ func isMissingParent(err error) bool {
 	}
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
+
+// ErrUnfinished is returned, wrapped, for a change only a finished delivery
+// allows (deleting it from the history).
+var ErrUnfinished = errors.New("not finished yet")

@@ -1,0 +1,210 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"paperboy/store"
+)
+
+// Passwords: long enough to resist guessing; bcrypt reads at most 72 bytes.
+const (
+	minPasswordLen   = 10
+	maxPasswordBytes = 72
+	maxEmailLen      = 254
+)
+
+// sessionTouchEvery is how often a session's last use is written: not on
+// every page.
+const sessionTouchEvery = 5 * time.Minute
+
+// dummyHash is compared with when there is no account, so a sign-in takes
+// as long whether or not the email has one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no account has this password"), bcrypt.DefaultCost)
+
+// accountForm is the sign-up and sign-in forms' values and errors.
+type accountForm struct {
+	Email  string
+	Next   string
+	Errors map[string]string // by field: email, password, confirm, form
+}
+
+// normalEmail is how emails are compared: trimmed, lower case.
+func normalEmail(v string) string { return strings.ToLower(strings.TrimSpace(v)) }
+
+// checkEmail says what is wrong with an email address, "" if nothing.
+func checkEmail(email string) string {
+	if email == "" {
+		return "Enter your email address."
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > maxEmailLen {
+		return "That is not an email address: it looks like name@example.com."
+	}
+	return ""
+}
+
+// clientIP is the address a request came from (the proxy's, behind one:
+// X-Forwarded-For is not trusted, as anyone can send it).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// tooManySignIns takes a sign-in attempt from the email's and the
+// address's allowance; over either, it says how long to wait.
+func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, bool) {
+	now := time.Now()
+	okIP, waitIP := s.signInsByIP.take(clientIP(r), now)
+	if !okIP {
+		return waitIP, true
+	}
+	if email == "" {
+		return 0, false
+	}
+	okEmail, waitEmail := s.signInsByEmail.take(email, now)
+	return waitEmail, !okEmail
+}
+
+// renderTooMany is the page of a sign-in or sign-up over its limit.
+func (s *Server) renderTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) error {
+	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	at := time.Now().Add(wait).UTC().Format("15:04:05 MST")
+	return s.render(w, r, http.StatusTooManyRequests, "error", errorTitles[http.StatusTooManyRequests], map[string]string{
+		"Message": fmt.Sprintf("Too many sign-in attempts. Try again in %s (at %s).", wait, at),
+	})
+}
+
+func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) error {
+	if webState(r).user.ID != 0 {
+		return redirect(w, r, "/", "")
+	}
+	return s.render(w, r, http.StatusOK, "signup", "Sign up", accountForm{Errors: map[string]string{}})
+}
+
+func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
+	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Errors: map[string]string{}}
+	password, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
+	if msg := checkEmail(f.Email); msg != "" {
+		f.Errors["email"] = msg
+	}
+	switch {
+	case utf8.RuneCountInString(password) < minPasswordLen:
+		f.Errors["password"] = fmt.Sprintf("Choose a password of at least %d characters.", minPasswordLen)
+	case len(password) > maxPasswordBytes:
+		f.Errors["password"] = fmt.Sprintf("That password is too long: at most %d letters (fewer with accents or emoji).", maxPasswordBytes)
+	case confirm != password:
+		f.Errors["confirm"] = "The two passwords are not the same."
+	}
+	if len(f.Errors) > 0 {
+		return s.render(w, r, http.StatusBadRequest, "signup", "Sign up", f)
+	}
+	// Hashing is slow on purpose: sign-ups share the address's allowance.
+	if ok, wait := s.signInsByIP.take(clientIP(r), time.Now()); !ok {
+		return s.renderTooMany(w, r, wait)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.CreateUserWithPassword(r.Context(), f.Email, string(hash))
+	if errors.Is(err, store.ErrConflict) {
+		f.Errors["email"] = "An account with this email already exists: sign in instead."
+		return s.render(w, r, http.StatusBadRequest, "signup", "Sign up", f)
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("signed up", "user", u.ID)
+	if err := s.startSession(w, r, u); err != nil {
+		return err
+	}
+	return redirect(w, r, "/", "welcome")
+}
+
+func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	if webState(r).user.ID != 0 {
+		return redirect(w, r, next, "")
+	}
+	return s.render(w, r, http.StatusOK, "signin", "Sign in", accountForm{Next: next, Errors: map[string]string{}})
+}
+
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
+	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
+	if wait, over := s.tooManySignIns(r, f.Email); over {
+		return s.renderTooMany(w, r, wait)
+	}
+	u, hash, err := s.store.UserPassword(r.Context(), f.Email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if hash == "" {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(r.PostFormValue("password")))
+		f.Errors["form"] = "That email and password do not match an account."
+		return s.render(w, r, http.StatusBadRequest, "signin", "Sign in", f)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(r.PostFormValue("password"))) != nil {
+		f.Errors["form"] = "That email and password do not match an account."
+		return s.render(w, r, http.StatusBadRequest, "signin", "Sign in", f)
+	}
+	if old := webState(r).session; old != "" {
+		if err := s.store.DeleteSession(r.Context(), old); err != nil {
+			return err
+		}
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		return err
+	}
+	s.log.Info("signed in", "user", u.ID)
+	return redirect(w, r, f.Next, "")
+}
+
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
+	if id := webState(r).session; id != "" {
+		if err := s.store.DeleteSession(r.Context(), id); err != nil {
+			return err
+		}
+	}
+	setCookie(w, r, sessionCookie, "", 0)
+	return redirect(w, r, "/", "")
+}
+
+// startSession signs a user in: a new session in the store, its token in
+// the cookie. Expired sessions are cleared out now and then, here.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User) error {
+	token := randomToken(32)
+	if _, err := s.store.CreateSession(r.Context(), HashToken(token), u.ID, time.Now().Add(s.cfg.SessionLifetime)); err != nil {
+		return err
+	}
+	if _, err := s.store.PruneSessions(r.Context(), time.Now()); err != nil {
+		s.log.Warn("prune sessions", slog.Any("error", err))
+	}
+	setCookie(w, r, sessionCookie, token, s.cfg.SessionLifetime)
+	return nil
+}
+
+// touchSession moves a session's expiry on, at most every
+// sessionTouchEvery: a session ends after SessionLifetime unused.
+func (s *Server) touchSession(w http.ResponseWriter, r *http.Request, ss store.Session, token string) {
+	if time.Since(ss.LastSeenAt) < sessionTouchEvery {
+		return
+	}
+	if err := s.store.TouchSession(r.Context(), ss.ID, time.Now().Add(s.cfg.SessionLifetime)); err != nil {
+		s.log.Warn("touch session", slog.Any("error", err))
+		return
+	}
+	setCookie(w, r, sessionCookie, token, s.cfg.SessionLifetime)
+}

@@ -1,0 +1,115 @@
+package core
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"paperboy/sdk"
+	"paperboy/store"
+)
+
+func TestTimeZones_AllLoad(t *testing.T) {
+	if len(timeZones) < 300 || timeZones[0] != "UTC" {
+		t.Fatalf("%d zones, the first %q", len(timeZones), timeZones[0])
+	}
+	for _, z := range timeZones {
+		if err := store.CheckTimeZone(z); err != nil {
+			t.Errorf("zone %s offered but refused: %v", z, err)
+		}
+	}
+}
+
+func TestRateLimiter_Take(t *testing.T) {
+	l := newRateLimiter[string](2, time.Minute)
+	now := time.Unix(1000, 0)
+	tests := []struct {
+		key    string
+		at     time.Duration
+		ok     bool
+		waitAt time.Duration // the wait said, when refused
+	}{
+		{"a", 0, true, 0},
+		{"a", 0, true, 0},
+		{"a", 0, false, 30 * time.Second},
+		{"b", 0, true, 0}, // keys apart
+		{"a", 10 * time.Second, false, 20 * time.Second},
+		{"a", 30 * time.Second, true, 0},
+	}
+	for i, tt := range tests {
+		ok, wait := l.take(tt.key, now.Add(tt.at))
+		if ok != tt.ok || wait != tt.waitAt {
+			t.Errorf("%d: take(%s, +%v)=%v, %v; want %v, %v", i, tt.key, tt.at, ok, wait, tt.ok, tt.waitAt)
+		}
+	}
+	// Past maxBuckets, the full buckets are forgotten.
+	for i := range maxBuckets + 10 {
+		l.take(string(rune(i+1000)), now.Add(time.Duration(i)*time.Millisecond))
+	}
+	l.take("late", now.Add(2*time.Hour))
+	if n := len(l.bucket); n > maxBuckets {
+		t.Errorf("%d buckets kept, want at most %d", n, maxBuckets)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	tests := map[string]string{
+		"":                     "/",
+		"/printers/1":          "/printers/1",
+		"//evil.example/":      "/",
+		`/\evil.example`:       "/",
+		"https://evil.example": "/",
+		"/a/../b":              "/b",
+	}
+	for in, want := range tests {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q)=%q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSubscribeForm_DaysAndDefaults(t *testing.T) {
+	meta := sdk.Meta{Name: "weekly", Title: "Weekly", Kind: sdk.Scheduled, Days: []time.Weekday{time.Wednesday, time.Monday},
+		Fields: []sdk.Field{
+			{Name: "on", Label: "On", Type: sdk.Bool, Default: "true"},
+			{Name: "n", Label: "N", Type: sdk.Number, Min: 1, Max: 9, Default: "3"},
+		}}
+	tests := []struct {
+		name     string
+		r        *http.Request
+		wantDays string
+		wantOn   string
+	}{
+		{"a new form: the defaults", httptest.NewRequest("GET", "/printers/1/subscribe?publication=weekly", nil), "mon,wed", "true"},
+		{"sent back: what was given, an unticked box false", postForm(url.Values{"days": {"wed"}, "config_n": {"4"}}), "mon,wed+", "false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := subscribeForm(printerJSON{ID: 1}, meta, tt.r, nil, map[string]string{})
+			var days []string
+			for _, d := range page.DayBoxes {
+				name := d.Value
+				if d.Checked {
+					name += "+"
+				}
+				days = append(days, name)
+			}
+			if got := strings.Join(days, ","); got != tt.wantDays {
+				t.Errorf("days %s, want %s (only the days it publishes, Monday first)", got, tt.wantDays)
+			}
+			if page.Fields[0].Value != tt.wantOn || page.Fields[1].Min != "1" || page.Fields[1].Max != "9" {
+				t.Errorf("fields %+v", page.Fields)
+			}
+		})
+	}
+}
+
+func postForm(v url.Values) *http.Request {
+	r := httptest.NewRequest("POST", "/printers/1/subscribe?publication=weekly", strings.NewReader(v.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.ParseForm()
+	return r
+}

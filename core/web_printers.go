@@ -1,0 +1,206 @@
+package core
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperboy/store"
+)
+
+// timeZones are the zones the time-zone select offers: UTC and the
+// canonical zones of the tz database's zone1970.tab.
+//
+//go:embed web/zones.txt
+var timeZonesFile string
+
+var timeZones = strings.Fields(timeZonesFile)
+
+// historyLen is how many deliveries a printer's page shows.
+const historyLen = 50
+
+// homePage is the start page: a welcome, or the user's printers.
+type homePage struct {
+	Printers []printerJSON
+	Claim    claimRequest
+	Errors   map[string]string // by field: claim_code, name
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	if webState(r).user.ID == 0 {
+		return s.render(w, r, http.StatusOK, "welcome", "Welcome", nil)
+	}
+	return s.renderHome(w, r, http.StatusOK, homePage{Errors: map[string]string{}})
+}
+
+func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, page homePage) error {
+	ps, err := s.store.PrintersByOwner(r.Context(), user(r).ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		page.Printers = append(page.Printers, s.printerJSON(p))
+	}
+	return s.render(w, r, status, "home", "Your printers", page)
+}
+
+// handleWebClaim claims a printer from the form on the start page, by the
+// API's path (checkClaim, claimPrinter).
+func (s *Server) handleWebClaim(w http.ResponseWriter, r *http.Request) error {
+	req, err := checkClaim(claimRequest{ClaimCode: r.PostFormValue("claim_code"), Name: r.PostFormValue("name")})
+	var p store.Printer
+	if err == nil {
+		p, err = s.claimPrinter(r, user(r), req)
+	}
+	if err != nil {
+		return s.formError(w, r, err, func(status int, field, msg string) error {
+			if field == "" {
+				field = "claim_code"
+			}
+			return s.renderHome(w, r, status, homePage{Claim: req, Errors: map[string]string{field: msg}})
+		})
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "claimed")
+}
+
+// printerPage is a printer's page.
+type printerPage struct {
+	Printer       printerJSON
+	Zones         []string
+	History       []deliveryView
+	Subscriptions []subscriptionView
+	Text          string            // the message, kept when it was refused
+	Errors        map[string]string // by field: time_zone, text
+}
+
+// deliveryView is one print in the history.
+type deliveryView struct {
+	store.Delivery
+	Preview  string // its picture's URL, "" if it has none
+	Finished bool   // printed, failed or expired: it may be deleted
+}
+
+func (s *Server) handlePrinterPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	return s.renderPrinter(w, r, http.StatusOK, p, printerPage{Errors: map[string]string{}})
+}
+
+func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status int, p store.Printer, page printerPage) error {
+	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, historyLen)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		v := deliveryView{Delivery: d}
+		if d.Command != 0 { // a failed edition has no picture
+			v.Preview = fmt.Sprintf("/printers/%d/deliveries/%d/preview.png", p.ID, d.ID)
+		}
+		switch d.State {
+		case store.StatePrinted, store.StateFailed, store.StateExpired:
+			v.Finished = true
+		}
+		page.History = append(page.History, v)
+	}
+	if page.Subscriptions, err = s.subscriptionViews(r, p); err != nil {
+		return err
+	}
+	page.Printer, page.Zones = s.printerJSON(p), timeZones
+	return s.render(w, r, status, "printer", p.Name, page)
+}
+
+func (s *Server) handleWebTimeZone(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	if err := s.setTimeZone(r.Context(), &p, r.PostFormValue("time_zone")); err != nil {
+		return s.formError(w, r, err, func(status int, _, msg string) error {
+			return s.renderPrinter(w, r, status, p, printerPage{Errors: map[string]string{"time_zone": msg}})
+		})
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "zone")
+}
+
+// handleWebPrint prints a message from the printer page's form (a
+// multipart form: a text, a picture or both), by the API's path
+// (printRequest, printMessage).
+func (s *Server) handleWebPrint(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	req, err := s.printRequest(w, r)
+	if err == nil {
+		_, err = s.printMessage(r.Context(), p, user(r), req)
+	}
+	if err != nil {
+		return s.formError(w, r, err, func(status int, _, msg string) error {
+			return s.renderPrinter(w, r, status, p, printerPage{Text: r.PostFormValue("text"), Errors: map[string]string{"text": msg}})
+		})
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "printed")
+}
+
+// ownDelivery is the delivery named in the path, if it is the printer's.
+func (s *Server) ownDelivery(r *http.Request, p store.Printer) (store.Delivery, error) {
+	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
+	if err != nil {
+		return store.Delivery{}, errNotFound("no such delivery: " + r.PathValue("delivery"))
+	}
+	d, err := s.store.DeliveryByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.PrinterID != p.ID) {
+		return store.Delivery{}, errNotFound("no such delivery: " + r.PathValue("delivery"))
+	}
+	return d, err
+}
+
+// handleWebReprint queues a print of the history again, as it was.
+func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.ownDelivery(r, p)
+	if err != nil {
+		return err
+	}
+	if len(d.Payload) == 0 {
+		return errBadRequest(fmt.Sprintf("that print has nothing to print again: %s", d.Reason))
+	}
+	if !s.prints.allow(user(r).ID, time.Now()) {
+		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	}
+	again, err := s.queue.Enqueue(r.Context(), store.NewDelivery{PrinterID: p.ID, Kind: d.Kind, Command: d.Command, Payload: d.Payload})
+	if err != nil {
+		return err
+	}
+	s.log.Info("print queued again", "user", user(r).ID, "printer", p.ID, "delivery_id", again.ID)
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "reprinted")
+}
+
+// handleWebDeliveryDelete deletes a finished print from the history.
+func (s *Server) handleWebDeliveryDelete(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.ownDelivery(r, p)
+	if err != nil {
+		return err
+	}
+	err = s.store.DeleteDelivery(r.Context(), p.ID, d.ID)
+	if errors.Is(err, store.ErrUnfinished) {
+		return &httpError{http.StatusConflict, "That print has not finished yet: it can be deleted once it has printed, failed or expired."}
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "deleted")
+}
