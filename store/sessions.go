@@ -12,19 +12,7 @@ import (
 // its hash (the store never sees the password). It returns ErrConflict if
 // the email is taken.
 func (s *Store) CreateUserWithPassword(ctx context.Context, email, passwordHash string) (User, error) {
-	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO users (email, created_at, password_hash) VALUES (?, ?, ?)`, email, now, passwordHash)
-	if isDuplicate(err) {
-		return User{}, fmt.Errorf("store: user %s: %w", email, ErrConflict)
-	}
-	if err != nil {
-		return User{}, fmt.Errorf("store: create user: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return User{}, err
-	}
-	return User{ID: id, Email: email, CreatedAt: time.UnixMilli(now).UTC()}, nil
+	return s.createUser(ctx, email, sql.NullString{String: passwordHash, Valid: true})
 }
 
 // UserPassword finds a user by email with their password hash, "" for a

@@ -17,8 +17,14 @@ type User struct {
 
 // CreateUser adds a user. It returns ErrConflict if the email is taken.
 func (s *Store) CreateUser(ctx context.Context, email string) (User, error) {
+	return s.createUser(ctx, email, sql.NullString{})
+}
+
+// createUser adds a user, with a password hash or none (a user of the API
+// only).
+func (s *Store) createUser(ctx context.Context, email string, passwordHash sql.NullString) (User, error) {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO users (email, created_at) VALUES (?, ?)`, email, now)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO users (email, created_at, password_hash) VALUES (?, ?, ?)`, email, now, passwordHash)
 	if isDuplicate(err) {
 		return User{}, fmt.Errorf("store: user %s: %w", email, ErrConflict)
 	}
