@@ -491,9 +491,13 @@ func (p *proc) call(ctx context.Context, timeout time.Duration, f func(context.C
 	}
 	// The host keeps the time itself rather than give the call a deadline:
 	// a deadline travels to the plugin, whose side may give up a moment
-	// sooner and answer "cancelled", which would look like a crash.
-	cctx, cancel := context.WithCancel(ctx)
+	// sooner and answer "cancelled", which would look like a crash or an
+	// error of the plugin's.
+	// The caller's own deadline stays here too: the call is cancelled
+	// when the caller's context ends.
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(timeout, func() { timedOut.Store(true); cancel() })
 	defer timer.Stop()
