@@ -127,8 +127,8 @@ func (s *Server) handlePublicationList(w http.ResponseWriter, r *http.Request) e
 }
 
 // handleEditionPrint prints an edition of a publication now:
-// {"publication": "weather", "config": {…}, "time_zone": "Europe/London",
-// "mode": "now"|"button"}.
+// {"publication": "weather", "config": {…}, "time_zone": "Europe/London"
+// (the printer's if left out), "mode": "now"|"button"}.
 func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
 	if err != nil {
@@ -143,43 +143,25 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if s.plugins == nil {
-		return &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
-	}
-	meta, err := s.plugins.Meta(req.Publication)
-	if errors.Is(err, plugins.ErrUnknown) {
-		return errBadRequest(fmt.Sprintf("no publication %q", req.Publication))
-	}
+	meta, err := s.publicationFor(req.Publication)
 	if err != nil {
 		return err
-	}
-	if meta.Kind != sdk.Scheduled {
-		return errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it", req.Publication))
 	}
 	button, err := parseMode(req.Mode)
 	if err != nil {
 		return err
 	}
-	loc := time.UTC
+	loc := p.Location() // the printer's, unless the request says another
 	if req.TimeZone != "" {
 		if loc, err = time.LoadLocation(req.TimeZone); err != nil {
 			return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", req.TimeZone))
 		}
 	}
-	cfg := sdk.Config(req.Config)
-	if err := s.plugins.Validate(r.Context(), req.Publication, cfg); err != nil {
-		var fe sdk.FieldErrors
-		if errors.As(err, &fe) {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "the config is not right", "fields": fe})
-			return nil
-		}
+	if ok, err := s.validateConfig(w, r, req.Publication, req.Config); !ok {
 		return err
 	}
-	cfg, _ = meta.CheckConfig(cfg)
-	cmd := codec.SetDeliveryAndPrint
-	if button {
-		cmd = codec.SetDelivery
-	}
+	cfg, _ := meta.CheckConfig(sdk.Config(req.Config))
+	cmd := printCommand(button)
 	ed, err := s.printEdition(r.Context(), p.ID, req.Publication, "edition", sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)}, cmd)
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
@@ -220,29 +202,39 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// printCommand is the command a print goes as: at once, or when the
+// printer's button is pressed.
+func printCommand(button bool) codec.CommandCode {
+	if button {
+		return codec.SetDelivery
+	}
+	return codec.SetDeliveryAndPrint
+}
+
+// allowPrint takes one of a user's prints a minute, or says there are none
+// left.
+func (s *Server) allowPrint(u store.User) error {
+	if !s.prints.allow(u.ID, time.Now()) {
+		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	}
+	return nil
+}
+
 // printMessage prints a user's message on a printer, through the friends
 // publication: the print of the API and of the web app.
 func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (store.Delivery, error) {
-	if !s.prints.allow(u.ID, time.Now()) {
-		return store.Delivery{}, errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	if err := s.allowPrint(u); err != nil {
+		return store.Delivery{}, err
 	}
 	if s.plugins == nil {
 		return store.Delivery{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
 	}
-	cmd := codec.SetDeliveryAndPrint
-	if req.button {
-		cmd = codec.SetDelivery
-	}
 	// The note shows the time where the printer is.
-	loc, err := time.LoadLocation(p.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
 	now := time.Now()
 	ed, err := s.printEdition(ctx, p.ID, FriendsPublication, "message", sdk.RenderArgs{
-		Config: sdk.Config{}, Time: now.In(loc),
+		Config: sdk.Config{}, Time: now.In(p.Location()),
 		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
-	}, cmd)
+	}, printCommand(req.button))
 	var pe *plugins.Error
 	switch {
 	case errors.Is(err, plugins.ErrUnknown):

@@ -73,11 +73,7 @@ func (s *Server) nextEdition(sub store.Subscription, p store.Printer) (time.Time
 	if err != nil {
 		return time.Time{}, false
 	}
-	loc, err := time.LoadLocation(p.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	next := scheduler.Next(scheduler.ScheduleOf(sub, meta), loc, time.Now())
+	next := scheduler.Next(scheduler.ScheduleOf(sub, meta), p.Location(), time.Now())
 	return next, !next.IsZero()
 }
 
@@ -376,11 +372,7 @@ func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Reques
 	}
 	at, ok := s.nextEdition(sub, p)
 	if !ok {
-		loc, lerr := time.LoadLocation(p.TimeZone)
-		if lerr != nil {
-			loc = time.UTC
-		}
-		at = time.Now().In(loc)
+		at = time.Now().In(p.Location())
 	}
 	out, err := s.plugins.Render(r.Context(), sub.Publication, sdk.RenderArgs{Config: sdk.Config(sub.Config), Time: at, Count: sub.DeliveryCount})
 	var pe *plugins.Error

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"paperboy/store"
 )
@@ -174,8 +173,8 @@ func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error 
 	if len(d.Payload) == 0 {
 		return errBadRequest(fmt.Sprintf("that print has nothing to print again: %s", d.Reason))
 	}
-	if !s.prints.allow(user(r).ID, time.Now()) {
-		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	if err := s.allowPrint(user(r)); err != nil {
+		return err
 	}
 	again, err := s.queue.Enqueue(r.Context(), store.NewDelivery{PrinterID: p.ID, Kind: d.Kind, Command: d.Command, Payload: d.Payload})
 	if err != nil {

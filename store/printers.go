@@ -212,6 +212,15 @@ func (s *Store) NewestClaim(ctx context.Context, xor uint32) (ClaimRecord, error
 	return c, nil
 }
 
+// Location is the printer's time zone; UTC if the system does not know it
+// (the store checks zones, but tzdata changes).
+func (p Printer) Location() *time.Location {
+	if loc, err := time.LoadLocation(p.TimeZone); err == nil && p.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
 // SetPrinterTimeZone sets a printer's time zone, an IANA name such as
 // Europe/London. It returns ErrNotFound if there is no such printer.
 func (s *Store) SetPrinterTimeZone(ctx context.Context, printerID int64, zone string) error {

@@ -55,10 +55,7 @@ func runScheduleShow(e env, args []string) error {
 	if err := host.Load(ctx); err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(p.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := p.Location()
 	fmt.Fprintf(e.stdout, "printer %d (%s), time zone %s, now %s\n", p.ID, p.Name, p.TimeZone, time.Now().In(loc).Format("Mon 2 Jan 15:04"))
 	if len(subs) == 0 {
 		fmt.Fprintln(e.stdout, "  no subscriptions: nothing prints on a schedule")
