@@ -36,6 +36,7 @@ type Delivery struct {
 	CommandID  uint32 // of the last send; 0 before
 	ReturnCode int    // of the last answer; -1 before
 	Reason     string // why it failed or was retried, in words
+	Sender     string // who sent a message, as shown; "" for the owner's own
 }
 
 // NewDelivery is a delivery to store.
@@ -46,6 +47,7 @@ type NewDelivery struct {
 	Payload   []byte
 	NotBefore time.Time // zero: now
 	ExpiresAt time.Time // zero: never
+	Sender    string    // who sent a message, as shown; "" for the owner's own
 }
 
 // CreateDelivery stores a new pending delivery.
@@ -64,9 +66,9 @@ func (s *Store) createDelivery(ctx context.Context, db execer, n NewDelivery) (D
 	if !n.NotBefore.IsZero() {
 		notBefore = n.NotBefore.UnixMilli()
 	}
-	res, err := db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt))
+	res, err := db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at, sender)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt), n.Sender)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
 	}
@@ -77,7 +79,7 @@ func (s *Store) createDelivery(ctx context.Context, db execer, n NewDelivery) (D
 	return Delivery{
 		ID: id, PrinterID: n.PrinterID, Kind: n.Kind, Command: n.Command, Payload: n.Payload, State: StatePending,
 		CreatedAt: time.UnixMilli(now).UTC(), NotBefore: time.UnixMilli(notBefore).UTC(), ExpiresAt: n.ExpiresAt.UTC(),
-		ReturnCode: -1,
+		ReturnCode: -1, Sender: n.Sender,
 	}, nil
 }
 
@@ -236,14 +238,14 @@ func (s *Store) CreateFailedDelivery(ctx context.Context, printerID int64, kind,
 }
 
 const deliveryColumns = `id, printer_id, kind, command, state, created_at, not_before, expires_at, sent_at, answered_at,
-	printed_at, attempts, COALESCE(command_id, 0), COALESCE(return_code, -1), reason`
+	printed_at, attempts, COALESCE(command_id, 0), COALESCE(return_code, -1), reason, sender`
 
 func scanDelivery(row interface{ Scan(...any) error }, payload *[]byte) (Delivery, error) {
 	var d Delivery
 	var created, notBefore int64
 	var expires, sent, answered, printed sql.NullInt64
 	dest := []any{&d.ID, &d.PrinterID, &d.Kind, &d.Command, &d.State, &created, &notBefore, &expires, &sent, &answered,
-		&printed, &d.Attempts, &d.CommandID, &d.ReturnCode, &d.Reason}
+		&printed, &d.Attempts, &d.CommandID, &d.ReturnCode, &d.Reason, &d.Sender}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
