@@ -43,10 +43,9 @@ func TestPublicationsEndToEnd(t *testing.T) {
 			w.Header().Set("Content-Type", "application/rss+xml")
 			w.Write(feed)
 		case "/v1/forecast":
-			// The recorded day, moved to today where the subscriber is.
-			today := time.Now().In(time.UTC).Format(time.DateOnly)
+			// The recorded day, moved to the day asked for.
 			w.Header().Set("Content-Type", "application/json")
-			w.Write(bytes.ReplaceAll(forecast, []byte("2026-12-01"), []byte(today)))
+			w.Write(bytes.ReplaceAll(forecast, []byte("2026-12-01"), []byte(r.URL.Query().Get("start_date"))))
 		default:
 			http.NotFound(w, r)
 		}

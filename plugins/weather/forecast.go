@@ -79,7 +79,8 @@ func zoneName(loc *time.Location) string {
 	return name
 }
 
-// url is the forecast's address: one day, in the zone, in the units.
+// url is the forecast's address: the edition's day (which need not be
+// today: a preview shows tomorrow morning's), in the zone, in the units.
 func (q query) url() string {
 	u := q.base.JoinPath("v1", "forecast")
 	v := url.Values{}
@@ -88,7 +89,8 @@ func (q query) url() string {
 	v.Set("daily", dailyFields)
 	v.Set("hourly", hourlyFields)
 	v.Set("timezone", q.zone)
-	v.Set("forecast_days", "1")
+	v.Set("start_date", q.date)
+	v.Set("end_date", q.date)
 	v.Set("temperature_unit", q.units)
 	u.RawQuery = v.Encode()
 	return u.String()

@@ -13,7 +13,7 @@ import (
 
 // leedsURL is what weather asks for with leedsConfig at 07:00 in London on
 // 1 December 2026: written out, not built by the code it tests.
-const leedsURL = "https://api.open-meteo.com/v1/forecast?daily=temperature_2m_max%2Ctemperature_2m_min%2Cprecipitation_probability_max%2Cweather_code%2Csunrise%2Csunset&forecast_days=1&hourly=temperature_2m%2Cweather_code&latitude=53.8&longitude=-1.55&temperature_unit=celsius&timezone=Europe%2FLondon"
+const leedsURL = "https://api.open-meteo.com/v1/forecast?daily=temperature_2m_max%2Ctemperature_2m_min%2Cprecipitation_probability_max%2Cweather_code%2Csunrise%2Csunset&end_date=2026-12-01&hourly=temperature_2m%2Cweather_code&latitude=53.8&longitude=-1.55&start_date=2026-12-01&temperature_unit=celsius&timezone=Europe%2FLondon"
 
 var leedsConfig = sdk.Config{"place": "Leeds", "latitude": "53.8", "longitude": "-1.55"}
 
@@ -156,7 +156,8 @@ func TestWeather_RenderSparse(t *testing.T) {
 }
 
 func TestWeather_RequestURL(t *testing.T) {
-	const daily = "daily=temperature_2m_max%2Ctemperature_2m_min%2Cprecipitation_probability_max%2Cweather_code%2Csunrise%2Csunset&forecast_days=1&hourly=temperature_2m%2Cweather_code"
+	const daily = "daily=temperature_2m_max%2Ctemperature_2m_min%2Cprecipitation_probability_max%2Cweather_code%2Csunrise%2Csunset"
+	const hourly = "hourly=temperature_2m%2Cweather_code"
 	tests := []struct {
 		name   string
 		config sdk.Config
@@ -168,19 +169,19 @@ func TestWeather_RequestURL(t *testing.T) {
 			"fahrenheit in New York, own server, spaces",
 			sdk.Config{"place": "NYC", "latitude": " 40.7128", "longitude": "-74.0060 ", "units": "fahrenheit", "base_url": "http://wx.example.org/om/"},
 			sdktest.At(t, "2026-07-04T06:30:00", "America/New_York"),
-			"http://wx.example.org/om/v1/forecast?" + daily + "&latitude=40.7128&longitude=-74.006&temperature_unit=fahrenheit&timezone=America%2FNew_York",
+			"http://wx.example.org/om/v1/forecast?" + daily + "&end_date=2026-07-04&" + hourly + "&latitude=40.7128&longitude=-74.006&start_date=2026-07-04&temperature_unit=fahrenheit&timezone=America%2FNew_York",
 		},
 		{
 			"a fixed zone asks for the place's own",
 			leedsConfig,
 			time.Date(2026, 12, 1, 7, 0, 0, 0, time.FixedZone("+01", 3600)),
-			"https://api.open-meteo.com/v1/forecast?" + daily + "&latitude=53.8&longitude=-1.55&temperature_unit=celsius&timezone=auto",
+			"https://api.open-meteo.com/v1/forecast?" + daily + "&end_date=2026-12-01&" + hourly + "&latitude=53.8&longitude=-1.55&start_date=2026-12-01&temperature_unit=celsius&timezone=auto",
 		},
 		{
 			"UTC",
 			leedsConfig,
 			time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC),
-			"https://api.open-meteo.com/v1/forecast?" + daily + "&latitude=53.8&longitude=-1.55&temperature_unit=celsius&timezone=UTC",
+			"https://api.open-meteo.com/v1/forecast?" + daily + "&end_date=2026-12-01&" + hourly + "&latitude=53.8&longitude=-1.55&start_date=2026-12-01&temperature_unit=celsius&timezone=UTC",
 		},
 	}
 	for _, tt := range tests {
