@@ -220,40 +220,69 @@ func parseMode(v string) (button bool, err error) {
 	return false, errBadRequest(`mode must be "now" (print at once) or "button" (print when the button is pressed)`)
 }
 
-// formImages reads the named image files of a parsed multipart form, each
-// dithered as the form's "dither" says (floyd-steinberg by default).
-func formImages(r *http.Request, fields ...string) ([]*codec.Bitmap, error) {
-	dither := codec.FloydSteinberg
-	if v := r.FormValue("dither"); v != "" {
-		d, err := codec.ParseDither(v)
-		if err != nil {
-			return nil, errBadRequest(err.Error())
-		}
-		dither = d
+// formImage reads an image file of a parsed multipart form, dithered; a
+// nil bitmap and no error when the form has no such file.
+func formImage(r *http.Request, field string, dither codec.Dither) (*codec.Bitmap, error) {
+	f, _, err := r.FormFile(field)
+	if err != nil {
+		return nil, nil
 	}
-	out := make([]*codec.Bitmap, len(fields))
-	for i, field := range fields {
-		f, _, err := r.FormFile(field)
-		if err != nil {
-			return nil, errBadRequest(fmt.Sprintf("the form has no image file %q", field))
-		}
-		data, err := io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		img, err := codec.DecodeImage(data)
-		if err != nil {
-			return nil, errBadRequest(field + ": " + err.Error())
-		}
-		out[i] = codec.Rasterize(img, dither)
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	img, err := codec.DecodeImage(data)
+	if err != nil {
+		return nil, errField(field, field+": "+err.Error())
+	}
+	return codec.Rasterize(img, dither), nil
+}
+
+// formDither is the dithering a form asks for with "dither",
+// floyd-steinberg by default.
+func formDither(r *http.Request) (codec.Dither, error) {
+	v := r.FormValue("dither")
+	if v == "" {
+		return codec.FloydSteinberg, nil
+	}
+	d, err := codec.ParseDither(v)
+	if err != nil {
+		return d, errField("dither", err.Error())
+	}
+	return d, nil
 }
 
 // personalityImages are the pictures of a printer's personality, in the
 // order SetPersonality carries them.
 var personalityImages = []string{"face", "nothing_to_print", "cannot_see_bridge", "cannot_see_internet"}
+
+// personalityBitmaps reads a personality's pictures from a parsed
+// multipart form, in personalityImages' order. The API needs all four (as
+// it has always said). The web form needs only the face, and each picture
+// not given is the face too: the printer then looks the same in every
+// state rather than keeping an old picture for some, and one upload is all
+// most people want.
+func personalityBitmaps(r *http.Request, faceForMissing bool) ([]*codec.Bitmap, error) {
+	dither, err := formDither(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*codec.Bitmap, len(personalityImages))
+	for i, field := range personalityImages {
+		bm, err := formImage(r, field, dither)
+		switch {
+		case err != nil:
+			return nil, err
+		case bm == nil && i > 0 && faceForMissing:
+			bm = out[0]
+		case bm == nil:
+			return nil, errField(field, fmt.Sprintf("the form has no image file %q", field))
+		}
+		out[i] = bm
+	}
+	return out, nil
+}
 
 func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
@@ -269,22 +298,33 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 		return errBadRequest("a multipart form with the images " + strings.Join(personalityImages, ", ") + " is expected")
 	}
 	defer r.MultipartForm.RemoveAll()
-	bms, err := formImages(r, personalityImages...)
+	bms, err := personalityBitmaps(r, false)
 	if err != nil {
 		return err
 	}
-	payload, err := codec.EncodePayload(codec.SetPersonality, 0, bms...)
-	if err != nil {
-		return err
-	}
-	d, err := s.queue.Enqueue(r.Context(), store.NewDelivery{
-		PrinterID: p.ID, Kind: "personality", Command: uint16(codec.SetPersonality), Payload: payload,
-	})
+	d, err := s.setPersonality(r.Context(), p, bms)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
 	return nil
+}
+
+// setPersonality queues a printer's new personality, its four pictures:
+// the setting of the API and of the web app.
+func (s *Server) setPersonality(ctx context.Context, p store.Printer, bms []*codec.Bitmap) (store.Delivery, error) {
+	payload, err := codec.EncodePayload(codec.SetPersonality, 0, bms...)
+	if err != nil {
+		return store.Delivery{}, err
+	}
+	d, err := s.queue.Enqueue(ctx, store.NewDelivery{
+		PrinterID: p.ID, Kind: "personality", Command: uint16(codec.SetPersonality), Payload: payload,
+	})
+	if err != nil {
+		return store.Delivery{}, err
+	}
+	s.log.Info("personality queued", "printer", p.ID, "delivery_id", d.ID)
+	return d, nil
 }
 
 // handleDeliveryPreview shows a delivery as it prints: its first image as a
@@ -332,6 +372,7 @@ type deliveryJSON struct {
 	Attempts   int        `json:"attempts"`
 	ReturnCode *int       `json:"return_code"`
 	Reason     string     `json:"reason,omitempty"`
+	Sender     string     `json:"sender,omitempty"` // the friend who sent a message
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -354,7 +395,7 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	for i, d := range ds {
 		out[i] = deliveryJSON{
 			ID: d.ID, Kind: d.Kind, State: d.State, CreatedAt: d.CreatedAt, SentAt: timePtr(d.SentAt),
-			PrintedAt: timePtr(d.PrintedAt), Attempts: d.Attempts, Reason: d.Reason,
+			PrintedAt: timePtr(d.PrintedAt), Attempts: d.Attempts, Reason: d.Reason, Sender: d.Sender,
 		}
 		if d.ReturnCode >= 0 {
 			rc := d.ReturnCode

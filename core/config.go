@@ -37,6 +37,10 @@ type Config struct {
 	// PrintsPerMinute and ClaimsPerMinute limit each user; over it, 429.
 	PrintsPerMinute int
 	ClaimsPerMinute int
+	// FriendMessagesPerHour limits the messages friends send to each
+	// printer, all friends together (the owner's own prints do not count):
+	// the owner's paper is not for anyone to use up.
+	FriendMessagesPerHour int
 	// SignInsPerMinute limits sign-in attempts per email; each client
 	// address may make four times as many (sign-ups count there too).
 	SignInsPerMinute int
@@ -66,9 +70,12 @@ const (
 	DefaultKeyWait           = 10 * time.Minute // a reset printer asks every 30 s
 	DefaultPrintsPerMinute   = 30
 	DefaultClaimsPerMinute   = 10 // claim codes are guessable only by trying many
-	DefaultWorkers           = 8
-	DefaultSignInsPerMinute  = 5 // enough for typos, too few to guess a password
-	DefaultSessionLifetime   = 30 * 24 * time.Hour
+	// DefaultFriendMessagesPerHour is a busy day's worth of notes, not a
+	// roll of paper.
+	DefaultFriendMessagesPerHour = 20
+	DefaultWorkers               = 8
+	DefaultSignInsPerMinute      = 5 // enough for typos, too few to guess a password
+	DefaultSessionLifetime       = 30 * 24 * time.Hour
 )
 
 func (c Config) withDefaults() Config {
@@ -97,6 +104,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PrintsPerMinute == 0 {
 		c.PrintsPerMinute = DefaultPrintsPerMinute
+	}
+	if c.FriendMessagesPerHour == 0 {
+		c.FriendMessagesPerHour = DefaultFriendMessagesPerHour
 	}
 	if c.ClaimsPerMinute == 0 {
 		c.ClaimsPerMinute = DefaultClaimsPerMinute

@@ -31,9 +31,10 @@ type edition struct {
 }
 
 // printEdition renders an edition of a publication for a printer and
-// queues it; when the publication fails, a failed delivery records why in
-// the printer's history, and the error is returned.
-func (s *Server) printEdition(ctx context.Context, printerID int64, name, kind string, a sdk.RenderArgs, cmd codec.CommandCode) (edition, error) {
+// queues it (a message with its sender, "" for the owner's own); when the
+// publication fails, a failed delivery records why in the printer's
+// history, and the error is returned.
+func (s *Server) printEdition(ctx context.Context, printerID int64, name, kind, sender string, a sdk.RenderArgs, cmd codec.CommandCode) (edition, error) {
 	if s.plugins == nil {
 		return edition{}, ErrNoPublications
 	}
@@ -66,7 +67,7 @@ func (s *Server) printEdition(ctx context.Context, printerID int64, name, kind s
 	if err != nil {
 		return edition{}, err
 	}
-	d, err := s.queue.Enqueue(ctx, store.NewDelivery{PrinterID: printerID, Kind: kind, Command: uint16(cmd), Payload: payload})
+	d, err := s.queue.Enqueue(ctx, store.NewDelivery{PrinterID: printerID, Kind: kind, Command: uint16(cmd), Payload: payload, Sender: sender})
 	return edition{delivery: d}, err
 }
 
@@ -162,7 +163,7 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	}
 	cfg, _ := meta.CheckConfig(sdk.Config(req.Config))
 	cmd := printCommand(button)
-	ed, err := s.printEdition(r.Context(), p.ID, req.Publication, "edition", sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)}, cmd)
+	ed, err := s.printEdition(r.Context(), p.ID, req.Publication, "edition", "", sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)}, cmd)
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
 		return &httpError{http.StatusBadGateway, pe.Error()}
@@ -181,12 +182,13 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// handlePrinterPrint prints a message, pushed to the friends publication,
+// handlePrinterPrint prints a message on the user's printer or a friend's
+// who allowed them, pushed to the friends publication,
 // which makes it a note with the sender's name and the time: JSON {"text":
 // "…", "mode": …} or a multipart form with "text", an "image" file (PNG,
 // JPEG or GIF, a drawing or a photo), or both.
 func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.printablePrinter(r)
 	if err != nil {
 		return err
 	}
@@ -214,40 +216,93 @@ func printCommand(button bool) codec.CommandCode {
 // allowPrint takes one of a user's prints a minute, or says there are none
 // left.
 func (s *Server) allowPrint(u store.User) error {
-	if !s.prints.allow(u.ID, time.Now()) {
-		return errTooMany(fmt.Sprintf("too many prints: at most %d a minute", s.cfg.PrintsPerMinute))
+	if ok, wait := s.prints.take(u.ID, time.Now()); !ok {
+		return errTooMany(fmt.Sprintf("Too many prints: at most %d a minute. Try again in %s.", s.cfg.PrintsPerMinute, wait))
 	}
 	return nil
 }
 
-// printMessage prints a user's message on a printer, through the friends
-// publication: the print of the API and of the web app.
-func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (store.Delivery, error) {
+// allowMessage takes a message from the sender's allowance and, for a
+// friend's, from the printer's allowance of friends' messages.
+func (s *Server) allowMessage(p store.Printer, u store.User) error {
 	if err := s.allowPrint(u); err != nil {
+		return err
+	}
+	if u.ID == p.OwnerID {
+		return nil
+	}
+	if ok, wait := s.friendPrints.take(p.ID, time.Now()); !ok {
+		return errTooMany(fmt.Sprintf("%s has had all the messages it takes from friends for now (at most %d an hour). Try again in %s.",
+			p.Name, s.cfg.FriendMessagesPerHour, wait))
+	}
+	return nil
+}
+
+// messageArgs is what the friends publication is given for a message: the
+// note shows the time where the printer is.
+func messageArgs(p store.Printer, u store.User, req printReq) sdk.RenderArgs {
+	now := time.Now()
+	return sdk.RenderArgs{
+		Config: sdk.Config{}, Time: now.In(p.Location()),
+		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
+	}
+}
+
+// messageError is how a failure of the friends publication is answered.
+func messageError(err error) error {
+	var pe *plugins.Error
+	switch {
+	case errors.Is(err, plugins.ErrUnknown):
+		return &httpError{http.StatusServiceUnavailable, "messages print through the friends publication, which is not installed"}
+	case errors.As(err, &pe):
+		return &httpError{http.StatusBadGateway, pe.Error()}
+	}
+	return err
+}
+
+// printMessage prints a user's message on a printer (the user's own or a
+// friend's), through the friends publication: the print of the API and of
+// the web app.
+func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (store.Delivery, error) {
+	if err := s.allowMessage(p, u); err != nil {
 		return store.Delivery{}, err
 	}
 	if s.plugins == nil {
 		return store.Delivery{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
 	}
-	// The note shows the time where the printer is.
-	now := time.Now()
-	ed, err := s.printEdition(ctx, p.ID, FriendsPublication, "message", sdk.RenderArgs{
-		Config: sdk.Config{}, Time: now.In(p.Location()),
-		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
-	}, printCommand(req.button))
-	var pe *plugins.Error
-	switch {
-	case errors.Is(err, plugins.ErrUnknown):
-		return store.Delivery{}, &httpError{http.StatusServiceUnavailable, "messages print through the friends publication, which is not installed"}
-	case errors.As(err, &pe):
-		return store.Delivery{}, &httpError{http.StatusBadGateway, pe.Error()}
-	case err != nil:
-		return store.Delivery{}, err
-	case ed.delivery.ID == 0:
+	sender := ""
+	if u.ID != p.OwnerID {
+		sender = u.Email
+	}
+	ed, err := s.printEdition(ctx, p.ID, FriendsPublication, "message", sender, messageArgs(p, u, req), printCommand(req.button))
+	if err != nil {
+		return store.Delivery{}, messageError(err)
+	}
+	if ed.delivery.ID == 0 {
 		return store.Delivery{}, &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
 	}
-	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID)
+	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID, "from_friend", sender != "")
 	return ed.delivery, nil
+}
+
+// previewMessage renders a message as it would print, without printing
+// it: the note, 1 bit deep.
+func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (*codec.Bitmap, error) {
+	if s.plugins == nil {
+		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+	}
+	out, err := s.plugins.Render(ctx, FriendsPublication, messageArgs(p, u, req))
+	if err != nil {
+		return nil, messageError(err)
+	}
+	if out.PNG == nil {
+		return nil, &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
+	}
+	bm, err := codec.DecodeEdition(out.PNG)
+	if err != nil {
+		return nil, &httpError{http.StatusBadGateway, "friends: " + err.Error()}
+	}
+	return bm, nil
 }
 
 // printReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or

@@ -41,7 +41,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /printers/claim", s.web(s.signedIn(s.handleWebClaim)))
 	mux.HandleFunc("GET /printers/{id}", s.web(s.signedIn(s.handlePrinterPage)))
 	mux.HandleFunc("POST /printers/{id}/time-zone", s.web(s.signedIn(s.handleWebTimeZone)))
-	mux.HandleFunc("POST /printers/{id}/print", s.web(s.signedIn(s.handleWebPrint)))
+	mux.HandleFunc("POST /printers/{id}/print", s.web(s.signedIn(s.handleWebSend))) // the printer page's form
 	mux.HandleFunc("GET /printers/{id}/deliveries/{delivery}/preview.png", s.web(s.signedIn(s.handleDeliveryPreview)))
 	mux.HandleFunc("POST /printers/{id}/deliveries/{delivery}/reprint", s.web(s.signedIn(s.handleWebReprint)))
 	mux.HandleFunc("POST /printers/{id}/deliveries/{delivery}/delete", s.web(s.signedIn(s.handleWebDeliveryDelete)))
@@ -50,8 +50,38 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /printers/{id}/subscribe", s.web(s.signedIn(s.handleWebSubscribe)))
 	mux.HandleFunc("POST /subscriptions/{sub}/{action}", s.web(s.signedIn(s.handleWebSubscriptionChange)))
 
+	// API tokens, the catalogue's sample prints, a subscription's own page
+	// (its settings, saved by /change, which wins over /{action} as the
+	// more specific pattern, and its next edition's preview), and a
+	// printer's personality.
+	mux.HandleFunc("GET /tokens", s.web(s.signedIn(s.handleTokensPage)))
+	mux.HandleFunc("POST /tokens", s.web(s.signedIn(s.handleWebTokenCreate)))
+	mux.HandleFunc("POST /tokens/{id}/delete", s.web(s.signedIn(s.handleWebTokenDelete)))
+	mux.HandleFunc("GET /publications/{name}/sample.png", s.web(s.signedIn(s.handlePublicationSample)))
+	mux.HandleFunc("GET /subscriptions/{sub}", s.web(s.signedIn(s.handleSubscriptionPage)))
+	mux.HandleFunc("POST /subscriptions/{sub}/change", s.web(s.signedIn(s.handleWebSubscriptionSave)))
+	mux.HandleFunc("GET /subscriptions/{sub}/preview.png", s.web(s.signedIn(s.handleSubscriptionPreview)))
+	mux.HandleFunc("POST /printers/{id}/personality", s.web(s.signedIn(s.handleWebPersonality)))
+
+	// Friends: codes and invite links, who may print where, and the page a
+	// message is sent from (to one's own printer or a friend's).
+	mux.HandleFunc("GET /friends", s.web(s.signedIn(s.handleFriendsPage)))
+	mux.HandleFunc("POST /friends/add", s.web(s.signedIn(s.handleWebFriendAdd)))
+	mux.HandleFunc("GET /friends/add/{code}", s.web(s.signedIn(s.handleInvitePage)))
+	mux.HandleFunc("POST /friends/code", s.web(s.signedIn(s.handleWebFriendCode)))
+	mux.HandleFunc("POST /friends/{friend}/printers", s.web(s.signedIn(s.handleWebFriendPrinters)))
+	mux.HandleFunc("POST /friends/{friend}/remove", s.web(s.signedIn(s.handleWebFriendRemove)))
+	mux.HandleFunc("GET /printers/{id}/send", s.web(s.signedIn(s.handleSendPage)))
+	mux.HandleFunc("POST /printers/{id}/send", s.web(s.signedIn(s.handleWebSend)))
+	mux.HandleFunc("POST /printers/{id}/send/preview", s.web(s.signedIn(s.handleWebSendPreview)))
+	mux.HandleFunc("GET /api/v1/friends", s.wrap(s.authed(s.handleFriendList)))
+	mux.HandleFunc("POST /api/v1/friends", s.wrap(s.authed(s.handleFriendAdd)))
+	mux.HandleFunc("DELETE /api/v1/friends/{friend}", s.wrap(s.authed(s.handleFriendRemove)))
+	mux.HandleFunc("PUT /api/v1/friends/{friend}/printers/{id}", s.wrap(s.authed(s.handleFriendPrinter)))
+	mux.HandleFunc("DELETE /api/v1/friends/{friend}/printers/{id}", s.wrap(s.authed(s.handleFriendPrinter)))
+
 	mux.HandleFunc("/api/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound("no such API endpoint: " + r.Method + " " + r.URL.Path)
 	}))
-	return mux
+	return s.webFallback(mux) // 404 and 405 pages outside /api/
 }

@@ -28,11 +28,15 @@ type Server struct {
 	shards   []chan func(context.Context)
 	prints   *rateLimiter[int64]
 	claims   *rateLimiter[int64]
+	// Friends' messages by printer, and friend codes tried by user.
+	friendPrints *rateLimiter[int64]
+	friendAdds   *rateLimiter[int64]
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
 	pages          pages
 	plugins        *plugins.Host
+	samples        samples              // the catalogue's sample prints
 	sched          *scheduler.Scheduler // nil without plugins
 	schedCtx       context.Context
 	stopSched      context.CancelFunc
@@ -54,6 +58,8 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		queue:          delivery.New(st, cfg.Delivery, logger),
 		prints:         newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
 		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
+		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
+		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
 		pages:          mustParsePages(),

@@ -296,55 +296,72 @@ func (s *Server) handleSubscriptionChange(w http.ResponseWriter, r *http.Request
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	sub, fe, err := s.changeSubscription(r, sub, req)
+	if fe != nil {
+		writeConfigErrors(w, fe)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.subscriptionJSON(sub, p))
+	return nil
+}
+
+// changeSubscription checks a change of a subscription and makes it: the
+// change of the API and of the web app. Nil fields of req are left as they
+// are; a config the publication refuses is returned as its errors per
+// field, and nothing is changed.
+func (s *Server) changeSubscription(r *http.Request, sub store.Subscription, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
 	if req.Publication != "" && req.Publication != sub.Publication {
-		return errBadRequest("a subscription's publication cannot change: subscribe to the other one")
+		return sub, nil, errBadRequest("a subscription's publication cannot change: subscribe to the other one")
 	}
 	var upd store.SubscriptionUpdate
 	meta, metaErr := s.publicationFor(sub.Publication)
 	if req.Time != nil {
 		hour, minute, err := parseTime(*req.Time)
 		if err != nil {
-			return err
+			return sub, nil, err
 		}
 		upd.Hour, upd.Minute = &hour, &minute
 	}
 	if req.Days != nil {
 		if metaErr != nil {
-			return metaErr
+			return sub, nil, metaErr
 		}
 		days, err := parseDays(req.Days, meta)
 		if err != nil {
-			return err
+			return sub, nil, err
 		}
 		upd.Days = &days
 	}
 	if req.Mode != nil {
 		mode, err := parseSubscriptionMode(*req.Mode)
 		if err != nil {
-			return err
+			return sub, nil, err
 		}
 		upd.Mode = &mode
 	}
 	if req.Config != nil {
 		if metaErr != nil {
-			return metaErr
+			return sub, nil, metaErr
 		}
-		if ok, err := s.validateConfig(w, r, sub.Publication, req.Config); !ok {
-			return err
+		if fe, err := s.checkConfig(r, sub.Publication, req.Config); fe != nil || err != nil {
+			return sub, fe, err
 		}
 		upd.Config = req.Config
 	}
-	if sub, err = s.store.UpdateSubscription(r.Context(), sub.ID, upd); err != nil {
-		return err
+	sub, err := s.store.UpdateSubscription(r.Context(), sub.ID, upd)
+	if err != nil {
+		return sub, nil, err
 	}
 	if req.Paused != nil {
 		if err := s.store.PauseSubscription(r.Context(), sub.ID, *req.Paused); err != nil {
-			return err
+			return sub, nil, err
 		}
 		sub.Paused = *req.Paused
 	}
-	writeJSON(w, http.StatusOK, s.subscriptionJSON(sub, p))
-	return nil
+	return sub, nil, nil
 }
 
 func (s *Server) handleSubscriptionDelete(w http.ResponseWriter, r *http.Request) error {
@@ -374,34 +391,51 @@ func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		at = time.Now().In(p.Location())
 	}
-	out, err := s.plugins.Render(r.Context(), sub.Publication, sdk.RenderArgs{Config: sdk.Config(sub.Config), Time: at, Count: sub.DeliveryCount})
-	var pe *plugins.Error
-	if errors.As(err, &pe) {
-		return &httpError{http.StatusBadGateway, pe.Error()}
-	}
+	data, err := s.editionPNG(r.Context(), sub.Publication, sdk.RenderArgs{Config: sdk.Config(sub.Config), Time: at, Count: sub.DeliveryCount})
 	if err != nil {
 		return err
 	}
-	switch {
-	case out.NothingToday:
+	// Not kept by the browser: the page shows it again after a change.
+	w.Header().Set("Cache-Control", "private, no-cache")
+	if data == nil {
 		w.Header().Set("X-Paperboy-Edition", "nothing today")
 		w.WriteHeader(http.StatusNoContent)
 		return nil
-	case out.Finished != "":
-		return &httpError{http.StatusConflict, fmt.Sprintf("%s says the subscription is finished: %s", sub.Publication, out.Finished)}
-	}
-	bm, err := codec.DecodeEdition(out.PNG)
-	if err != nil {
-		return &httpError{http.StatusBadGateway, sub.Publication + ": " + err.Error()}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, bm); err != nil {
-		return err
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("X-Paperboy-Edition-At", at.Format(time.RFC3339))
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(data)
 	return err
+}
+
+// editionPNG renders an edition of a publication and returns it as the
+// printer prints it, a 1-bit PNG; nil, and no error, when the publication
+// has nothing that day. The plugin's failures are 502s; a publication that
+// says the subscription is finished, 409.
+func (s *Server) editionPNG(ctx context.Context, name string, a sdk.RenderArgs) ([]byte, error) {
+	out, err := s.plugins.Render(ctx, name, a)
+	var pe *plugins.Error
+	if errors.As(err, &pe) {
+		return nil, &httpError{http.StatusBadGateway, pe.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case out.NothingToday:
+		return nil, nil
+	case out.Finished != "":
+		return nil, &httpError{http.StatusConflict, fmt.Sprintf("%s says the subscription is finished: %s", name, out.Finished)}
+	}
+	bm, err := codec.DecodeEdition(out.PNG)
+	if err != nil {
+		return nil, &httpError{http.StatusBadGateway, name + ": " + err.Error()}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, bm); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // handlePrinterChange sets what an owner may change of a printer: its time

@@ -86,6 +86,22 @@ func TestServer_Subscriptions(t *testing.T) {
 		changed.Time != "06:15" || !changed.Paused || changed.Config["difficulty"] != "easy" || changed.NextAt != nil {
 		t.Fatalf("change: status %d, %+v", st, changed)
 	}
+	// A refused change (the web form's path too) says why and changes nothing.
+	refusedChanges := []struct{ body, says string }{
+		{`{"config": {"difficulty": "impossible"}}`, `"difficulty"`},
+		{`{"time": "6"}`, "want hours and minutes"},
+		{`{"days": ["someday"]}`, "want mon, tue"},
+		{`{"publication": "hello"}`, "cannot change"},
+	}
+	for _, tt := range refusedChanges {
+		var e map[string]any
+		if st := ts.do("PATCH", path, token, "application/json", strings.NewReader(tt.body), &e); st != 400 || !strings.Contains(fmt.Sprint(e), strings.Trim(tt.says, `"`)) {
+			t.Errorf("PATCH %s: %d %v, want 400 saying %s", tt.body, st, e, tt.says)
+		}
+	}
+	if st := ts.do("GET", path, token, "", nil, &changed); st != 200 || changed.Time != "06:15" || changed.Config["difficulty"] != "easy" {
+		t.Errorf("after the refused changes: %d %+v", st, changed)
+	}
 
 	// The next edition, as it will print.
 	req, _ := http.NewRequest("GET", ts.base+path+"/preview.png", nil)

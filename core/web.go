@@ -76,6 +76,15 @@ func isHTTPS(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
+// siteURL is this site's address as the browser reached it, for links
+// made to be shared: http://host:port, or https://.
+func siteURL(r *http.Request) string {
+	if isHTTPS(r) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
 	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: isHTTPS(r)}
 	switch {
@@ -100,7 +109,11 @@ func securityHeaders(w http.ResponseWriter, nonce string) {
 // web adapts a page handler: security headers, the session (its user in
 // the context, as authed puts an API token's), the CSRF check of a POST,
 // and errors as pages.
-func (s *Server) web(h handlerFunc) http.HandlerFunc {
+func (s *Server) web(h handlerFunc) http.HandlerFunc { return s.webPage(h, true) }
+
+// webPage is web; checkForm false skips the CSRF check, for the pages that
+// change nothing whatever the method (the 404 and 405 pages).
+func (s *Server) webPage(h handlerFunc, checkForm bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		wr := &webReq{nonce: randomToken(16)}
 		securityHeaders(w, wr.nonce)
@@ -134,7 +147,7 @@ func (s *Server) web(h handlerFunc) http.HandlerFunc {
 				r.MultipartForm.RemoveAll()
 			}
 		}()
-		if r.Method == http.MethodPost {
+		if checkForm && r.Method == http.MethodPost {
 			if err := s.checkCSRF(w, r, wr); err != nil {
 				s.webError(w, r, err)
 				return
@@ -246,16 +259,24 @@ type webPage struct {
 // notices are the one-line confirmations a redirect may ask for with
 // ?done=: fixed words, so a link cannot put its own on a page.
 var notices = map[string]string{
-	"printed":      "Sent: it prints as soon as the printer is online.",
-	"reprinted":    "Sent again.",
-	"deleted":      "Deleted from the history.",
-	"zone":         "Time zone saved.",
-	"claimed":      "Claimed. Switch the printer on (or press its button) and it appears online within a minute.",
-	"subscribed":   "Subscribed.",
-	"paused":       "Paused.",
-	"resumed":      "Resumed.",
-	"unsubscribed": "Unsubscribed.",
-	"welcome":      "Welcome to paperboy.",
+	"printed":        "Sent: it prints as soon as the printer is online.",
+	"reprinted":      "Sent again.",
+	"deleted":        "Deleted from the history.",
+	"zone":           "Time zone saved.",
+	"claimed":        "Claimed. If it is not online yet, switch it on (or press its button): it appears within a minute.",
+	"subscribed":     "Subscribed.",
+	"paused":         "Paused.",
+	"resumed":        "Resumed.",
+	"unsubscribed":   "Unsubscribed.",
+	"changed":        "Settings saved.",
+	"personality":    "Sent: the printer takes its new face as soon as it is online.",
+	"revoked":        "Token revoked: it no longer works.",
+	"welcome":        "Welcome to paperboy.",
+	"befriended":     "You are friends now. Each of you chooses on this page which friends may print on their printers.",
+	"newcode":        "A new friend code: the old one and its invite link no longer work.",
+	"friendprinters": "Saved.",
+	"unfriended":     "You are no longer friends.",
+	"sent":           "Sent: it prints as soon as the printer is online.",
 }
 
 // render writes a page with a status.
@@ -284,6 +305,7 @@ var errorTitles = map[int]string{
 	http.StatusBadRequest:            "That did not work",
 	http.StatusForbidden:             "Not sent",
 	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "Not that way",
 	http.StatusRequestEntityTooLarge: "Too large",
 	http.StatusTooManyRequests:       "Too many tries",
 	http.StatusBadGateway:            "A publication failed",

@@ -91,11 +91,11 @@ func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) error 
 	if webState(r).user.ID != 0 {
 		return redirect(w, r, "/", "")
 	}
-	return s.render(w, r, http.StatusOK, "signup", "Sign up", accountForm{Errors: map[string]string{}})
+	return s.render(w, r, http.StatusOK, "signup", "Sign up", accountForm{Next: safeNext(r.URL.Query().Get("next")), Errors: map[string]string{}})
 }
 
 func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
-	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Errors: map[string]string{}}
+	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
 	password, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
 	if msg := checkEmail(f.Email); msg != "" {
 		f.Errors["email"] = msg
@@ -130,6 +130,9 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	s.log.Info("signed up", "user", u.ID)
 	if err := s.startSession(w, r, u); err != nil {
 		return err
+	}
+	if f.Next != "/" { // from an invite link, say: back to it
+		return redirect(w, r, f.Next, "")
 	}
 	return redirect(w, r, "/", "welcome")
 }

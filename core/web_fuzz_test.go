@@ -20,7 +20,7 @@ import (
 // server error, a panic or a hang.
 func FuzzWebForms(f *testing.F) {
 	st := storetest.Open(f, "sqlite")
-	host := plugins.New(plugins.Config{Dir: plugintest.Build(f, "hello")}, slog.New(slog.DiscardHandler))
+	host := plugins.New(plugins.Config{Dir: plugintest.Build(f, "hello", "friends")}, slog.New(slog.DiscardHandler))
 	defer host.Close()
 	if err := host.Load(f.Context()); err != nil {
 		f.Fatal(err)
@@ -52,6 +52,7 @@ func FuzzWebForms(f *testing.F) {
 		return m[1]
 	}
 	form := "application/x-www-form-urlencoded"
+	const multipartX = "multipart/form-data; boundary=x" // its CSRF token goes first
 	if w := send("POST", "/signup", form, url.Values{"csrf": {csrf("/signup")}, "email": {"fuzz@example.com"},
 		"password": {"correct horse"}, "confirm": {"correct horse"}}.Encode()); w.Code != http.StatusSeeOther {
 		f.Fatalf("sign up: %d %s", w.Code, w.Body.String())
@@ -59,20 +60,28 @@ func FuzzWebForms(f *testing.F) {
 	token := csrf("/")
 	paths := []string{"/signup", "/signin", "/printers/claim", "/printers/1/time-zone", "/printers/1/print",
 		"/printers/1/deliveries/1/reprint", "/printers/1/deliveries/1/delete", "/printers/1/subscribe?publication=hello",
-		"/subscriptions/1/pause", "/signout"}
+		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality"}
 	f.Add(uint8(2), form, "claim_code=0kxx-j4eq-c152-4sej&name=Kitchen")
 	f.Add(uint8(2), form, "claim_code=%ff%00&name="+strings.Repeat("n", 300))
 	f.Add(uint8(3), form, "time_zone=Europe/London")
-	f.Add(uint8(4), "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhi\r\n--x--\r\n")
+	f.Add(uint8(4), multipartX, "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhi\r\n--x--\r\n")
 	f.Add(uint8(7), form, "time=25:99&days=xyz&mode=now")
 	f.Add(uint8(1), form, "email=a&password=b")
+	f.Add(uint8(10), form, "name="+strings.Repeat("%e2%80%8b", 70))
+	f.Add(uint8(11), form, "")
+	f.Add(uint8(7), form, "config_name=Ann&time=07:00&days=mon&mode=now")
+	f.Add(uint8(12), form, "config_name=%00&time=07:00&days=mon&days=mon&mode=now")
+	f.Add(uint8(13), multipartX, "--x\r\nContent-Disposition: form-data; name=\"face\"; filename=\"f.png\"\r\n\r\n\x89PNG\r\n--x--\r\n")
 	f.Fuzz(func(t *testing.T, which uint8, contentType, body string) {
 		path := paths[int(which)%len(paths)]
 		if path == "/signout" {
 			return // it would end the session the others need
 		}
-		if contentType == form {
+		switch {
+		case contentType == form:
 			body += "&csrf=" + url.QueryEscape(token)
+		case contentType == multipartX:
+			body = "--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + token + "\r\n" + body
 		}
 		w := send("POST", path, contentType, body)
 		if w.Code >= 500 {

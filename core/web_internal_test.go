@@ -79,16 +79,23 @@ func TestSubscribeForm_DaysAndDefaults(t *testing.T) {
 		}}
 	tests := []struct {
 		name     string
-		r        *http.Request
+		vals     formValues
 		wantDays string
 		wantOn   string
+		wantN    string
+		wantTime string
 	}{
-		{"a new form: the defaults", httptest.NewRequest("GET", "/printers/1/subscribe?publication=weekly", nil), "mon,wed", "true"},
-		{"sent back: what was given, an unticked box false", postForm(url.Values{"days": {"wed"}, "config_n": {"4"}}), "mon,wed+", "false"},
+		{"a new form: the defaults", formValuesOf(httptest.NewRequest("GET", "/printers/1/subscribe?publication=weekly", nil), meta),
+			"mon,wed", "true", "3", "07:00"},
+		{"sent back: what was given, an unticked box false", formValuesOf(postForm(url.Values{"days": {"wed"}, "config_n": {"4"}, "time": {"09:15"}}), meta),
+			"mon,wed+", "false", "4", "09:15"},
+		{"sent back empty: empty, not the default", formValuesOf(postForm(url.Values{"config_n": {""}}), meta), "mon,wed", "false", "", ""},
+		{"a subscription's own: its config, a field it lacks its default", subscriptionValues(subscriptionJSON{
+			Config: map[string]string{"on": "false"}, Time: "06:45", Days: []string{"mon"}, Mode: store.ModeNow}), "mon+,wed", "false", "3", "06:45"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			page := subscribeForm(printerJSON{ID: 1}, meta, tt.r, nil, map[string]string{})
+			page := subscribeForm(printerJSON{ID: 1}, meta, tt.vals, nil, map[string]string{})
 			var days []string
 			for _, d := range page.DayBoxes {
 				name := d.Value
@@ -100,8 +107,11 @@ func TestSubscribeForm_DaysAndDefaults(t *testing.T) {
 			if got := strings.Join(days, ","); got != tt.wantDays {
 				t.Errorf("days %s, want %s (only the days it publishes, Monday first)", got, tt.wantDays)
 			}
-			if page.Fields[0].Value != tt.wantOn || page.Fields[1].Min != "1" || page.Fields[1].Max != "9" {
-				t.Errorf("fields %+v", page.Fields)
+			if page.Fields[0].Value != tt.wantOn || page.Fields[1].Value != tt.wantN || page.Fields[1].Min != "1" || page.Fields[1].Max != "9" {
+				t.Errorf("fields %+v, want on=%s n=%s", page.Fields, tt.wantOn, tt.wantN)
+			}
+			if page.Time != tt.wantTime {
+				t.Errorf("time %q, want %q", page.Time, tt.wantTime)
 			}
 		})
 	}

@@ -25,6 +25,7 @@ const historyLen = 50
 // homePage is the start page: a welcome, or the user's printers.
 type homePage struct {
 	Printers []printerJSON
+	Shared   []store.SharedPrinter // friends' printers the user may print on
 	Claim    claimRequest
 	Errors   map[string]string // by field: claim_code, name
 }
@@ -43,6 +44,9 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	for _, p := range ps {
 		page.Printers = append(page.Printers, s.printerJSON(p))
+	}
+	if page.Shared, err = s.store.SharedPrinters(r.Context(), user(r).ID); err != nil {
+		return err
 	}
 	return s.render(w, r, status, "home", "Your printers", page)
 }
@@ -72,8 +76,7 @@ type printerPage struct {
 	Zones         []string
 	History       []deliveryView
 	Subscriptions []subscriptionView
-	Text          string            // the message, kept when it was refused
-	Errors        map[string]string // by field: time_zone, text
+	Errors        map[string]string // by field: time_zone, and the personality pictures
 }
 
 // deliveryView is one print in the history.
@@ -127,26 +130,6 @@ func (s *Server) handleWebTimeZone(w http.ResponseWriter, r *http.Request) error
 	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "zone")
 }
 
-// handleWebPrint prints a message from the printer page's form (a
-// multipart form: a text, a picture or both), by the API's path
-// (printRequest, printMessage).
-func (s *Server) handleWebPrint(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return err
-	}
-	req, err := s.printRequest(w, r)
-	if err == nil {
-		_, err = s.printMessage(r.Context(), p, user(r), req)
-	}
-	if err != nil {
-		return s.formError(w, r, err, func(status int, _, msg string) error {
-			return s.renderPrinter(w, r, status, p, printerPage{Text: r.PostFormValue("text"), Errors: map[string]string{"text": msg}})
-		})
-	}
-	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "printed")
-}
-
 // ownDelivery is the delivery named in the path, if it is the printer's.
 func (s *Server) ownDelivery(r *http.Request, p store.Printer) (store.Delivery, error) {
 	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
@@ -176,7 +159,7 @@ func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error 
 	if err := s.allowPrint(user(r)); err != nil {
 		return err
 	}
-	again, err := s.queue.Enqueue(r.Context(), store.NewDelivery{PrinterID: p.ID, Kind: d.Kind, Command: d.Command, Payload: d.Payload})
+	again, err := s.queue.Enqueue(r.Context(), store.NewDelivery{PrinterID: p.ID, Kind: d.Kind, Command: d.Command, Payload: d.Payload, Sender: d.Sender})
 	if err != nil {
 		return err
 	}

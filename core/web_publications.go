@@ -1,13 +1,16 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"paperboy/plugins"
 	"paperboy/sdk"
 	"paperboy/store"
 )
@@ -26,15 +29,20 @@ func (s *Server) subscriptionViews(r *http.Request, p store.Printer) ([]subscrip
 	}
 	var out []subscriptionView
 	for _, sub := range subs {
-		v := subscriptionView{subscriptionJSON: s.subscriptionJSON(sub, p), Title: sub.Publication}
-		if s.plugins != nil {
-			if meta, err := s.plugins.Meta(sub.Publication); err == nil && meta.Title != "" {
-				v.Title = meta.Title
-			}
-		}
-		out = append(out, v)
+		out = append(out, s.subscriptionView(sub, p))
 	}
 	return out, nil
+}
+
+// subscriptionView is a subscription with its publication's title.
+func (s *Server) subscriptionView(sub store.Subscription, p store.Printer) subscriptionView {
+	v := subscriptionView{subscriptionJSON: s.subscriptionJSON(sub, p), Title: sub.Publication}
+	if s.plugins != nil {
+		if meta, err := s.plugins.Meta(sub.Publication); err == nil && meta.Title != "" {
+			v.Title = meta.Title
+		}
+	}
+	return v
 }
 
 // weekOrder is the order days are shown in: Monday first.
@@ -88,6 +96,117 @@ func (s *Server) handlePublicationsPage(w http.ResponseWriter, r *http.Request) 
 	return s.render(w, r, http.StatusOK, "publications", "Publications", page)
 }
 
+// Sample prints: the catalogue shows each publication's edition for its
+// default config, made now (at most once an hour).
+const (
+	// sampleFor is how long a sample is kept: rendering every publication
+	// on each view of the catalogue would be slow, and unkind to the sites
+	// the ones that fetch read from.
+	sampleFor = time.Hour
+	// sampleRetry is how long a failed sample is kept: the network that
+	// was down may be back soon.
+	sampleRetry = 5 * time.Minute
+	// sampleMessage is what a push publication's sample says.
+	sampleMessage = "Hello! This is what a note from a friend looks like."
+)
+
+// samples are the sample prints, one for each installed publication at
+// most.
+type samples struct {
+	mu sync.Mutex
+	by map[string]*sample
+}
+
+// sample is one publication's sample print, or why there is none.
+type sample struct {
+	mu    sync.Mutex // held while it is made: one view makes it, the others wait for it
+	until time.Time  // kept until then
+	png   []byte     // nil, with no error: nothing to print that day
+	err   error
+}
+
+// get is the sample of a publication, made by render when there is none
+// or it is too old.
+func (c *samples) get(name string, now time.Time, render func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	if c.by == nil {
+		c.by = map[string]*sample{}
+	}
+	sm := c.by[name]
+	if sm == nil {
+		sm = &sample{}
+		c.by[name] = sm
+	}
+	c.mu.Unlock()
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if now.Before(sm.until) {
+		return sm.png, sm.err
+	}
+	sm.png, sm.err = render()
+	sm.until = now.Add(sampleFor)
+	if sm.err != nil {
+		sm.until = now.Add(sampleRetry)
+	}
+	return sm.png, sm.err
+}
+
+// sampleArgs are what a publication's sample is rendered with: its
+// fields' defaults, now in UTC (or on the next day it publishes, so a
+// weekly one has a sample every day), and for a push publication a short
+// message from "a friend".
+func sampleArgs(meta sdk.Meta, now time.Time) sdk.RenderArgs {
+	cfg := sdk.Config{}
+	for _, f := range meta.Fields {
+		if f.Default != "" {
+			cfg[f.Name] = f.Default
+		}
+	}
+	at := now.UTC()
+	for i := 0; i < 7 && !meta.PublishesOn(at.Weekday()); i++ {
+		at = at.AddDate(0, 0, 1)
+	}
+	a := sdk.RenderArgs{Config: cfg, Time: at}
+	if meta.Kind == sdk.Push {
+		a.Push = &sdk.PushItem{Sender: "a friend", Text: sampleMessage, SentAt: at}
+	}
+	return a
+}
+
+// handlePublicationSample is a publication's sample print, a 1-bit PNG
+// (204 when it has nothing to print); the catalogue shows a sentence
+// instead when there is none.
+func (s *Server) handlePublicationSample(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if s.plugins == nil {
+		return errNotFound(ErrNoPublications.Error())
+	}
+	meta, err := s.plugins.Meta(name)
+	if errors.Is(err, plugins.ErrUnknown) {
+		return errNotFound(fmt.Sprintf("no publication %q", name))
+	}
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	data, err := s.samples.get(meta.Name, now, func() ([]byte, error) {
+		// Not the request's context: a visitor who leaves the page must
+		// not leave a failed sample for the next. The host bounds the call.
+		return s.editionPNG(context.WithoutCancel(r.Context()), meta.Name, sampleArgs(meta, now))
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	if data == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	w.Header().Set("Content-Type", "image/png")
+	_, err = w.Write(data)
+	return err
+}
+
 // fieldView is a field of a publication's config form.
 type fieldView struct {
 	sdk.Field
@@ -103,7 +222,9 @@ type dayView struct {
 	Checked      bool
 }
 
-// subscribePage is a publication's config form for a printer.
+// subscribePage is a publication's config form for a printer: a new
+// subscription's, or on a subscription's own page, its settings with its
+// next edition's preview.
 type subscribePage struct {
 	Printer  printerJSON
 	Meta     sdk.Meta
@@ -113,20 +234,51 @@ type subscribePage struct {
 	DayBoxes []dayView
 	Mode     string
 	Errors   map[string]string // by field: time, days, mode, form
+	Action   string            // where the form is sent
+	Submit   string            // its button
+	// Sub is the subscription whose page this is; nil on the subscribe page.
+	Sub *subscriptionView
+	// Unavailable says why a subscription's settings cannot be changed
+	// just now (its publication is not installed); "" when they can.
+	Unavailable string
 }
 
-// subscribeForm is a publication's form with the values given (none: the
-// defaults) and the errors found.
-func subscribeForm(p printerJSON, meta sdk.Meta, r *http.Request, fe sdk.FieldErrors, errs map[string]string) subscribePage {
-	posted := r.Method == http.MethodPost
-	page := subscribePage{Printer: p, Meta: meta, Days: publishingDays(meta), Time: "07:00", Mode: store.ModeButton, Errors: errs}
-	if posted {
-		page.Time, page.Mode = r.PostFormValue("time"), r.PostFormValue("mode")
+// formValues are what a subscription form shows: a new subscription's
+// defaults, what was sent, or a subscription's own settings.
+type formValues struct {
+	Config map[string]string // by field name; a field absent shows its default
+	Time   string
+	Days   []string // the days ticked: mon … sun
+	Mode   string
+}
+
+// formValuesOf are a form's values as sent, or for a new form the
+// defaults.
+func formValuesOf(r *http.Request, meta sdk.Meta) formValues {
+	if r.Method != http.MethodPost {
+		return formValues{Time: "07:00", Mode: store.ModeButton}
 	}
+	v := formValues{Config: map[string]string{}, Time: r.PostFormValue("time"), Days: r.PostForm["days"], Mode: r.PostFormValue("mode")}
+	for _, f := range meta.Fields {
+		v.Config[f.Name] = configValue(r, f)
+	}
+	return v
+}
+
+// subscriptionValues are a subscription's settings, for its form.
+func subscriptionValues(sub subscriptionJSON) formValues {
+	return formValues{Config: sub.Config, Time: sub.Time, Days: sub.Days, Mode: sub.Mode}
+}
+
+// subscribeForm is a publication's form with the values given and the
+// errors found.
+func subscribeForm(p printerJSON, meta sdk.Meta, vals formValues, fe sdk.FieldErrors, errs map[string]string) subscribePage {
+	page := subscribePage{Printer: p, Meta: meta, Days: publishingDays(meta), Time: vals.Time, Mode: vals.Mode, Errors: errs,
+		Action: fmt.Sprintf("/printers/%d/subscribe?publication=%s", p.ID, meta.Name), Submit: "Subscribe"}
 	for _, f := range meta.Fields {
 		v := fieldView{Field: f, Kind: string(f.Type), Input: "config_" + f.Name, Value: f.Default, Error: fe[f.Name]}
-		if posted {
-			v.Value = configValue(r, f)
+		if given, ok := vals.Config[f.Name]; ok {
+			v.Value = given
 		}
 		if f.Min < f.Max {
 			v.Min, v.Max = strconv.FormatFloat(f.Min, 'f', -1, 64), strconv.FormatFloat(f.Max, 'f', -1, 64)
@@ -134,7 +286,7 @@ func subscribeForm(p printerJSON, meta sdk.Meta, r *http.Request, fe sdk.FieldEr
 		page.Fields = append(page.Fields, v)
 	}
 	checked := map[string]bool{}
-	for _, d := range r.PostForm["days"] {
+	for _, d := range vals.Days {
 		checked[d] = true
 	}
 	for _, d := range weekOrder {
@@ -159,6 +311,38 @@ func configValue(r *http.Request, f sdk.Field) string {
 	return v
 }
 
+// formSubscription is a subscription form as the API's request: every
+// setting given, so a change sets them all.
+func formSubscription(r *http.Request, meta sdk.Meta) subscriptionReq {
+	cfg := map[string]string{}
+	for _, f := range meta.Fields {
+		if v := configValue(r, f); v != "" {
+			cfg[f.Name] = v
+		}
+	}
+	tm, mode := r.PostFormValue("time"), r.PostFormValue("mode")
+	days := r.PostForm["days"]
+	if days == nil {
+		days = []string{} // none ticked: every day it publishes (nil would leave the days as they were)
+	}
+	return subscriptionReq{Publication: meta.Name, Config: cfg, Time: &tm, Days: days, Mode: &mode}
+}
+
+// subscriptionFormError shows what is wrong with a subscription form on
+// it, through show: the config's errors next to their fields, another
+// client's error next to its field or atop the form.
+func (s *Server) subscriptionFormError(w http.ResponseWriter, r *http.Request, fe sdk.FieldErrors, err error, show func(status int, fe sdk.FieldErrors, errs map[string]string) error) error {
+	if fe != nil {
+		return show(http.StatusBadRequest, fe, map[string]string{"form": "Some of the settings are not right: see below."})
+	}
+	return s.formError(w, r, err, func(status int, field, msg string) error {
+		if field == "" {
+			field = "form"
+		}
+		return show(status, nil, map[string]string{field: msg})
+	})
+}
+
 func (s *Server) subscribeMeta(r *http.Request) (sdk.Meta, error) {
 	name := r.FormValue("publication")
 	meta, err := s.publicationFor(name)
@@ -178,11 +362,13 @@ func (s *Server) handleSubscribePage(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "subscribe", "Subscribe to "+meta.Title, subscribeForm(s.printerJSON(p), meta, r, nil, map[string]string{}))
+	return s.render(w, r, http.StatusOK, "subscribe", "Subscribe to "+meta.Title,
+		subscribeForm(s.printerJSON(p), meta, formValuesOf(r, meta), nil, map[string]string{}))
 }
 
 // handleWebSubscribe subscribes a printer from the config form, by the
-// API's path (subscribe).
+// API's path (subscribe), and shows the new subscription's page with its
+// first edition's preview.
 func (s *Server) handleWebSubscribe(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
 	if err != nil {
@@ -192,33 +378,78 @@ func (s *Server) handleWebSubscribe(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	cfg := map[string]string{}
-	for _, f := range meta.Fields {
-		if v := configValue(r, f); v != "" {
-			cfg[f.Name] = v
-		}
-	}
-	tm, mode := r.PostFormValue("time"), r.PostFormValue("mode")
-	_, fe, err := s.subscribe(r, p, subscriptionReq{Publication: meta.Name, Config: cfg, Time: &tm, Days: r.PostForm["days"], Mode: &mode})
-	show := func(status int, errs map[string]string) error {
-		return s.render(w, r, status, "subscribe", "Subscribe to "+meta.Title, subscribeForm(s.printerJSON(p), meta, r, fe, errs))
-	}
-	if fe != nil {
-		return show(http.StatusBadRequest, map[string]string{"form": "Some of the settings are not right: see below."})
-	}
-	if err != nil {
-		return s.formError(w, r, err, func(status int, field, msg string) error {
-			if field == "" {
-				field = "form"
-			}
-			return show(status, map[string]string{field: msg})
+	sub, fe, err := s.subscribe(r, p, formSubscription(r, meta))
+	if fe != nil || err != nil {
+		return s.subscriptionFormError(w, r, fe, err, func(status int, fe sdk.FieldErrors, errs map[string]string) error {
+			return s.render(w, r, status, "subscribe", "Subscribe to "+meta.Title, subscribeForm(s.printerJSON(p), meta, formValuesOf(r, meta), fe, errs))
 		})
 	}
-	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "subscribed")
+	return redirect(w, r, fmt.Sprintf("/subscriptions/%d", sub.ID), "subscribed")
+}
+
+// subscriptionPage is a subscription's own page: its settings in the
+// subscribe form, with vals shown (its own, or those sent back).
+func (s *Server) subscriptionPage(sub store.Subscription, p store.Printer, vals *formValues, fe sdk.FieldErrors, errs map[string]string) (subscribePage, string, error) {
+	v := s.subscriptionView(sub, p)
+	meta, err := s.publicationFor(sub.Publication)
+	var he *httpError
+	if err != nil && !errors.As(err, &he) {
+		return subscribePage{}, "", err
+	}
+	if err != nil {
+		return subscribePage{Printer: s.printerJSON(p), Sub: &v, Errors: map[string]string{},
+			Unavailable: "Its settings cannot be changed just now: " + he.msg + "."}, v.Title, nil
+	}
+	if vals == nil {
+		own := subscriptionValues(v.subscriptionJSON)
+		vals = &own
+	}
+	page := subscribeForm(s.printerJSON(p), meta, *vals, fe, errs)
+	page.Sub, page.Action, page.Submit = &v, fmt.Sprintf("/subscriptions/%d/change", sub.ID), "Save the settings"
+	return page, v.Title, nil
+}
+
+// handleSubscriptionPage shows a subscription: when its next edition is
+// due and a preview of it, its buttons, and its settings to change.
+func (s *Server) handleSubscriptionPage(w http.ResponseWriter, r *http.Request) error {
+	sub, p, err := s.ownSubscription(r)
+	if err != nil {
+		return err
+	}
+	page, title, err := s.subscriptionPage(sub, p, nil, nil, map[string]string{})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "subscribe", title, page)
+}
+
+// handleWebSubscriptionSave changes a subscription from the form on its
+// page, by the API's path (changeSubscription).
+func (s *Server) handleWebSubscriptionSave(w http.ResponseWriter, r *http.Request) error {
+	sub, p, err := s.ownSubscription(r)
+	if err != nil {
+		return err
+	}
+	meta, err := s.publicationFor(sub.Publication)
+	if err != nil {
+		return err
+	}
+	if _, fe, err := s.changeSubscription(r, sub, formSubscription(r, meta)); fe != nil || err != nil {
+		return s.subscriptionFormError(w, r, fe, err, func(status int, fe sdk.FieldErrors, errs map[string]string) error {
+			vals := formValuesOf(r, meta)
+			page, title, err := s.subscriptionPage(sub, p, &vals, fe, errs)
+			if err != nil {
+				return err
+			}
+			return s.render(w, r, status, "subscribe", title, page)
+		})
+	}
+	s.log.Info("subscription changed", "printer", p.ID, "subscription", sub.ID, "publication", sub.Publication)
+	return redirect(w, r, fmt.Sprintf("/subscriptions/%d", sub.ID), "changed")
 }
 
 // handleWebSubscriptionChange pauses, resumes or ends a subscription from
-// its printer's page.
+// its printer's page or its own (which it goes back to, but after an end).
 func (s *Server) handleWebSubscriptionChange(w http.ResponseWriter, r *http.Request) error {
 	sub, p, err := s.ownSubscription(r)
 	if err != nil {
@@ -240,6 +471,9 @@ func (s *Server) handleWebSubscriptionChange(w http.ResponseWriter, r *http.Requ
 	}
 	if err != nil {
 		return err
+	}
+	if r.PostFormValue("from") == "subscription" && done != "unsubscribed" {
+		return redirect(w, r, fmt.Sprintf("/subscriptions/%d", sub.ID), done)
 	}
 	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), done)
 }

@@ -59,7 +59,10 @@ func runServe(e env, args []string) error {
 	format := fs.String("log-format", envOr("LOG_FORMAT", "text"), "text or json; env PAPERBOY_LOG_FORMAT")
 	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline")
 	printsPerMinute := fs.Int("prints-per-minute", core.DefaultPrintsPerMinute, "prints a user may send a minute")
-	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes a user may try a minute")
+	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes (and friend codes) a user may try a minute")
+	friendMessages := fs.Int("friend-messages-per-hour", core.DefaultFriendMessagesPerHour, "messages a printer takes an hour from its owner's friends, all together")
+	signInsPerMinute := fs.Int("signins-per-minute", core.DefaultSignInsPerMinute, "sign-in attempts an email may make a minute (a client address: four times as many)")
+	sessionLifetime := fs.Duration("session-lifetime", core.DefaultSessionLifetime, "a web session unused this long ends")
 	maxPending := fs.Int("max-pending", delivery.DefaultMaxPending, "unfinished deliveries a printer may have")
 	answerTimeout := fs.Duration("answer-timeout", delivery.DefaultAnswerTimeout, "a command with no answer this long is sent again")
 	expiry := fs.Duration("expiry", delivery.DefaultExpiry, "a delivery not printed this long expires")
@@ -87,6 +90,15 @@ func runServe(e env, args []string) error {
 	if *pluginTimeout <= 0 || *pluginMemory <= 0 {
 		return errors.New("--plugin-timeout and --plugin-memory-mb must be more than 0")
 	}
+	if *signInsPerMinute <= 0 {
+		return errors.New("--signins-per-minute must be more than 0")
+	}
+	if *sessionLifetime <= 0 {
+		return errors.New("--session-lifetime must be more than 0, such as 720h")
+	}
+	if *friendMessages <= 0 {
+		return errors.New("--friend-messages-per-hour must be more than 0")
+	}
 	log, err := newLogger(e.stderr, *level, *format)
 	if err != nil {
 		return err
@@ -108,6 +120,7 @@ func runServe(e env, args []string) error {
 	srv := core.New(core.Config{
 		Publications: host,
 		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
 		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
 	}, st, log)

@@ -24,3 +24,168 @@ document.addEventListener("DOMContentLoaded", function () {
     select.value = zone;
   });
 });
+
+// A picture with data-fallback (a sample print, the next edition) that
+// cannot be shown, because it failed or there is none, is replaced by the
+// sentence the attribute holds. Errors after this script runs are caught
+// as they happen (error events do not bubble, so in the capture phase);
+// those before, by looking at each picture once the page is read.
+(function () {
+  function fallback(img) {
+    var p = document.createElement("p");
+    p.className = "muted fallback";
+    p.setAttribute("role", "status");
+    p.textContent = img.getAttribute("data-fallback");
+    if (img.parentNode) {
+      img.parentNode.replaceChild(p, img);
+    }
+  }
+  document.addEventListener("error", function (e) {
+    var t = e.target;
+    if (t && t.tagName === "IMG" && t.hasAttribute("data-fallback")) {
+      fallback(t);
+    }
+  }, true);
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("img[data-fallback]"), function (img) {
+      if (img.complete && img.naturalWidth === 0) {
+        fallback(img);
+      }
+    });
+  });
+})();
+
+// The send page: a drawing made on the canvas goes as the message's
+// picture (unless a photo is chosen), and Preview shows the note as it
+// will print, rendered by the server.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("send-form");
+  var canvas = document.getElementById("drawing");
+  if (!form || !canvas || !canvas.getContext) {
+    return;
+  }
+  var ctx = canvas.getContext("2d");
+  var drawn = false;
+  var last = null;
+  function clear() {
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    drawn = false;
+  }
+  function point(e) {
+    var box = canvas.getBoundingClientRect();
+    return { x: (e.clientX - box.left) * canvas.width / box.width, y: (e.clientY - box.top) * canvas.height / box.height };
+  }
+  clear();
+  ctx.strokeStyle = "#000";
+  ctx.lineWidth = 5;
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  canvas.addEventListener("pointerdown", function (e) {
+    e.preventDefault();
+    canvas.setPointerCapture(e.pointerId);
+    last = point(e);
+    ctx.beginPath();
+    ctx.arc(last.x, last.y, ctx.lineWidth / 2, 0, 2 * Math.PI);
+    ctx.fillStyle = "#000";
+    ctx.fill();
+    drawn = true;
+  });
+  function lineTo(e) {
+    if (!last) {
+      return;
+    }
+    var p = point(e);
+    ctx.beginPath();
+    ctx.moveTo(last.x, last.y);
+    ctx.lineTo(p.x, p.y);
+    ctx.stroke();
+    last = p;
+  }
+  canvas.addEventListener("pointermove", lineTo);
+  canvas.addEventListener("pointerup", function (e) {
+    lineTo(e);
+    last = null;
+  });
+  canvas.addEventListener("pointercancel", function () { last = null; });
+  form.querySelector("[data-draw]").hidden = false;
+  form.querySelector("[data-draw-clear]").addEventListener("click", clear);
+
+  var photo = document.getElementById("image");
+  // withDrawing calls then with the form's data, the drawing as its
+  // picture when there is one and no photo.
+  function withDrawing(then) {
+    var data = new FormData(form);
+    if (!drawn || (photo.files && photo.files.length > 0)) {
+      then(data, null);
+      return;
+    }
+    canvas.toBlob(function (blob) {
+      data.set("image", blob, "drawing.png");
+      then(data, blob);
+    }, "image/png");
+  }
+
+  var sending = false;
+  form.addEventListener("submit", function (e) {
+    if (sending || !drawn || (photo.files && photo.files.length > 0)) {
+      return;
+    }
+    e.preventDefault();
+    withDrawing(function (data, blob) {
+      var files = new DataTransfer();
+      files.items.add(new File([blob], "drawing.png", { type: "image/png" }));
+      photo.files = files.files;
+      sending = true;
+      form.submit();
+    });
+  });
+
+  var button = form.querySelector("[data-preview]");
+  var img = document.getElementById("preview");
+  var problem = document.getElementById("preview-error");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    problem.hidden = true;
+    button.disabled = true;
+    withDrawing(function (data) {
+      fetch(form.getAttribute("data-preview-url"), { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (resp) {
+          if (resp.ok) {
+            return resp.blob().then(function (b) {
+              if (img.src) {
+                URL.revokeObjectURL(img.src);
+              }
+              img.src = URL.createObjectURL(b);
+              img.hidden = false;
+            });
+          }
+          return resp.json().then(function (body) {
+            throw new Error(body.error || ("the preview failed (" + resp.status + ")"));
+          });
+        })
+        .catch(function (err) {
+          problem.textContent = err.message;
+          problem.hidden = false;
+        })
+        .finally(function () {
+          button.disabled = false;
+        });
+    });
+  });
+});
+
+// A button that copies its data-copy to the clipboard, where there is one.
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (b) {
+    if (!navigator.clipboard) {
+      return;
+    }
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(b.getAttribute("data-copy")).then(function () {
+        b.textContent = "Copied";
+      });
+    });
+  });
+});

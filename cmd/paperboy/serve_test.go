@@ -1,0 +1,84 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestFlags_ServeRefused(t *testing.T) {
+	tests := [][]string{
+		{"--signins-per-minute", "0"},
+		{"--signins-per-minute", "-3"},
+		{"--session-lifetime", "0s"},
+		{"--session-lifetime", "-1h"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := paperboy(t, "", append([]string{"serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0"}, args...)...)
+			r.mustFailWithOneLine(t)
+			if !strings.Contains(r.stderr, args[0]) {
+				t.Errorf("stderr %q does not name %s", r.stderr, args[0])
+			}
+		})
+	}
+}
+
+// TestFlags_ServeSessionAndSignIns checks the flags reach the server: the
+// session cookie lasts --session-lifetime, and --signins-per-minute
+// attempts an email are allowed.
+func TestFlags_ServeSessionAndSignIns(t *testing.T) {
+	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--plugins", t.TempDir(),
+		"--log-level", "warn", "--session-lifetime", "2h", "--signins-per-minute", "1")
+	base := "http://" + srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	// post sends a form from the page it is on, with that page's token.
+	post := func(from, path string, form url.Values) *http.Response {
+		t.Helper()
+		resp, err := client.Get(base + from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := csrfRE.FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s has no form token:\n%s", from, body)
+		}
+		form.Set("csrf", string(m[1]))
+		resp, err = client.PostForm(base+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	resp := post("/signup", "/signup", url.Values{"email": {"ann@example.com"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "pb_session" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || session == nil || session.MaxAge != 7200 {
+		t.Fatalf("sign up: %d, session cookie %+v; want one of Max-Age 7200 (2h)", resp.StatusCode, session)
+	}
+	// Signed out, then: one attempt a minute for the email.
+	if r := post("/", "/signout", url.Values{}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", r.StatusCode)
+	}
+	want := []int{http.StatusBadRequest, http.StatusTooManyRequests}
+	for i, status := range want {
+		if r := post("/signin", "/signin", url.Values{"email": {"ann@example.com"}, "password": {"wrong horse"}}); r.StatusCode != status {
+			t.Fatalf("sign-in attempt %d: %d, want %d", i+1, r.StatusCode, status)
+		}
+	}
+}

@@ -1,0 +1,287 @@
+package core
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperboy/store"
+)
+
+// Friends. A user shares their friend code, by itself or in an invite link
+// (/friends/add/CODE); whoever enters it becomes their friend. Being
+// friends lets nobody print: an owner chooses, printer by printer, which
+// friends may. A friend's message goes through the friends publication like
+// the owner's own, within the sender's allowance and the printer's
+// allowance of friends' messages.
+
+// friendAlphabet is Crockford's base 32: digits and letters without I, L,
+// O and U, which are read as 1, 1, 0 or are not used.
+const friendAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// friendCodeLen is a code's length: 40 random bits, and entering one is
+// rate-limited as a claim code is.
+const friendCodeLen = 8
+
+// newFriendCode draws a friend code.
+func newFriendCode() string {
+	b := make([]byte, friendCodeLen)
+	rand.Read(b)
+	for i := range b {
+		b[i] = friendAlphabet[b[i]%32]
+	}
+	return string(b)
+}
+
+// formatFriendCode shows a code as people read it: ABCD-EFGH.
+func formatFriendCode(code string) string {
+	if len(code) != friendCodeLen {
+		return code
+	}
+	return code[:4] + "-" + code[4:]
+}
+
+// parseFriendCode reads a friend code as a person types it: any case,
+// spaces and dashes anywhere, O for 0 and I or L for 1, or a whole invite
+// link pasted in.
+func parseFriendCode(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if i := strings.LastIndex(v, "/friends/add/"); i >= 0 {
+		v = v[i+len("/friends/add/"):]
+		v, _, _ = strings.Cut(v, "?")
+	}
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == ' ' || r == '-' || r == '\t':
+			continue
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		}
+		switch r {
+		case 'O':
+			r = '0'
+		case 'I', 'L':
+			r = '1'
+		}
+		if r > 127 || !strings.ContainsRune(friendAlphabet, r) {
+			return "", errField("code", fmt.Sprintf("%q is not in friend codes: they are made of the digits and the letters A to Z without U, like K7QM-3XPD.", r))
+		}
+		b.WriteRune(r)
+		if b.Len() > friendCodeLen {
+			break
+		}
+	}
+	if b.Len() != friendCodeLen {
+		if b.Len() == 0 {
+			return "", errField("code", "Enter your friend's code: 8 letters and digits, like K7QM-3XPD.")
+		}
+		return "", errField("code", fmt.Sprintf("A friend code has %d letters and digits, like K7QM-3XPD: this has %s.", friendCodeLen, countOf(b.Len())))
+	}
+	return b.String(), nil
+}
+
+// countOf says a count of characters read, "more" past the code's length.
+func countOf(n int) string {
+	if n > friendCodeLen {
+		return "more"
+	}
+	return strconv.Itoa(n)
+}
+
+// friendCode is the user's friend code, made the first time it is asked for.
+func (s *Server) friendCode(r *http.Request) (string, error) {
+	return s.store.FriendCode(r.Context(), user(r).ID, newFriendCode)
+}
+
+// befriend makes the user a friend of whoever's code this is.
+func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
+	u := user(r)
+	if ok, wait := s.friendAdds.take(u.ID, time.Now()); !ok {
+		return store.User{}, errTooMany(fmt.Sprintf("Too many friend codes tried: at most %d a minute. Try again in %s.", s.cfg.ClaimsPerMinute, wait))
+	}
+	code, err := parseFriendCode(v)
+	if err != nil {
+		return store.User{}, err
+	}
+	friend, err := s.store.UserByFriendCode(r.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, errField("code", "No one has that friend code. Check it with your friend: they may have made a new one.")
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	if friend.ID == u.ID {
+		return store.User{}, errField("code", "That is your own friend code: give it to a friend for them to enter.")
+	}
+	err = s.store.AddFriendship(r.Context(), u.ID, friend.ID)
+	if err != nil && !errors.Is(err, store.ErrConflict) { // friends already: fine
+		return store.User{}, err
+	}
+	if err == nil {
+		s.log.Info("friends", "user", u.ID, "friend", friend.ID)
+	}
+	return friend, nil
+}
+
+// printablePrinter is the printer named in the path, if the user may print
+// on it: their own, or a friend's who allowed them. Any other is not found,
+// as one that does not exist.
+func (s *Server) printablePrinter(r *http.Request) (store.Printer, error) {
+	notFound := errNotFound("no such printer: " + r.PathValue("id"))
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.Printer{}, notFound
+	}
+	p, err := s.store.PrinterByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Printer{}, notFound
+	}
+	if err != nil || p.OwnerID == user(r).ID {
+		return p, err
+	}
+	ok, err := s.store.MayPrint(r.Context(), p.ID, user(r).ID)
+	if err != nil {
+		return store.Printer{}, err
+	}
+	if !ok {
+		return store.Printer{}, notFound
+	}
+	return p, nil
+}
+
+// friendArg is the friend named in the path: one of the user's friends.
+func (s *Server) friendArg(r *http.Request) (store.User, error) {
+	notFound := errNotFound("no such friend: " + r.PathValue("friend"))
+	id, err := strconv.ParseInt(r.PathValue("friend"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.User{}, notFound
+	}
+	fs, err := s.store.Friends(r.Context(), user(r).ID)
+	if err != nil {
+		return store.User{}, err
+	}
+	for _, f := range fs {
+		if f.ID == id {
+			return f.User, nil
+		}
+	}
+	return store.User{}, notFound
+}
+
+// friendJSON is a friend as the API shows them.
+type friendJSON struct {
+	ID    int64     `json:"id"`
+	Email string    `json:"email"`
+	Since time.Time `json:"since"`
+	// MayPrintOn are the user's printers this friend may print on.
+	MayPrintOn []int64 `json:"may_print_on"`
+	// Shared are this friend's printers the user may print on.
+	Shared []sharedPrinterJSON `json:"shared"`
+}
+
+type sharedPrinterJSON struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Online bool   `json:"online"`
+}
+
+// friendsOf are the user's friends, with who may print where, both ways.
+func (s *Server) friendsOf(r *http.Request) ([]friendJSON, error) {
+	u := user(r)
+	fs, err := s.store.Friends(r.Context(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	allowed, err := s.store.PrinterFriends(r.Context(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := s.store.SharedPrinters(r.Context(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []friendJSON{}
+	for _, f := range fs {
+		fj := friendJSON{ID: f.ID, Email: f.Email, Since: f.Since, MayPrintOn: allowed[f.ID], Shared: []sharedPrinterJSON{}}
+		if fj.MayPrintOn == nil {
+			fj.MayPrintOn = []int64{}
+		}
+		for _, sp := range shared {
+			if sp.OwnerID == f.ID {
+				pj := s.printerJSON(sp.Printer)
+				fj.Shared = append(fj.Shared, sharedPrinterJSON{ID: sp.ID, Name: sp.Name, Status: pj.Status, Online: pj.Online})
+			}
+		}
+		out = append(out, fj)
+	}
+	return out, nil
+}
+
+// handleFriendList: GET /api/v1/friends, the user's friend code, invite
+// link and friends.
+func (s *Server) handleFriendList(w http.ResponseWriter, r *http.Request) error {
+	code, err := s.friendCode(r)
+	if err != nil {
+		return err
+	}
+	fs, err := s.friendsOf(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"code": formatFriendCode(code), "invite_path": "/friends/add/" + code, "friends": fs})
+	return nil
+}
+
+// handleFriendAdd: POST /api/v1/friends {"code": "K7QM-3XPD"}, befriends
+// whoever's code it is.
+func (s *Server) handleFriendAdd(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	f, err := s.befriend(r, req.Code)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "email": f.Email})
+	return nil
+}
+
+// handleFriendRemove: DELETE /api/v1/friends/{friend}.
+func (s *Server) handleFriendRemove(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.friendArg(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, f.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleFriendPrinter: PUT (allow) or DELETE (stop)
+// /api/v1/friends/{friend}/printers/{id}, for one of the user's printers.
+func (s *Server) handleFriendPrinter(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.friendArg(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, f.ID, r.Method == http.MethodPut); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

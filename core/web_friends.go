@@ -1,0 +1,255 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/png"
+	"net/http"
+	"strconv"
+
+	"paperboy/store"
+)
+
+// The friends pages: the user's code and invite link, their friends and
+// which printers each may print on, and the page a message is sent from.
+
+// friendsPage is the friends page.
+type friendsPage struct {
+	Code      string // formatted
+	InviteURL string
+	Friends   []friendView
+	Printers  []store.Printer // the user's own, for the checkboxes
+	Entered   string          // a code entered and refused
+	Errors    map[string]string
+}
+
+// friendView is a friend on the friends page.
+type friendView struct {
+	friendJSON
+	Allowed map[int64]bool // the user's printers this friend may print on
+}
+
+// inviteURL is the link that makes its opener a friend of the code's owner.
+func inviteURL(r *http.Request, code string) string { return siteURL(r) + "/friends/add/" + code }
+
+func (s *Server) handleFriendsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderFriends(w, r, http.StatusOK, friendsPage{Errors: map[string]string{}})
+}
+
+func (s *Server) renderFriends(w http.ResponseWriter, r *http.Request, status int, page friendsPage) error {
+	code, err := s.friendCode(r)
+	if err != nil {
+		return err
+	}
+	fs, err := s.friendsOf(r)
+	if err != nil {
+		return err
+	}
+	if page.Printers, err = s.store.PrintersByOwner(r.Context(), user(r).ID); err != nil {
+		return err
+	}
+	for _, f := range fs {
+		v := friendView{friendJSON: f, Allowed: map[int64]bool{}}
+		for _, id := range f.MayPrintOn {
+			v.Allowed[id] = true
+		}
+		page.Friends = append(page.Friends, v)
+	}
+	page.Code, page.InviteURL = formatFriendCode(code), inviteURL(r, code)
+	return s.render(w, r, status, "friends", "Friends", page)
+}
+
+// handleWebFriendAdd befriends whoever's code was entered (on the friends
+// page, or by the button of an invite link).
+func (s *Server) handleWebFriendAdd(w http.ResponseWriter, r *http.Request) error {
+	entered := r.PostFormValue("code")
+	if _, err := s.befriend(r, entered); err != nil {
+		return s.formError(w, r, err, func(status int, _, msg string) error {
+			return s.renderFriends(w, r, status, friendsPage{Entered: entered, Errors: map[string]string{"code": msg}})
+		})
+	}
+	return redirect(w, r, "/friends", "befriended")
+}
+
+// invitePage is what an invite link shows: whose it is, and a button.
+type invitePage struct {
+	Code   string
+	Friend store.User
+	Self   bool // the user's own link
+	Known  bool // friends already
+}
+
+// handleInvitePage shows an invite link's page. Opening it changes
+// nothing: the button there does (a GET must not, or any page could make
+// its visitors someone's friends).
+func (s *Server) handleInvitePage(w http.ResponseWriter, r *http.Request) error {
+	code, err := parseFriendCode(r.PathValue("code"))
+	if err != nil {
+		return errNotFound("This invite link is not right: " + err.Error())
+	}
+	friend, err := s.store.UserByFriendCode(r.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("This invite link no longer works: its friend code was replaced. Ask your friend for a new one.")
+	}
+	if err != nil {
+		return err
+	}
+	page := invitePage{Code: code, Friend: friend, Self: friend.ID == user(r).ID}
+	if !page.Self {
+		if page.Known, err = s.store.AreFriends(r.Context(), user(r).ID, friend.ID); err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, "invite", "Become friends", page)
+}
+
+// handleWebFriendCode makes the user a new friend code.
+func (s *Server) handleWebFriendCode(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.store.NewFriendCode(r.Context(), user(r).ID, newFriendCode); err != nil {
+		return err
+	}
+	return redirect(w, r, "/friends", "newcode")
+}
+
+// handleWebFriendPrinters sets which of the user's printers a friend may
+// print on, from the boxes ticked.
+func (s *Server) handleWebFriendPrinters(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.friendArg(r)
+	if err != nil {
+		return err
+	}
+	ticked := map[int64]bool{}
+	for _, v := range r.PostForm["printer"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errBadRequest(fmt.Sprintf("printer %q is not a printer's number", v))
+		}
+		ticked[id] = true
+	}
+	ps, err := s.store.PrintersByOwner(r.Context(), user(r).ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, f.ID, ticked[p.ID]); err != nil {
+			return err
+		}
+		delete(ticked, p.ID)
+	}
+	for id := range ticked {
+		return errNotFound(fmt.Sprintf("no such printer: %d", id))
+	}
+	s.log.Info("friend's printers set", "user", user(r).ID, "friend", f.ID)
+	return redirect(w, r, "/friends", "friendprinters")
+}
+
+// handleWebFriendRemove ends a friendship.
+func (s *Server) handleWebFriendRemove(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.friendArg(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, f.ID); err != nil {
+		return err
+	}
+	return redirect(w, r, "/friends", "unfriended")
+}
+
+// sendPage is where a message is written, drawn or photographed for a
+// printer: the user's own or a friend's.
+type sendPage struct {
+	Printer printerJSON
+	Owner   string // the printer's owner, when it is a friend's
+	Own     bool
+	Text    string
+	Errors  map[string]string // by field: text
+}
+
+func (s *Server) sendPageFor(r *http.Request, p store.Printer) (sendPage, error) {
+	page := sendPage{Printer: s.printerJSON(p), Own: p.OwnerID == user(r).ID, Errors: map[string]string{}}
+	if !page.Own {
+		shared, err := s.store.SharedPrinters(r.Context(), user(r).ID)
+		if err != nil {
+			return page, err
+		}
+		for _, sp := range shared {
+			if sp.ID == p.ID {
+				page.Owner = sp.OwnerEmail
+			}
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) handleSendPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.printablePrinter(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.sendPageFor(r, p)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "send", "Send to "+p.Name, page)
+}
+
+// handleWebSend prints a message from the send page or the printer page's
+// form; a refused one is shown on the send page, kept, with why.
+func (s *Server) handleWebSend(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.printablePrinter(r)
+	if err != nil {
+		return err
+	}
+	req, err := s.printRequest(w, r)
+	if err == nil {
+		_, err = s.printMessage(r.Context(), p, user(r), req)
+	}
+	if err != nil {
+		return s.formError(w, r, err, func(status int, _, msg string) error {
+			page, perr := s.sendPageFor(r, p)
+			if perr != nil {
+				return perr
+			}
+			page.Text, page.Errors["text"] = r.PostFormValue("text"), msg
+			return s.render(w, r, status, "send", "Send to "+p.Name, page)
+		})
+	}
+	if p.OwnerID == user(r).ID {
+		return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "printed")
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d/send", p.ID), "sent")
+}
+
+// handleWebSendPreview answers the send page's form with the note it would
+// print, as a PNG, without printing it: how a photo comes out in black and
+// white is seen before it is sent. Its errors are JSON, for the page's
+// script to show.
+func (s *Server) handleWebSendPreview(w http.ResponseWriter, r *http.Request) error {
+	err := func() error {
+		p, err := s.printablePrinter(r)
+		if err != nil {
+			return err
+		}
+		req, err := s.printRequest(w, r)
+		if err != nil {
+			return err
+		}
+		bm, err := s.previewMessage(r.Context(), p, user(r), req)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, bm); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Cache-Control", "no-store")
+		_, err = w.Write(buf.Bytes())
+		return err
+	}()
+	if err != nil {
+		s.writeError(w, r, err)
+	}
+	return nil
+}
