@@ -28,6 +28,8 @@ run: build plugins ## the server on :8080 with SQLite in data/, and how to attac
 test: lint ## gofmt, go vet and every test (with -race when cgo is available)
 	@[ -n "$(RACE)" ] || echo "make test: no C compiler, so cgo is off: running WITHOUT -race (install gcc for it)" >&2
 	@[ -n "$$PAPERBOY_TEST_MYSQL_DSN" ] || echo "make test: PAPERBOY_TEST_MYSQL_DSN is not set, so the MySQL cases SKIP (.ci/run sets it; see the README)" >&2
+	@if [ -n "$$PAPERBOY_CHROMIUM" ]; then command -v "$$PAPERBOY_CHROMIUM"; else command -v chromium || command -v chromium-browser || command -v google-chrome || ls /usr/bin/chromium; fi >/dev/null 2>&1 \
+	  || echo "make test: Chromium not found, so the browser tests SKIP (install Debian's chromium or set PAPERBOY_CHROMIUM; see the README)" >&2
 	$(GO) test $(RACE) -count=1 ./...
 
 lint: ## go vet and gofmt
