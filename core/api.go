@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"paperboy/codec"
 	"paperboy/store"
@@ -115,9 +114,11 @@ func readClaim(w http.ResponseWriter, r *http.Request) (claimRequest, error) {
 // checkClaim checks a claim request's fields; the code itself is parsed
 // after the rate limit (in claimPrinter), so every code tried counts.
 func checkClaim(req claimRequest) (claimRequest, error) {
-	req.Name = strings.TrimSpace(req.Name)
-	if utf8.RuneCountInString(req.Name) > maxNameLen {
-		return req, errField("name", fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
+	if req.Name = strings.TrimSpace(req.Name); req.Name != "" { // none: the default name
+		var err error
+		if req.Name, err = checkPrinterName(req.Name); err != nil {
+			return req, err
+		}
 	}
 	if strings.TrimSpace(req.ClaimCode) == "" {
 		return req, errField("claim_code", "claim_code is required: the 16 characters the printer printed, like n5ry-p6x6-kth7-7hc4")

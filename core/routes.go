@@ -40,7 +40,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /signout", s.web(s.handleSignOut))
 	mux.HandleFunc("POST /printers/claim", s.web(s.signedIn(s.handleWebClaim)))
 	mux.HandleFunc("GET /printers/{id}", s.web(s.signedIn(s.handlePrinterPage)))
-	mux.HandleFunc("POST /printers/{id}/time-zone", s.web(s.signedIn(s.handleWebTimeZone)))
+	mux.HandleFunc("POST /printers/{id}/time-zone", s.web(s.signedIn(s.handleWebPrinterChange)))
+	mux.HandleFunc("POST /printers/{id}/name", s.web(s.signedIn(s.handleWebPrinterChange)))
 	mux.HandleFunc("POST /printers/{id}/print", s.web(s.signedIn(s.handleWebSend))) // the printer page's form
 	mux.HandleFunc("GET /printers/{id}/deliveries/{delivery}/preview.png", s.web(s.signedIn(s.handleDeliveryPreview)))
 	mux.HandleFunc("POST /printers/{id}/deliveries/{delivery}/reprint", s.web(s.signedIn(s.handleWebReprint)))

@@ -92,6 +92,7 @@ type printerOut struct {
 	Status        string `json:"status"`
 	Online        bool   `json:"online"`
 	DeviceAddress string `json:"device_address"`
+	TimeZone      string `json:"time_zone"`
 }
 
 type errorOut struct {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"paperboy/codec"
 	"paperboy/plugins"
@@ -438,27 +439,67 @@ func (s *Server) editionPNG(ctx context.Context, name string, a sdk.RenderArgs) 
 	return buf.Bytes(), nil
 }
 
-// handlePrinterChange sets what an owner may change of a printer: its time
-// zone, {"time_zone": "Europe/London"}.
+// handlePrinterChange sets what an owner may change of a printer: its name
+// and its time zone, {"name": "Kitchen", "time_zone": "Europe/London"}
+// (either or both).
 func (s *Server) handlePrinterChange(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
 	if err != nil {
 		return err
 	}
 	var req struct {
+		Name     *string `json:"name"`
 		TimeZone *string `json:"time_zone"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if req.TimeZone == nil {
-		return errBadRequest(`nothing to change: send {"time_zone": "Europe/London"}`)
+	if req.Name == nil && req.TimeZone == nil {
+		return errBadRequest(`nothing to change: send {"name": "Kitchen"} or {"time_zone": "Europe/London"}`)
 	}
-	if err := s.setTimeZone(r.Context(), &p, *req.TimeZone); err != nil {
+	if err := s.changePrinter(r.Context(), &p, req.Name, req.TimeZone); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.printerJSON(p))
 	return nil
+}
+
+// changePrinter renames a printer or sets its time zone, or both (nil:
+// left as it is), each checked before either is changed: the change of the
+// API and of the web app.
+func (s *Server) changePrinter(ctx context.Context, p *store.Printer, name, zone *string) error {
+	var newName string
+	if name != nil {
+		var err error
+		if newName, err = checkPrinterName(*name); err != nil {
+			return err
+		}
+	}
+	if zone != nil && store.CheckTimeZone(*zone) != nil {
+		return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", *zone))
+	}
+	if name != nil {
+		if err := s.store.SetPrinterName(ctx, p.ID, newName); err != nil {
+			return err
+		}
+		p.Name = newName
+	}
+	if zone != nil {
+		return s.setTimeZone(ctx, p, *zone)
+	}
+	return nil
+}
+
+// checkPrinterName is a printer's name trimmed, or what is wrong with it.
+func checkPrinterName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", errField("name", "name is empty: give the printer a name, such as Kitchen")
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return "", errField("name", fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
+	}
+	return name, nil
 }
 
 // setTimeZone sets a printer's time zone, an IANA name: the change of the

@@ -130,8 +130,24 @@ func TestServer_Subscriptions(t *testing.T) {
 	if st := ts.do("GET", path, token, "", nil, &e); st != http.StatusNotFound {
 		t.Fatalf("a deleted subscription: status %d", st)
 	}
-	if st := ts.do("PATCH", fmt.Sprintf("/api/v1/printers/%d", id), token, "application/json", strings.NewReader(`{"time_zone": "Mars/Olympus"}`), &e); st != 400 {
-		t.Fatalf("a zone that is not one: status %d", st)
+	changes := []struct {
+		body     string
+		status   int
+		wantName string
+	}{
+		{`{"time_zone": "Mars/Olympus"}`, 400, "Kitchen"},
+		{`{"name": "Hall", "time_zone": "Mars/Olympus"}`, 400, "Kitchen"}, // neither is changed
+		{`{"name": ""}`, 400, "Kitchen"},
+		{`{}`, 400, "Kitchen"},
+		{`{"name": " Hall "}`, 200, "Hall"},
+	}
+	for _, c := range changes {
+		if st := ts.do("PATCH", fmt.Sprintf("/api/v1/printers/%d", id), token, "application/json", strings.NewReader(c.body), nil); st != c.status {
+			t.Fatalf("PATCH %s: status %d, want %d", c.body, st, c.status)
+		}
+		if ps := ts.printers(token); ps[0].Name != c.wantName || ps[0].TimeZone != "Asia/Tokyo" {
+			t.Fatalf("after PATCH %s: %q in %q, want %q in Asia/Tokyo", c.body, ps[0].Name, ps[0].TimeZone, c.wantName)
+		}
 	}
 }
 

@@ -263,6 +263,7 @@ var notices = map[string]string{
 	"reprinted":      "Sent again.",
 	"deleted":        "Deleted from the history.",
 	"zone":           "Time zone saved.",
+	"renamed":        "Renamed.",
 	"claimed":        "Claimed. If it is not online yet, switch it on (or press its button): it appears within a minute.",
 	"subscribed":     "Subscribed.",
 	"paused":         "Paused.",

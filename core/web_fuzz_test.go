@@ -60,7 +60,13 @@ func FuzzWebForms(f *testing.F) {
 	token := csrf("/")
 	paths := []string{"/signup", "/signin", "/printers/claim", "/printers/1/time-zone", "/printers/1/print",
 		"/printers/1/deliveries/1/reprint", "/printers/1/deliveries/1/delete", "/printers/1/subscribe?publication=hello",
-		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality"}
+		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality",
+		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview"}
+	f.Add(uint8(14), form, "name=Hall")
+	f.Add(uint8(15), form, "code=k7qm-3xpd")
+	f.Add(uint8(15), form, "code=http://x/friends/add/%ff%fe")
+	f.Add(uint8(16), form, "printer=1&printer=x")
+	f.Add(uint8(18), multipartX, "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhi\r\n--x--\r\n")
 	f.Add(uint8(2), form, "claim_code=0kxx-j4eq-c152-4sej&name=Kitchen")
 	f.Add(uint8(2), form, "claim_code=%ff%00&name="+strings.Repeat("n", 300))
 	f.Add(uint8(3), form, "time_zone=Europe/London")

@@ -76,7 +76,8 @@ type printerPage struct {
 	Zones         []string
 	History       []deliveryView
 	Subscriptions []subscriptionView
-	Errors        map[string]string // by field: time_zone, and the personality pictures
+	Name          string            // a name refused, kept in its field
+	Errors        map[string]string // by field: name, time_zone, and the personality pictures
 }
 
 // deliveryView is one print in the history.
@@ -117,17 +118,34 @@ func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status in
 	return s.render(w, r, status, "printer", p.Name, page)
 }
 
-func (s *Server) handleWebTimeZone(w http.ResponseWriter, r *http.Request) error {
+// handleWebPrinterChange renames the printer or sets its time zone, from
+// the printer page's forms, each of which sends its own field.
+func (s *Server) handleWebPrinterChange(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
 	if err != nil {
 		return err
 	}
-	if err := s.setTimeZone(r.Context(), &p, r.PostFormValue("time_zone")); err != nil {
-		return s.formError(w, r, err, func(status int, _, msg string) error {
-			return s.renderPrinter(w, r, status, p, printerPage{Errors: map[string]string{"time_zone": msg}})
+	var name, zone *string
+	done := "zone"
+	if v, ok := r.PostForm["name"]; ok {
+		name, done = &v[0], "renamed"
+	}
+	if v, ok := r.PostForm["time_zone"]; ok {
+		zone = &v[0]
+	}
+	if name == nil && zone == nil {
+		return errBadRequest("nothing to change: the form sent neither a name nor a time zone")
+	}
+	if err := s.changePrinter(r.Context(), &p, name, zone); err != nil {
+		return s.formError(w, r, err, func(status int, field, msg string) error {
+			page := printerPage{Errors: map[string]string{field: msg}}
+			if name != nil {
+				page.Name = *name
+			}
+			return s.renderPrinter(w, r, status, p, page)
 		})
 	}
-	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "zone")
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), done)
 }
 
 // ownDelivery is the delivery named in the path, if it is the printer's.

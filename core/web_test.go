@@ -549,6 +549,29 @@ func TestWeb_PrinterPage(t *testing.T) {
 		t.Error("the zone saved is not selected")
 	}
 
+	// Its name.
+	names := []struct {
+		name   string
+		status int
+		says   string
+	}{
+		{"  ", 400, "name is empty"},
+		{strings.Repeat("n", 65), 400, "name is too long"},
+		{" Hall ", 200, "Renamed"},
+	}
+	for _, tt := range names {
+		p := b.submit(path, path+"/name", url.Values{"name": {tt.name}})
+		if p.status != tt.status || !strings.Contains(p.body, tt.says) {
+			t.Fatalf("name %q: status %d, want %d saying %q", tt.name, p.status, tt.status, tt.says)
+		}
+		if tt.status == 400 && !strings.Contains(p.body, `id="name-error"`) {
+			t.Errorf("name %q: the error is not next to the field", tt.name)
+		}
+	}
+	if p := b.get(path); !strings.Contains(p.body, "<h1>Hall</h1>") || !strings.Contains(p.body, `<option value="Asia/Tokyo" selected="selected">`) {
+		t.Error("after renaming, the page does not say Hall in Asia/Tokyo")
+	}
+
 	// A message through the form arrives at the printer.
 	if p := b.submitMultipart(path, path+"/print", map[string]string{"text": "  "}, nil); p.status != 400 || !strings.Contains(p.body, "the message is empty") {
 		t.Fatalf("an empty message: status %d", p.status)

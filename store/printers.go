@@ -227,12 +227,24 @@ func (s *Store) SetPrinterTimeZone(ctx context.Context, printerID int64, zone st
 	if err := CheckTimeZone(zone); err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE printers SET time_zone = ? WHERE id = ?`, zone, printerID)
+	return s.setPrinter(ctx, printerID, "time_zone", zone)
+}
+
+// SetPrinterName renames a printer. It returns ErrNotFound if there is no
+// such printer.
+func (s *Store) SetPrinterName(ctx context.Context, printerID int64, name string) error {
+	return s.setPrinter(ctx, printerID, "name", name)
+}
+
+// setPrinter sets one column of a printer (a name from this file, never
+// from outside).
+func (s *Store) setPrinter(ctx context.Context, printerID int64, column string, v any) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE printers SET `+column+` = ? WHERE id = ?`, v, printerID)
 	if err != nil {
-		return fmt.Errorf("store: printer %d time zone: %w", printerID, err)
+		return fmt.Errorf("store: printer %d %s: %w", printerID, column, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: printer %d time zone: %w", printerID, err)
+		return fmt.Errorf("store: printer %d %s: %w", printerID, column, err)
 	} else if n == 0 {
 		return fmt.Errorf("store: printer %d: %w", printerID, ErrNotFound)
 	}

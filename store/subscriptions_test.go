@@ -46,6 +46,15 @@ func TestStore_PrinterTimeZone(t *testing.T) {
 		if err := s.SetPrinterTimeZone(ctx, p.ID+100, "UTC"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown printer err=%v, want ErrNotFound", err)
 		}
+		if err := s.SetPrinterName(ctx, p.ID, "Hall ☕"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.PrinterByID(ctx, p.ID); got.Name != "Hall ☕" || got.TimeZone != "Pacific/Kiritimati" {
+			t.Fatalf("after renaming: %q in %q", got.Name, got.TimeZone)
+		}
+		if err := s.SetPrinterName(ctx, p.ID+100, "x"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("renaming an unknown printer err=%v, want ErrNotFound", err)
+		}
 	})
 }
 
