@@ -299,3 +299,21 @@ func TestWeb_InviteNewcomer(t *testing.T) {
 		t.Fatalf("back on the invite:\n%s", p.body)
 	}
 }
+
+// TestWeb_SenderLimit: a sender's own allowance (prints a minute) holds on
+// every printer, their own too, and the page says when to try again.
+func TestWeb_SenderLimit(t *testing.T) {
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), PrintsPerMinute: 2})
+	ann, printerPath, _, _ := webPrinter(t, ts)
+	for i := range 2 {
+		if p := ann.submitMultipart(printerPath+"/send", printerPath+"/send", map[string]string{"text": "hi"}, nil); p.status != 200 {
+			t.Fatalf("print %d: %d:\n%s", i+1, p.status, p.body)
+		}
+	}
+	p := ann.submitMultipart(printerPath+"/send", printerPath+"/send", map[string]string{"text": "one too many"}, nil)
+	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many prints: at most 2 a minute. Try again in") ||
+		!strings.Contains(p.body, ">one too many</textarea>") {
+		t.Fatalf("over the sender's limit: %d:\n%s", p.status, p.body)
+	}
+	ann.checkPage(printerPath+"/send", p)
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image/jpeg"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -201,9 +202,28 @@ func TestBrowser_Walk(t *testing.T) {
 		t.Fatalf("after sending, the page says %q", got)
 	}
 
-	// It prints on the virtual printer, and shows in Ann's history with
-	// who sent it and its picture.
+	// It prints on the virtual printer.
 	file := printerProc.waitLine(printedLine)[3]
+
+	// A photo: previewed, it is the note as it prints, the photo dithered
+	// to black and white.
+	photo := filepath.Join(t.TempDir(), "photo.jpeg")
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, testPicture(), &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, jpg.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bob.run("choose a photo", chromedp.SetUploadFiles(chromedp.CSS("#image"), []string{photo}))
+	bob.click("[data-preview]")
+	bob.waitUntil("the photo's preview", `(() => { const i = document.getElementById("preview"); return !i.hidden && i.complete && i.naturalWidth > 0; })()`)
+	bob.shot("a photo, previewed dithered")
+	bob.checkPage("the photo's preview", "")
+	bob.follow("photo sent", `#send-form button[type=submit]`, http.StatusOK)
+	photoFile := printerProc.waitLine(printedLine)[3]
+
+	// Both show in Ann's history, saying who sent them, with their pictures.
 	ann.visit("the printer page, bob's note in its history", "/printers/"+printer)
 	history := ann.text("#history ~ ul .card")
 	if !strings.Contains(history, "message from bob@example.com") {
@@ -214,9 +234,10 @@ func TestBrowser_Walk(t *testing.T) {
 	ann.waitUntil("the history's picture", `(() => { const i = document.querySelector("#history ~ ul .card img.preview"); return i.complete && i.naturalWidth > 0; })()`)
 	ann.shot("history, bob's note")
 	ann.checkPage("the history's picture", "")
-	printedPNG := readPNG(t, file)
-	if printedPNG.Bounds().Dx() != 384 || printedPNG.Bounds().Dy() < 100 {
-		t.Fatalf("the printer printed a %v picture", printedPNG.Bounds())
+	for _, f := range []string{file, photoFile} {
+		if got := readPNG(t, f).Bounds(); got.Dx() != 384 || got.Dy() < 100 {
+			t.Fatalf("the printer printed a %v picture", got)
+		}
 	}
 }
 
