@@ -96,6 +96,7 @@ type fieldJSON struct {
 	Min       *float64     `json:"min,omitempty"`
 	Max       *float64     `json:"max,omitempty"`
 	MaxLength int          `json:"max_length,omitempty"`
+	Example   string       `json:"example,omitempty"`
 }
 
 func publicationToJSON(info plugins.Info) publicationJSON {
@@ -107,7 +108,7 @@ func publicationToJSON(info plugins.Info) publicationJSON {
 	}
 	for _, f := range m.Fields {
 		fj := fieldJSON{Name: f.Name, Label: f.Label, Help: f.Help, Type: string(f.Type), Default: f.Default,
-			Required: f.Required, Choices: f.Choices, MaxLength: f.MaxLength}
+			Required: f.Required, Choices: f.Choices, MaxLength: f.MaxLength, Example: f.Example}
 		if f.Min < f.Max {
 			fj.Min, fj.Max = &f.Min, &f.Max
 		}

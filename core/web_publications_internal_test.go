@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -79,13 +80,15 @@ func TestSampleArgs(t *testing.T) {
 	}{
 		{"the defaults, those it has", sdk.Meta{Kind: sdk.Scheduled, Fields: []sdk.Field{
 			{Name: "units", Default: "celsius"}, {Name: "place"}}}, sdk.Config{"units": "celsius"}, time.Friday, false},
+		{"an example where there is no default", sdk.Meta{Kind: sdk.Scheduled, Fields: []sdk.Field{
+			{Name: "units", Default: "celsius", Example: "kelvin"}, {Name: "place", Example: "Leeds"}}}, sdk.Config{"units": "celsius", "place": "Leeds"}, time.Friday, false},
 		{"a weekly one: its next day", sdk.Meta{Kind: sdk.Scheduled, Days: []time.Weekday{time.Monday}}, sdk.Config{}, time.Monday, false},
 		{"a push one: a message from a friend", sdk.Meta{Kind: sdk.Push}, sdk.Config{}, time.Friday, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := sampleArgs(tt.meta, friday)
-			if len(a.Config) != len(tt.wantCfg) || a.Config["units"] != tt.wantCfg["units"] {
+			if fmt.Sprint(a.Config) != fmt.Sprint(tt.wantCfg) {
 				t.Errorf("config %v, want %v", a.Config, tt.wantCfg)
 			}
 			if a.Time.Location() != time.UTC || a.Time.Weekday() != tt.wantDay || a.Time.Hour() != 7 {

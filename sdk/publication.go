@@ -123,6 +123,11 @@ type Field struct {
 	Min, Max float64  // for Number, when Min < Max
 	// MaxLength bounds text; 0 means 1,000 characters.
 	MaxLength int
+	// Example is a value to show in the empty field, and what the server's
+	// catalogue renders its sample print with when there is no Default: a
+	// required field with no default needs one for the publication to have
+	// a sample.
+	Example string
 }
 
 // Choice is one option of a Select field.

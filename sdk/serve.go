@@ -163,7 +163,7 @@ func metaToWire(m Meta) *pluginpb.MetaResponse {
 	}
 	for _, f := range m.Fields {
 		wf := &pluginpb.Field{Name: f.Name, Label: f.Label, Help: f.Help, Type: string(f.Type), DefaultValue: f.Default,
-			Required: f.Required, Min: f.Min, Max: f.Max, MaxLength: int32(f.MaxLength)}
+			Required: f.Required, Min: f.Min, Max: f.Max, MaxLength: int32(f.MaxLength), Example: f.Example}
 		for _, c := range f.Choices {
 			wf.Choices = append(wf.Choices, &pluginpb.Choice{Value: c.Value, Label: c.Label})
 		}
@@ -179,7 +179,7 @@ func metaFromWire(w *pluginpb.MetaResponse) Meta {
 	}
 	for _, f := range w.Fields {
 		mf := Field{Name: f.Name, Label: f.Label, Help: f.Help, Type: FieldType(f.Type), Default: f.DefaultValue,
-			Required: f.Required, Min: f.Min, Max: f.Max, MaxLength: int(f.MaxLength)}
+			Required: f.Required, Min: f.Min, Max: f.Max, MaxLength: int(f.MaxLength), Example: f.Example}
 		for _, c := range f.Choices {
 			mf.Choices = append(mf.Choices, Choice{Value: c.Value, Label: c.Label})
 		}

@@ -42,7 +42,7 @@ func (news) Meta() sdk.Meta {
 		Personal:    true, // everyone's feeds differ
 		Fields: []sdk.Field{
 			{Name: "feeds", Label: "Feeds", Help: "The addresses of up to 5 RSS or Atom feeds, one a line.",
-				Type: sdk.TextArea, Required: true, MaxLength: 2000},
+				Type: sdk.TextArea, Required: true, MaxLength: 2000, Example: "https://feeds.bbci.co.uk/news/rss.xml"},
 			{Name: "count", Label: "Stories per feed", Type: sdk.Number, Default: "5", Min: 1, Max: 10},
 			{Name: "summaries", Label: "Print a summary of each story", Type: sdk.Bool, Default: "true"},
 		},

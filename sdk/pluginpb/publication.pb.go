@@ -175,6 +175,7 @@ type Field struct {
 	Min           float64                `protobuf:"fixed64,8,opt,name=min,proto3" json:"min,omitempty"`
 	Max           float64                `protobuf:"fixed64,9,opt,name=max,proto3" json:"max,omitempty"`
 	MaxLength     int32                  `protobuf:"varint,10,opt,name=max_length,json=maxLength,proto3" json:"max_length,omitempty"`
+	Example       string                 `protobuf:"bytes,11,opt,name=example,proto3" json:"example,omitempty"` // a value shown as the field's hint and used for the catalogue's sample
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -277,6 +278,13 @@ func (x *Field) GetMaxLength() int32 {
 		return x.MaxLength
 	}
 	return 0
+}
+
+func (x *Field) GetExample() string {
+	if x != nil {
+		return x.Example
+	}
+	return ""
 }
 
 type Choice struct {
@@ -751,7 +759,7 @@ const file_sdk_pluginpb_publication_proto_rawDesc = "" +
 	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04days\x18\x06 \x03(\x05R\x04days\x12\x1a\n" +
 	"\bpersonal\x18\a \x01(\bR\bpersonal\x126\n" +
-	"\x06fields\x18\b \x03(\v2\x1e.paperboy.publication.v1.FieldR\x06fields\"\x98\x02\n" +
+	"\x06fields\x18\b \x03(\v2\x1e.paperboy.publication.v1.FieldR\x06fields\"\xb2\x02\n" +
 	"\x05Field\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
@@ -764,7 +772,8 @@ const file_sdk_pluginpb_publication_proto_rawDesc = "" +
 	"\x03max\x18\t \x01(\x01R\x03max\x12\x1d\n" +
 	"\n" +
 	"max_length\x18\n" +
-	" \x01(\x05R\tmaxLength\"4\n" +
+	" \x01(\x05R\tmaxLength\x12\x18\n" +
+	"\aexample\x18\v \x01(\tR\aexample\"4\n" +
 	"\x06Choice\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\"\x9a\x01\n" +
