@@ -289,6 +289,9 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 // previewMessage renders a message as it would print, without printing
 // it: the note, 1 bit deep.
 func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (*codec.Bitmap, error) {
+	if ok, wait := s.previews.take(u.ID, time.Now()); !ok {
+		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait))
+	}
 	if s.plugins == nil {
 		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
 	}

@@ -31,6 +31,8 @@ type Server struct {
 	// Friends' messages by printer, and friend codes tried by user.
 	friendPrints *rateLimiter[int64]
 	friendAdds   *rateLimiter[int64]
+	// Previews of messages by user: each is a render, and costs no paper.
+	previews *rateLimiter[int64]
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
@@ -60,6 +62,7 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
 		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
 		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
+		previews:       newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
 		pages:          mustParsePages(),

@@ -316,4 +316,15 @@ func TestWeb_SenderLimit(t *testing.T) {
 		t.Fatalf("over the sender's limit: %d:\n%s", p.status, p.body)
 	}
 	ann.checkPage(printerPath+"/send", p)
+
+	// Previews have an allowance of their own, twice the prints'.
+	for i := range 4 {
+		if p := ann.submitMultipart(printerPath+"/send", printerPath+"/send/preview", map[string]string{"text": "hi"}, nil); p.status != 200 {
+			t.Fatalf("preview %d: %d %s", i+1, p.status, p.body)
+		}
+	}
+	p = ann.submitMultipart(printerPath+"/send", printerPath+"/send/preview", map[string]string{"text": "hi"}, nil)
+	if p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many previews: at most 4 a minute") {
+		t.Fatalf("over the previews' limit: %d %s", p.status, p.body)
+	}
 }
