@@ -145,6 +145,14 @@ func TestBrowser_Walk(t *testing.T) {
 	// The catalogue, through the menu, and the weather's form from it.
 	ann.follow("publications", `header nav a[href="/publications"]`, http.StatusOK)
 	ann.shotDesktop("publications")
+	// A publication's sample print, opened (friends': it needs no network).
+	ann.click(`li.card:has(img[src="/publications/friends/sample.png"]) summary`)
+	ann.waitUntil("the friends' sample", `(() => { const i = document.querySelector('img[src="/publications/friends/sample.png"]'); return i.complete && i.naturalWidth > 0; })()`)
+	ann.shot("publications, a sample print open")
+	ann.checkPage("a sample print", "")
+	if w := evaluate[int](ann, `document.querySelector('img[src="/publications/friends/sample.png"]').naturalWidth`); w != 384 {
+		t.Errorf("the friends' sample is %d pixels wide, want 384", w)
+	}
 	ann.follow("subscribe to the weather", fmt.Sprintf(`a[href="/printers/%s/subscribe?publication=weather"]`, printer), http.StatusOK)
 	ann.fill("#config_place", "Leeds")
 	ann.fill("#config_latitude", "53.8")
