@@ -152,9 +152,9 @@ func (c *samples) get(name string, now time.Time, render func() ([]byte, error))
 }
 
 // sampleArgs are what a publication's sample is rendered with: its
-// fields' defaults (or examples, for fields with none), now in UTC (or on the next day it publishes, so a
-// weekly one has a sample every day), and for a push publication a short
-// message from "a friend".
+// fields' defaults (or examples, for fields with none), now in UTC (or on
+// the next day it publishes, so a weekly one has a sample every day), and
+// for a push publication a short message from "a friend".
 func sampleArgs(meta sdk.Meta, now time.Time) sdk.RenderArgs {
 	cfg := sdk.Config{}
 	for _, f := range meta.Fields {
