@@ -331,11 +331,7 @@ func (s *Server) setPersonality(ctx context.Context, p store.Printer, bms []*cod
 // handleDeliveryPreview shows a delivery as it prints: its first image as a
 // 1-bit PNG, or image n (from 1) with ?image=n.
 func (s *Server) handleDeliveryPreview(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return err
-	}
-	d, err := s.ownDelivery(r, p)
+	_, d, err := s.ownDelivery(r)
 	if err != nil {
 		return err
 	}

@@ -148,26 +148,28 @@ func (s *Server) handleWebPrinterChange(w http.ResponseWriter, r *http.Request) 
 	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), done)
 }
 
-// ownDelivery is the delivery named in the path, if it is the printer's.
-func (s *Server) ownDelivery(r *http.Request, p store.Printer) (store.Delivery, error) {
+// ownDelivery is the printer and the delivery named in the path, if the
+// printer is the user's and the delivery is the printer's.
+func (s *Server) ownDelivery(r *http.Request) (store.Printer, store.Delivery, error) {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return p, store.Delivery{}, err
+	}
+	notFound := errNotFound("no such delivery: " + r.PathValue("delivery"))
 	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
 	if err != nil {
-		return store.Delivery{}, errNotFound("no such delivery: " + r.PathValue("delivery"))
+		return p, store.Delivery{}, notFound
 	}
 	d, err := s.store.DeliveryByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.PrinterID != p.ID) {
-		return store.Delivery{}, errNotFound("no such delivery: " + r.PathValue("delivery"))
+		return p, store.Delivery{}, notFound
 	}
-	return d, err
+	return p, d, err
 }
 
 // handleWebReprint queues a print of the history again, as it was.
 func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return err
-	}
-	d, err := s.ownDelivery(r, p)
+	p, d, err := s.ownDelivery(r)
 	if err != nil {
 		return err
 	}
@@ -187,11 +189,7 @@ func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error 
 
 // handleWebDeliveryDelete deletes a finished print from the history.
 func (s *Server) handleWebDeliveryDelete(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return err
-	}
-	d, err := s.ownDelivery(r, p)
+	p, d, err := s.ownDelivery(r)
 	if err != nil {
 		return err
 	}
