@@ -64,7 +64,7 @@ func TestHello_Render(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := render(t, tt.config, tt.time, tt.count)
-			got := blockTexts(res.Document)
+			got := sdktest.Texts(res.Document)
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Fatalf("blocks %q, want %q", got, tt.want)
 			}
@@ -87,30 +87,6 @@ func render(t *testing.T, c sdk.Config, now time.Time, count int) sdk.Result {
 		t.Fatal("no document")
 	}
 	return res
-}
-
-// blockTexts is the text of each block: "---" for a rule, "" for a spacer.
-func blockTexts(d *sdk.Document) []string {
-	var out []string
-	for _, b := range d.Blocks {
-		switch b := b.(type) {
-		case sdk.TitleBlock:
-			out = append(out, b.Text)
-		case sdk.ParagraphBlock:
-			var s strings.Builder
-			for _, sp := range b.Spans {
-				s.WriteString(sp.Text)
-			}
-			out = append(out, s.String())
-		case sdk.RuleBlock:
-			out = append(out, "---")
-		case sdk.SpacerBlock:
-			out = append(out, "")
-		default:
-			out = append(out, "?")
-		}
-	}
-	return out
 }
 
 func mustZone(t *testing.T, name string) *time.Location {

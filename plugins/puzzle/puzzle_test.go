@@ -219,7 +219,7 @@ func TestPuzzle_Render(t *testing.T) {
 			if res.Document == nil {
 				t.Fatal("no document")
 			}
-			if got := texts(res.Document); !strings.Contains(got, "Sudoku|"+tt.line+"|") {
+			if got := strings.Join(sdktest.Texts(res.Document), "|"); !strings.Contains(got, "Sudoku|"+tt.line+"|") {
 				t.Errorf("the text %q has no title and line %q", got, tt.line)
 			}
 			imgs := images(res.Document)
@@ -405,24 +405,6 @@ func (g *grid) String() string {
 		}
 	}
 	return s.String()
-}
-
-// texts is the document's text blocks joined with "|".
-func texts(d *sdk.Document) string {
-	var out []string
-	for _, b := range d.Blocks {
-		switch b := b.(type) {
-		case sdk.TitleBlock:
-			out = append(out, b.Text)
-		case sdk.ParagraphBlock:
-			var s strings.Builder
-			for _, sp := range b.Spans {
-				s.WriteString(sp.Text)
-			}
-			out = append(out, s.String())
-		}
-	}
-	return strings.Join(out, "|") + "|"
 }
 
 // images are the document's pictures, top to bottom.

@@ -333,41 +333,8 @@ func response(r *http.Request, status int, body string) *http.Response {
 // checkBlocks compares a document's text, block by block, with want.
 func checkBlocks(t *testing.T, d *sdk.Document, want []string) {
 	t.Helper()
-	got := blockTexts(d)
+	got := sdktest.Texts(d)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("blocks\n%q\nwant\n%q", got, want)
 	}
-}
-
-// blockTexts is the text of each block: "---" for a rule, "" for a
-// spacer, "left | right" for a row.
-func blockTexts(d *sdk.Document) []string {
-	var out []string
-	for _, b := range d.Blocks {
-		switch b := b.(type) {
-		case sdk.TitleBlock:
-			out = append(out, b.Text)
-		case sdk.HeadingBlock:
-			out = append(out, b.Text)
-		case sdk.ParagraphBlock:
-			out = append(out, spansText(b.Spans))
-		case sdk.RowBlock:
-			out = append(out, spansText(b.Left)+" | "+spansText(b.Right))
-		case sdk.RuleBlock:
-			out = append(out, "---")
-		case sdk.SpacerBlock:
-			out = append(out, "")
-		default:
-			out = append(out, "?")
-		}
-	}
-	return out
-}
-
-func spansText(spans []sdk.Span) string {
-	var s strings.Builder
-	for _, sp := range spans {
-		s.WriteString(sp.Text)
-	}
-	return s.String()
 }
