@@ -199,16 +199,30 @@ func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error
 // ownPrinter is the printer named in the path, if the user owns it; another
 // user's printer is not found, as one that does not exist.
 func (s *Server) ownPrinter(r *http.Request) (store.Printer, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return store.Printer{}, errNotFound("no such printer: " + r.PathValue("id"))
-	}
-	p, err := s.store.PrinterByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.OwnerID != user(r).ID) {
-		return store.Printer{}, errNotFound("no such printer: " + r.PathValue("id"))
+	p, err := s.pathPrinter(r)
+	if err == nil && p.OwnerID != user(r).ID {
+		return store.Printer{}, errNoPrinter(r)
 	}
 	return p, err
 }
+
+// pathPrinter is the printer named in the path, whoever's it is: callers
+// decide who may see it.
+func (s *Server) pathPrinter(r *http.Request) (store.Printer, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.Printer{}, errNoPrinter(r)
+	}
+	p, err := s.store.PrinterByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Printer{}, errNoPrinter(r)
+	}
+	return p, err
+}
+
+// errNoPrinter answers for a printer that does not exist or is not the
+// user's to see: the same words, so neither can be told from the other.
+func errNoPrinter(r *http.Request) error { return errNotFound("no such printer: " + r.PathValue("id")) }
 
 // parseMode reads "mode": "now" (the default) or "button".
 func parseMode(v string) (button bool, err error) {

@@ -189,11 +189,7 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 // "…", "mode": …} or a multipart form with "text", an "image" file (PNG,
 // JPEG or GIF, a drawing or a photo), or both.
 func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.printablePrinter(r)
-	if err != nil {
-		return err
-	}
-	req, err := s.printRequest(w, r)
+	p, req, err := s.messageRequest(w, r)
 	if err != nil {
 		return err
 	}
@@ -280,34 +276,31 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 		return store.Delivery{}, messageError(err)
 	}
 	if ed.delivery.ID == 0 {
-		return store.Delivery{}, &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
+		return store.Delivery{}, errNothingMade
 	}
 	s.log.Info("print queued", "user", u.ID, "printer", p.ID, "delivery_id", ed.delivery.ID, "from_friend", sender != "")
 	return ed.delivery, nil
 }
 
 // previewMessage renders a message as it would print, without printing
-// it: the note, 1 bit deep.
-func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) (*codec.Bitmap, error) {
+// it: the note as a 1-bit PNG.
+func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) ([]byte, error) {
 	if ok, wait := s.previews.take(u.ID, time.Now()); !ok {
 		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait))
 	}
 	if s.plugins == nil {
 		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
 	}
-	out, err := s.plugins.Render(ctx, FriendsPublication, messageArgs(p, u, req))
-	if err != nil {
-		return nil, messageError(err)
+	data, err := s.editionPNG(ctx, FriendsPublication, messageArgs(p, u, req))
+	if err == nil && data == nil {
+		return nil, errNothingMade
 	}
-	if out.PNG == nil {
-		return nil, &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
-	}
-	bm, err := codec.DecodeEdition(out.PNG)
-	if err != nil {
-		return nil, &httpError{http.StatusBadGateway, "friends: " + err.Error()}
-	}
-	return bm, nil
+	return data, messageError(err)
 }
+
+// errNothingMade is the friends publication's answer of nothing to a
+// message.
+var errNothingMade = &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
 
 // printReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or
 // both.

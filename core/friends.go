@@ -132,15 +132,7 @@ func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
 // on it: their own, or a friend's who allowed them. Any other is not found,
 // as one that does not exist.
 func (s *Server) printablePrinter(r *http.Request) (store.Printer, error) {
-	notFound := errNotFound("no such printer: " + r.PathValue("id"))
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return store.Printer{}, notFound
-	}
-	p, err := s.store.PrinterByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Printer{}, notFound
-	}
+	p, err := s.pathPrinter(r)
 	if err != nil || p.OwnerID == user(r).ID {
 		return p, err
 	}
@@ -149,28 +141,39 @@ func (s *Server) printablePrinter(r *http.Request) (store.Printer, error) {
 		return store.Printer{}, err
 	}
 	if !ok {
-		return store.Printer{}, notFound
+		return store.Printer{}, errNoPrinter(r)
 	}
 	return p, nil
 }
 
-// friendArg is the friend named in the path: one of the user's friends.
-func (s *Server) friendArg(r *http.Request) (store.User, error) {
+// messageRequest is the printer in the path the user may print on, and the
+// message the request carries. When the printer is not one, the printer
+// returned is the zero one.
+func (s *Server) messageRequest(w http.ResponseWriter, r *http.Request) (store.Printer, printReq, error) {
+	p, err := s.printablePrinter(r)
+	if err != nil {
+		return store.Printer{}, printReq{}, err
+	}
+	req, err := s.printRequest(w, r)
+	return p, req, err
+}
+
+// friendArg is the id of the friend named in the path: one of the user's
+// friends.
+func (s *Server) friendArg(r *http.Request) (int64, error) {
 	notFound := errNotFound("no such friend: " + r.PathValue("friend"))
 	id, err := strconv.ParseInt(r.PathValue("friend"), 10, 64)
 	if err != nil || id <= 0 {
-		return store.User{}, notFound
+		return 0, notFound
 	}
-	fs, err := s.store.Friends(r.Context(), user(r).ID)
+	ok, err := s.store.AreFriends(r.Context(), user(r).ID, id)
 	if err != nil {
-		return store.User{}, err
+		return 0, err
 	}
-	for _, f := range fs {
-		if f.ID == id {
-			return f.User, nil
-		}
+	if !ok {
+		return 0, notFound
 	}
-	return store.User{}, notFound
+	return id, nil
 }
 
 // friendJSON is a friend as the API shows them.
@@ -257,11 +260,11 @@ func (s *Server) handleFriendAdd(w http.ResponseWriter, r *http.Request) error {
 
 // handleFriendRemove: DELETE /api/v1/friends/{friend}.
 func (s *Server) handleFriendRemove(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.friendArg(r)
+	friend, err := s.friendArg(r)
 	if err != nil {
 		return err
 	}
-	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, f.ID); err != nil {
+	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, friend); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -271,7 +274,7 @@ func (s *Server) handleFriendRemove(w http.ResponseWriter, r *http.Request) erro
 // handleFriendPrinter: PUT (allow) or DELETE (stop)
 // /api/v1/friends/{friend}/printers/{id}, for one of the user's printers.
 func (s *Server) handleFriendPrinter(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.friendArg(r)
+	friend, err := s.friendArg(r)
 	if err != nil {
 		return err
 	}
@@ -279,7 +282,7 @@ func (s *Server) handleFriendPrinter(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, f.ID, r.Method == http.MethodPut); err != nil {
+	if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, friend, r.Method == http.MethodPut); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -277,7 +277,6 @@ var notices = map[string]string{
 	"newcode":        "A new friend code: the old one and its invite link no longer work.",
 	"friendprinters": "Saved.",
 	"unfriended":     "You are no longer friends.",
-	"sent":           "Sent: it prints as soon as the printer is online.",
 }
 
 // render writes a page with a status.

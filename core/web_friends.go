@@ -1,11 +1,10 @@
 package core
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"paperboy/store"
@@ -115,7 +114,11 @@ func (s *Server) handleWebFriendCode(w http.ResponseWriter, r *http.Request) err
 // handleWebFriendPrinters sets which of the user's printers a friend may
 // print on, from the boxes ticked.
 func (s *Server) handleWebFriendPrinters(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.friendArg(r)
+	friend, err := s.friendArg(r)
+	if err != nil {
+		return err
+	}
+	ps, err := s.store.PrintersByOwner(r.Context(), user(r).ID)
 	if err != nil {
 		return err
 	}
@@ -127,30 +130,28 @@ func (s *Server) handleWebFriendPrinters(w http.ResponseWriter, r *http.Request)
 		}
 		ticked[id] = true
 	}
-	ps, err := s.store.PrintersByOwner(r.Context(), user(r).ID)
-	if err != nil {
-		return err
+	// Every box must be one of the user's printers before any is set.
+	for id := range ticked {
+		if !slices.ContainsFunc(ps, func(p store.Printer) bool { return p.ID == id }) {
+			return errNotFound(fmt.Sprintf("no such printer: %d", id))
+		}
 	}
 	for _, p := range ps {
-		if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, f.ID, ticked[p.ID]); err != nil {
+		if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, friend, ticked[p.ID]); err != nil {
 			return err
 		}
-		delete(ticked, p.ID)
 	}
-	for id := range ticked {
-		return errNotFound(fmt.Sprintf("no such printer: %d", id))
-	}
-	s.log.Info("friend's printers set", "user", user(r).ID, "friend", f.ID)
+	s.log.Info("friend's printers set", "user", user(r).ID, "friend", friend)
 	return redirect(w, r, "/friends", "friendprinters")
 }
 
 // handleWebFriendRemove ends a friendship.
 func (s *Server) handleWebFriendRemove(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.friendArg(r)
+	friend, err := s.friendArg(r)
 	if err != nil {
 		return err
 	}
-	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, f.ID); err != nil {
+	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, friend); err != nil {
 		return err
 	}
 	return redirect(w, r, "/friends", "unfriended")
@@ -169,15 +170,11 @@ type sendPage struct {
 func (s *Server) sendPageFor(r *http.Request, p store.Printer) (sendPage, error) {
 	page := sendPage{Printer: s.printerJSON(p), Own: p.OwnerID == user(r).ID, Errors: map[string]string{}}
 	if !page.Own {
-		shared, err := s.store.SharedPrinters(r.Context(), user(r).ID)
+		owner, err := s.store.UserByID(r.Context(), p.OwnerID)
 		if err != nil {
 			return page, err
 		}
-		for _, sp := range shared {
-			if sp.ID == p.ID {
-				page.Owner = sp.OwnerEmail
-			}
-		}
+		page.Owner = owner.Email
 	}
 	return page, nil
 }
@@ -197,11 +194,10 @@ func (s *Server) handleSendPage(w http.ResponseWriter, r *http.Request) error {
 // handleWebSend prints a message from the send page or the printer page's
 // form; a refused one is shown on the send page, kept, with why.
 func (s *Server) handleWebSend(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.printablePrinter(r)
-	if err != nil {
-		return err
+	p, req, err := s.messageRequest(w, r)
+	if p.ID == 0 {
+		return err // not a printer the user may print on: not found
 	}
-	req, err := s.printRequest(w, r)
 	if err == nil {
 		_, err = s.printMessage(r.Context(), p, user(r), req)
 	}
@@ -218,7 +214,7 @@ func (s *Server) handleWebSend(w http.ResponseWriter, r *http.Request) error {
 	if p.OwnerID == user(r).ID {
 		return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "printed")
 	}
-	return redirect(w, r, fmt.Sprintf("/printers/%d/send", p.ID), "sent")
+	return redirect(w, r, fmt.Sprintf("/printers/%d/send", p.ID), "printed")
 }
 
 // handleWebSendPreview answers the send page's form with the note it would
@@ -227,25 +223,17 @@ func (s *Server) handleWebSend(w http.ResponseWriter, r *http.Request) error {
 // script to show.
 func (s *Server) handleWebSendPreview(w http.ResponseWriter, r *http.Request) error {
 	err := func() error {
-		p, err := s.printablePrinter(r)
+		p, req, err := s.messageRequest(w, r)
 		if err != nil {
 			return err
 		}
-		req, err := s.printRequest(w, r)
+		data, err := s.previewMessage(r.Context(), p, user(r), req)
 		if err != nil {
-			return err
-		}
-		bm, err := s.previewMessage(r.Context(), p, user(r), req)
-		if err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, bm); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "image/png")
 		w.Header().Set("Cache-Control", "no-store")
-		_, err = w.Write(buf.Bytes())
+		_, err = w.Write(data)
 		return err
 	}()
 	if err != nil {

@@ -43,6 +43,11 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	return s.user(ctx, `SELECT id, email, created_at FROM users WHERE email = ?`, email)
 }
 
+// UserByID finds a user. It returns ErrNotFound if there is none.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	return s.user(ctx, `SELECT id, email, created_at FROM users WHERE id = ?`, id)
+}
+
 // UserByTokenHash finds the user an API token belongs to, by the token's
 // hash. It returns ErrNotFound for an unknown token.
 func (s *Store) UserByTokenHash(ctx context.Context, hash string) (User, error) {
