@@ -148,14 +148,7 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 	// Changes through the form: refused ones say why next to the field and
 	// keep what was given; a good one is saved.
 	good := url.Values{"config_name": {"Bea"}, "time": {"06:45"}, "mode": {"button"}}
-	with := func(k, v string) url.Values {
-		out := url.Values{}
-		for key, vs := range good {
-			out[key] = vs
-		}
-		out.Set(k, v)
-		return out
-	}
+	with := func(k, v string) url.Values { return withValue(good, k, v) }
 	refused := []struct {
 		name string
 		form url.Values

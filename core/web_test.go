@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -136,6 +137,13 @@ func (b *browser) signUp(email string) {
 	if p.status != http.StatusOK || !strings.Contains(p.body, "Your printers") {
 		b.t.Fatalf("sign up: status %d:\n%s", p.status, p.body)
 	}
+}
+
+// withValue is a copy of a form with one field set to v.
+func withValue(form url.Values, k, v string) url.Values {
+	out := maps.Clone(form)
+	out.Set(k, v)
+	return out
 }
 
 func (b *browser) cookie(name string) *http.Cookie { return b.jar[name] }
@@ -676,14 +684,7 @@ func TestWeb_Subscribe(t *testing.T) {
 
 	good := url.Values{"config_place": {"Leeds"}, "config_latitude": {"53.8"}, "config_longitude": {"-1.55"}, "config_units": {"celsius"},
 		"time": {"07:30"}, "days": {"mon", "fri"}, "mode": {"now"}}
-	with := func(k, v string) url.Values {
-		out := url.Values{}
-		for key, vs := range good {
-			out[key] = vs
-		}
-		out.Set(k, v)
-		return out
-	}
+	with := func(k, v string) url.Values { return withValue(good, k, v) }
 	refused := []struct {
 		name string
 		form url.Values
