@@ -6,7 +6,7 @@
 // rendered on the server. Each goes through Server.web: security headers
 // with a fresh script nonce, the session from its cookie, and the CSRF
 // token of every POST form. Its handlers share their work with the API's
-// (claimPrinter, printMessage, setTimeZone, subscribe), so both behave the
+// (claimPrinter, printMessage, changePrinter, subscribe), so both behave the
 // same.
 //
 // A bridge socket has one reader and one writer goroutine. The reader

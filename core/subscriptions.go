@@ -485,7 +485,10 @@ func (s *Server) changePrinter(ctx context.Context, p *store.Printer, name, zone
 		p.Name = newName
 	}
 	if zone != nil {
-		return s.setTimeZone(ctx, p, *zone)
+		if err := s.store.SetPrinterTimeZone(ctx, p.ID, *zone); err != nil {
+			return err
+		}
+		p.TimeZone = *zone
 	}
 	return nil
 }
@@ -500,17 +503,4 @@ func checkPrinterName(name string) (string, error) {
 		return "", errField("name", fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
 	}
 	return name, nil
-}
-
-// setTimeZone sets a printer's time zone, an IANA name: the change of the
-// API and of the web app.
-func (s *Server) setTimeZone(ctx context.Context, p *store.Printer, zone string) error {
-	if err := store.CheckTimeZone(zone); err != nil {
-		return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", zone))
-	}
-	if err := s.store.SetPrinterTimeZone(ctx, p.ID, zone); err != nil {
-		return err
-	}
-	p.TimeZone = zone
-	return nil
 }

@@ -13,8 +13,12 @@ import (
 // here. The API keeps its JSON errors: /api/ has its own catch-all route.
 func (s *Server) webFallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") { // the API and the bridges: not matched twice
+			mux.ServeHTTP(w, r)
+			return
+		}
 		h, pattern := mux.Handler(r)
-		if pattern != "" || strings.HasPrefix(r.URL.Path, "/api/") {
+		if pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
 		}
