@@ -36,6 +36,7 @@ func runPrinter(e env, args []string) error {
 	neverAnswer := fs.Bool("never-answer", false, "never answer device commands")
 	busy := fs.Bool("busy", false, "answer every device command with busy (0x30) and print nothing")
 	slow := fs.Duration("slow", 0, "wait this long before answering each device command")
+	printTime := fs.Duration("print-time", 0, "print as a real printer does: answer a print at once, print it this long after (one at a time, through reconnects), then say so (0 = print before answering)")
 	reset := fs.Int("reset", 0, "factory-reset printer N (from 1) before connecting: new address and claim code")
 	claimToken := fs.String("claim", "", "an API token: claim the printers not yet paired for its user, through the server's API")
 	rest, err := fs.parse(args)
@@ -53,6 +54,8 @@ func runPrinter(e env, args []string) error {
 		return fmt.Errorf("--drop-after %d: want 0 (never) or more", *dropAfter)
 	case *slow < 0:
 		return fmt.Errorf("--slow %v: want 0 or more", *slow)
+	case *printTime < 0:
+		return fmt.Errorf("--print-time %v: want 0 or more", *printTime)
 	case *reset < 0:
 		return fmt.Errorf("--reset %d: want a printer number from 1", *reset)
 	case *neverAnswer && *busy:
@@ -73,6 +76,7 @@ func runPrinter(e env, args []string) error {
 		NeverAnswer:    *neverAnswer,
 		AnswerBusy:     *busy,
 		AnswerDelay:    *slow,
+		PrintTime:      *printTime,
 		OnPrint:        out.print,
 	}
 	if *show {

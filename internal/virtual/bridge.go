@@ -101,6 +101,14 @@ type Config struct {
 	// AnswerDelay is how long each DeviceCommand waits before it is handled
 	// and answered. A printer's answers keep the order of its commands.
 	AnswerDelay time.Duration
+	// PrintTime, if positive, makes the printers print as real ones do: a
+	// command that prints at once is answered (success: the printer holds
+	// it) as soon as it is handled, then printed PrintTime later, one after
+	// another, whatever happens to the socket meanwhile; its did-print goes
+	// out when it is printed, or, if the bridge has no socket then, once it
+	// has one again. A printer holds printQueue prints; more are answered
+	// busy. Without it a print is printed before its command is answered.
+	PrintTime time.Duration
 }
 
 // Print is one print, or one stored personality or quip, as Config.OnPrint
@@ -135,6 +143,12 @@ type Bridge struct {
 	sess      *session // the live socket, or nil
 	running   bool
 	received  int // DeviceCommands received, for DropAfter
+	// With PrintTime: the prints each printer holds, its printing loop's
+	// context, and the did-prints made while the bridge had no socket.
+	jobs     map[codec.Address]chan heldDelivery
+	runCtx   context.Context
+	printers sync.WaitGroup
+	unsent   map[codec.Address][]uint32
 }
 
 // heldDelivery is a SetDelivery waiting for the button.
@@ -182,6 +196,8 @@ func New(cfg Config) (*Bridge, error) {
 		st:        st,
 		poweredOn: map[codec.Address]time.Time{},
 		held:      map[codec.Address]heldDelivery{},
+		jobs:      map[codec.Address]chan heldDelivery{},
+		unsent:    map[codec.Address][]uint32{},
 	}
 	for _, p := range st.Printers {
 		b.poweredOn[p.Address] = now
@@ -198,7 +214,7 @@ func (c *Config) fill() error {
 	if c.Printers < 0 || c.DropAfter < 0 {
 		return errors.New("virtual: Printers and DropAfter must not be negative")
 	}
-	if c.HeartbeatEvery < 0 || c.KeyRequestEvery < 0 || c.ReconnectMin < 0 || c.ReconnectMax < 0 || c.AnswerDelay < 0 {
+	if c.HeartbeatEvery < 0 || c.KeyRequestEvery < 0 || c.ReconnectMin < 0 || c.ReconnectMax < 0 || c.AnswerDelay < 0 || c.PrintTime < 0 {
 		return errors.New("virtual: durations must not be negative")
 	}
 	def := func(d *time.Duration, v time.Duration) {
@@ -261,6 +277,11 @@ func (b *Bridge) Reset(i int) error {
 	addr := next.Printers[i].Address
 	delete(b.poweredOn, old.Address)
 	delete(b.held, old.Address)
+	delete(b.unsent, old.Address)
+	if jobs := b.jobs[old.Address]; jobs != nil {
+		close(jobs) // its loop drops what it held: a reset clears the printer
+		delete(b.jobs, old.Address)
+	}
 	b.poweredOn[addr] = time.Now()
 	b.log.Info("printer reset", "device", addr.String(), "old_device", old.Address.String(),
 		"claim_code", next.Printers[i].claimCode().String())
@@ -306,10 +327,16 @@ func (b *Bridge) Run(ctx context.Context) error {
 		return errors.New("virtual: Run is already running")
 	}
 	b.running = true
+	b.runCtx = ctx
 	b.mu.Unlock()
 	defer func() {
+		b.printers.Wait()
 		b.mu.Lock()
 		b.running = false
+		for addr, jobs := range b.jobs {
+			close(jobs)
+			delete(b.jobs, addr)
+		}
 		b.mu.Unlock()
 	}()
 

@@ -566,3 +566,41 @@ func TestBridge_Run(t *testing.T) {
 		}
 	})
 }
+
+func TestBridge_PrintTime(t *testing.T) {
+	// As a real printer: answered at once, printed later one after another,
+	// and a print made while the socket is down is said once it is back.
+	srv := newFakeServer(t, Subprotocol)
+	cfg := testConfig(t, srv.url)
+	cfg.PrintTime = 100 * time.Millisecond
+	cfg.DropAfter = 3
+	prints := printsTo(&cfg)
+	b := mustNew(t, cfg)
+	start(t, b)
+	c := srv.accept(t, b)
+	dev := pair(t, c, b, 0)
+
+	for _, id := range []uint32{1, 2} {
+		c.send(t, deviceCommand(t, b, dev, id, codec.SetDeliveryAndPrint, testBitmap(8, int(id))))
+	}
+	expectResponse(t, c, 1, codec.ReturnSuccess)
+	expectResponse(t, c, 2, codec.ReturnSuccess) // both held before either printed
+	select {
+	case p := <-prints:
+		t.Fatalf("printed %d before its print time", p.CommandID)
+	default:
+	}
+	expectDidPrint(t, c, dev, 1)
+	c.send(t, deviceCommand(t, b, dev, 3, codec.SetDeliveryAndPrint, testBitmap(8, 3))) // drops the socket
+	c.waitClosed(t)
+	if p := nextPrint(t, prints); p.CommandID != 1 {
+		t.Fatalf("printed %d first", p.CommandID)
+	}
+	if p := nextPrint(t, prints); p.CommandID != 2 {
+		t.Fatalf("printed %d second", p.CommandID) // printed with no socket
+	}
+	c = srv.accept(t, b)
+	expect[codec.DeviceConnect](t, c.next(t))
+	event[codec.DidPowerOn](t, c.next(t), dev)
+	expectDidPrint(t, c, dev, 2)
+}

@@ -2,6 +2,7 @@ package virtual
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/png"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"paperboy/codec"
 )
@@ -119,4 +121,89 @@ func inked(bm *codec.Bitmap, x, y int) bool {
 		}
 	}
 	return n >= inkMin
+}
+
+// printQueue is how many prints a printer holds with Config.PrintTime.
+const printQueue = 16
+
+// hold gives a printer a print to print Config.PrintTime later, after those
+// it holds already; it reports false if it holds as many as it can.
+func (b *Bridge) hold(addr codec.Address, h heldDelivery) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	jobs := b.jobs[addr]
+	if jobs == nil {
+		jobs = make(chan heldDelivery, printQueue)
+		b.jobs[addr] = jobs
+		ctx := b.runCtx
+		b.printers.Go(func() { b.printLoop(ctx, addr, jobs) })
+	}
+	select {
+	case jobs <- h:
+		return true
+	default:
+		return false
+	}
+}
+
+// printLoop prints what a printer holds, one after another, each taking
+// Config.PrintTime, until the bridge stops or the printer is reset.
+func (b *Bridge) printLoop(ctx context.Context, addr codec.Address, jobs <-chan heldDelivery) {
+	for {
+		var h heldDelivery
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case h, ok = <-jobs:
+			if !ok {
+				return
+			}
+		}
+		t := time.NewTimer(b.cfg.PrintTime)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		files := b.save(addr, h.commandID, h.payload.Images)
+		b.show(addr, h.commandID, h.payload.Images)
+		b.log.Info("printed", "device", addr.String(), "command_id", h.commandID, "files", files)
+		b.onPrint(Print{Device: addr, CommandID: h.commandID, Command: h.payload.Command, Images: h.payload.Images, Files: files})
+		b.mu.Lock()
+		s := b.sess
+		if s == nil || s.devices[addr] == nil || !s.devices[addr].live {
+			b.unsent[addr] = append(b.unsent[addr], h.payload.PrintID)
+			s = nil
+		}
+		b.mu.Unlock()
+		if s != nil && s.deviceEvent(addr, codec.DidPrint{PrintType: codec.PrintDelivery, PrintID: h.payload.PrintID}) != nil {
+			b.mu.Lock()
+			b.unsent[addr] = append(b.unsent[addr], h.payload.PrintID)
+			b.mu.Unlock()
+		}
+	}
+}
+
+// sendUnsent sends the did-prints a printer made while the bridge had no
+// socket, once it is announced on this one: from then on printLoop sends
+// its own.
+func (s *session) sendUnsent(addr codec.Address) {
+	b := s.b
+	b.mu.Lock()
+	if d := s.devices[addr]; d != nil {
+		d.live = true
+	}
+	ids := b.unsent[addr]
+	delete(b.unsent, addr)
+	b.mu.Unlock()
+	for i, id := range ids {
+		if s.deviceEvent(addr, codec.DidPrint{PrintType: codec.PrintDelivery, PrintID: id}) != nil {
+			b.mu.Lock()
+			b.unsent[addr] = append(ids[i:], b.unsent[addr]...)
+			b.mu.Unlock()
+			return
+		}
+	}
 }

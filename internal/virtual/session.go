@@ -76,6 +76,7 @@ type device struct {
 	done      <-chan struct{}
 	cancel    context.CancelFunc
 	leave     atomic.Bool // stopped by a reset: say device_disconnect
+	live      bool        // announced on its socket; guarded by Bridge.mu
 }
 
 // pending is a DeviceCommand waiting to be handled.
@@ -375,6 +376,7 @@ func (s *session) runDevice(ctx context.Context, d *device, paired bool) {
 	}
 	if paired {
 		s.announce(d)
+		s.sendUnsent(d.addr)
 	} else {
 		s.askKey(d)
 	}
@@ -395,6 +397,7 @@ func (s *session) runDevice(ctx context.Context, d *device, paired bool) {
 			if !paired {
 				paired = true
 				s.announce(d)
+				s.sendUnsent(d.addr)
 				tick.Reset(period())
 			}
 		case <-tick.C:
@@ -458,6 +461,15 @@ func (s *session) handle(d *device, p pending) {
 	}
 	switch payload.Command {
 	case codec.SetDeliveryAndPrint, codec.SetDeliveryAndPrintNoFace:
+		if b.cfg.PrintTime > 0 {
+			rc := codec.ReturnSuccess
+			if !b.hold(d.addr, heldDelivery{commandID: c.ID, payload: payload}) {
+				rc = codec.ReturnBusy
+				log.Info("printer full: busy")
+			}
+			s.respond(c, rc, p.received)
+			return
+		}
 		s.print(d, c.ID, payload, &p)
 	case codec.SetDelivery, codec.SetDeliveryNoFace:
 		if b.cfg.AutoPress {
