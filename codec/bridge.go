@@ -28,6 +28,10 @@ type Header struct {
 	Timestamp float64 // unix seconds, as the bridge's clock has it; 0 if absent
 }
 
+// BridgeAddress is the bridge the message says it comes from: every message
+// that embeds a Header has it.
+func (h Header) BridgeAddress() Address { return h.Bridge }
+
 // PowerOn is always the first message on a new socket, and is re-sent after
 // socket trouble.
 type PowerOn struct {
