@@ -44,12 +44,24 @@ type printerJSON struct {
 	HardwareXor   uint32     `json:"hardware_xor"`
 	Firmware      string     `json:"firmware,omitempty"`
 	TimeZone      string     `json:"time_zone"`
+	// PairedBridge is the bridge its device was paired through: only that
+	// bridge's socket may print on it (core/doc.go).
+	PairedBridge string `json:"paired_bridge,omitempty"`
+	// MovedToBridge is another bridge its device has shown up behind since
+	// MovedAt: it prints there once its owner confirms (POST …/move).
+	MovedToBridge string     `json:"moved_to_bridge,omitempty"`
+	MovedAt       *time.Time `json:"moved_at,omitempty"`
+	// HandedOnAt is when its hardware was reset and claimed by another
+	// account, its device having gone silent.
+	HandedOnAt *time.Time `json:"handed_on_at,omitempty"`
 }
 
 func (s *Server) printerJSON(p store.Printer) printerJSON {
 	out := printerJSON{
 		ID: p.ID, Name: p.Name, HardwareXor: p.HardwareXor, DeviceAddress: p.DeviceAddress,
 		BridgeAddress: p.Device.BridgeAddress, Firmware: p.Device.FirmwareBuild, Status: "never seen", TimeZone: p.TimeZone,
+		PairedBridge: p.Device.PairedBridge, MovedToBridge: p.Device.MovedBridge,
+		MovedAt: timePtr(p.Device.MovedAt), HandedOnAt: timePtr(p.HandedOnAt),
 	}
 	last := p.Device.LastSeenAt
 	if addr, err := codec.ParseAddress(p.DeviceAddress); err == nil && p.DeviceAddress != "" {
@@ -73,6 +85,13 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 				out.Status, out.Online = "online", true
 			}
 		}
+	}
+	switch {
+	case out.MovedToBridge != "":
+		out.Status = "behind another bridge" // it prints once its owner confirms
+	case out.Online:
+	case !p.HandedOnAt.IsZero() && p.HandedOnAt.After(last):
+		out.Status = "reset and claimed by someone else"
 	}
 	if !last.IsZero() {
 		t := last.UTC().Truncate(time.Second)
@@ -152,35 +171,20 @@ func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (
 		s.metrics.claimAttempts.WithLabelValues("invalid").Inc()
 		return store.Printer{}, errField("claim_code", err.Error())
 	}
-	p, err := s.store.Claim(r.Context(), store.Claim{
-		UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name,
-		KeyWaitSince: time.Now().Add(-s.cfg.KeyWait),
-	})
+	p, err := s.store.Claim(r.Context(), store.Claim{UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name})
+	if errors.Is(err, store.ErrClaimSpent) {
+		s.metrics.claimAttempts.WithLabelValues("spent").Inc()
+		return store.Printer{}, errField("claim_code", store.ErrClaimSpent.Error())
+	}
 	if err != nil {
 		return store.Printer{}, err
 	}
 	s.metrics.claimAttempts.WithLabelValues("claimed").Inc()
 	s.log.Info("printer claimed", "user", u.ID, "printer", p.ID, "device", p.DeviceAddress)
-	s.claimed(r, p, code)
+	// A device here already: one that waits for its key gets it now, one
+	// that has it starts printing.
+	s.recheck(p.DeviceAddress)
 	return p, nil
-}
-
-// claimed acts on a claim whose printer's device is already here: one that
-// waits for its key gets it now; one that has it starts printing.
-func (s *Server) claimed(r *http.Request, p store.Printer, code codec.ClaimCode) {
-	dev, err := codec.ParseAddress(p.DeviceAddress)
-	if err != nil {
-		return // not called home yet: the key goes out when it asks
-	}
-	st, ok := s.presence.state(dev)
-	if !ok || !st.online || st.conn.closed() {
-		return
-	}
-	if st.awaitingKey {
-		s.sendKey(r.Context(), st.conn, dev, code)
-		return
-	}
-	s.work(st.conn, func(ctx context.Context) { s.deviceReady(ctx, st.conn, dev) })
 }
 
 func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error {

@@ -40,13 +40,36 @@ var upgrader = websocket.Upgrader{
 type bridgeConn struct {
 	srv       *Server
 	ws        *websocket.Conn
+	ip        string // the client address it came from
 	send      chan []byte
 	done      chan struct{}
 	closeOnce sync.Once
 
+	// devices are the devices this socket speaks for: a real bridge has a
+	// few printers. Guarded by the presence's lock.
+	devices []codec.Address
+
+	// The reader's own: its allowance of messages.
+	messages bucket
+
 	mu   sync.Mutex
 	addr codec.Address // from its first message; 0 before
 	log  *slog.Logger  // with the bridge's address once known
+	// Its allowance of log lines, and whether lines are being dropped.
+	logLines   bucket
+	logDropped bool
+}
+
+// dropDevice forgets that the socket speaks for a device; the presence's
+// lock must be held.
+func (c *bridgeConn) dropDevice(dev codec.Address) {
+	for i, d := range c.devices {
+		if d == dev {
+			c.devices[i] = c.devices[len(c.devices)-1]
+			c.devices = c.devices[:len(c.devices)-1]
+			return
+		}
+	}
 }
 
 // logger is the socket's logger.
@@ -54,6 +77,33 @@ func (c *bridgeConn) logger() *slog.Logger {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.log
+}
+
+// note logs a line about the socket if its allowance of log lines has
+// room: a socket's messages come from anyone, and must not flood the log.
+// A line dropped is counted; the first of a run is said once.
+func (c *bridgeConn) note(level slog.Level, msg string, args ...any) {
+	c.mu.Lock()
+	ok, _ := c.logLines.take(float64(c.srv.cfg.BridgeLogLinesPerMinute), time.Minute, time.Now())
+	first := !ok && !c.logDropped
+	c.logDropped = !ok
+	log := c.log
+	c.mu.Unlock()
+	switch {
+	case ok:
+		log.Log(context.Background(), level, msg, args...)
+	case first:
+		log.Warn("bridge too talkative: its log lines are dropped for a while", "per_minute", c.srv.cfg.BridgeLogLinesPerMinute)
+		fallthrough
+	default:
+		c.srv.metrics.logDropped.Inc()
+	}
+}
+
+// refuse counts a message refused, and notes why.
+func (c *bridgeConn) refuse(reason, msg string, args ...any) {
+	c.srv.metrics.refused.WithLabelValues(reason).Inc()
+	c.note(slog.LevelInfo, msg, append(args, "refused", reason)...)
 }
 
 var _ delivery.Sender = (*bridgeConn)(nil)
@@ -131,12 +181,15 @@ func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered the client
 	}
-	if ws.Subprotocol() != Subprotocol {
-		s.log.Info("bridge without subprotocol", "remote", r.RemoteAddr, "asked", r.Header.Get("Sec-WebSocket-Protocol"))
-	}
+	now := time.Now()
 	c := &bridgeConn{
-		srv: s, ws: ws, send: make(chan []byte, s.cfg.SendQueue), done: make(chan struct{}),
-		log: s.log.With("remote", r.RemoteAddr),
+		srv: s, ws: ws, ip: clientIP(r), send: make(chan []byte, s.cfg.SendQueue), done: make(chan struct{}),
+		log:      s.log.With("remote", r.RemoteAddr),
+		messages: bucket{tokens: float64(s.cfg.BridgeMessagesPerSecond), last: now},
+		logLines: bucket{tokens: float64(s.cfg.BridgeLogLinesPerMinute), last: now},
+	}
+	if ws.Subprotocol() != Subprotocol {
+		c.note(slog.LevelInfo, "bridge without subprotocol", "asked", r.Header.Get("Sec-WebSocket-Protocol"))
 	}
 	if !s.track(c) {
 		c.close()
@@ -172,24 +225,53 @@ func (c *bridgeConn) readLoop() {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
 			if !c.closed() {
-				c.logger().Info("bridge disconnected", "bridge", c.address(), slog.Any("error", err))
+				c.note(slog.LevelInfo, "bridge disconnected", slog.Any("error", err))
 			}
+			return
+		}
+		// A real bridge sends a message every few seconds: a socket that
+		// sends more than its allowance is read no faster than that.
+		if !c.throttle() {
 			return
 		}
 		if kind != websocket.TextMessage {
 			s.metrics.malformed.Inc()
+			c.note(slog.LevelInfo, "malformed message: not a text frame")
 			continue
 		}
 		s.receive(c, codec.DecodeMessage(data))
 	}
 }
 
-// hub is the registry of bridge sockets: every open one, and by address
-// the current one of each bridge.
+// throttle takes one of the socket's allowance of messages, waiting for it
+// if there is none (each wait counted). It reports false if the socket
+// closed meanwhile.
+func (c *bridgeConn) throttle() bool {
+	rate := float64(c.srv.cfg.BridgeMessagesPerSecond)
+	for {
+		ok, wait := c.messages.take(rate, time.Second, time.Now())
+		if ok {
+			return true
+		}
+		c.refuse("rate_limited", "bridge reads slowed: too many messages a second", "per_second", c.srv.cfg.BridgeMessagesPerSecond)
+		t := time.NewTimer(wait)
+		select {
+		case <-c.done:
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+}
+
+// hub is the registry of bridge sockets: every open one, and how many
+// there are of each bridge address. A socket that names a bridge address
+// another socket has named closes nothing: a bridge cannot prove its
+// address, so a stranger could name it (core/doc.go).
 type hub struct {
 	mu      sync.RWMutex
 	all     map[*bridgeConn]struct{}
-	byAddr  map[codec.Address]*bridgeConn
+	byAddr  map[codec.Address]int
 	closing bool
 }
 
@@ -206,46 +288,37 @@ func (s *Server) track(c *bridgeConn) bool {
 func (s *Server) untrack(c *bridgeConn) {
 	s.hub.mu.Lock()
 	delete(s.hub.all, c)
-	addr := c.address()
-	if s.hub.byAddr[addr] == c {
-		delete(s.hub.byAddr, addr)
+	if addr := c.address(); addr != 0 {
+		if s.hub.byAddr[addr]--; s.hub.byAddr[addr] <= 0 {
+			delete(s.hub.byAddr, addr)
+		}
 		s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
 	}
 	s.hub.mu.Unlock()
-	s.presence.bridgeGone(c)
+	s.wentOffline(s.presence.bridgeGone(c))
 }
 
-// identify records the bridge address of a socket from its first message.
-// A bridge that reconnects replaces its old socket, which is closed.
-func (s *Server) identify(c *bridgeConn, addr codec.Address) {
+// identify records the bridge address of a socket from its first message,
+// and reports whether a message naming addr may be taken from it: a
+// socket speaks for one bridge, the one it named first.
+func (s *Server) identify(c *bridgeConn, addr codec.Address) bool {
 	c.mu.Lock()
-	known := c.addr != 0
-	if !known {
+	known := c.addr
+	if known == 0 {
 		c.addr = addr
 		c.log = c.log.With("bridge", addr)
 	}
 	c.mu.Unlock()
-	if known {
-		return
+	if known != 0 {
+		return known == addr
 	}
 	s.hub.mu.Lock()
-	old := s.hub.byAddr[addr]
-	s.hub.byAddr[addr] = c
+	s.hub.byAddr[addr]++
+	others := s.hub.byAddr[addr] - 1
 	s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
 	s.hub.mu.Unlock()
-	if old != nil && old != c {
-		c.logger().Info("bridge reconnected: closing its old socket")
-		old.close()
-	} else {
-		c.logger().Info("bridge connected")
-	}
-}
-
-// bridge is the current socket of a bridge, or nil.
-func (s *Server) bridge(addr codec.Address) *bridgeConn {
-	s.hub.mu.RLock()
-	defer s.hub.mu.RUnlock()
-	return s.hub.byAddr[addr]
+	c.note(slog.LevelInfo, "bridge connected", "other_sockets", others)
+	return true
 }
 
 // closeBridges closes every socket and refuses new ones.

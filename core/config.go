@@ -31,9 +31,19 @@ type Config struct {
 	// FlushEvery is how often heartbeats (last seen, uptime) are written to
 	// the store, in one batch.
 	FlushEvery time.Duration
-	// KeyWait is how recent a device's key request must be for a claim code
-	// to take it, even if it belongs to another printer (a reset one).
-	KeyWait time.Duration
+	// MaxDevicesPerBridge is how many devices one bridge socket may speak
+	// for: a real bridge has a few printers.
+	MaxDevicesPerBridge int
+	// BridgeMessagesPerSecond is how many messages a bridge socket may send
+	// a second, with as many in a burst; a socket that sends more is read
+	// no faster. A real bridge sends one every few seconds per printer.
+	BridgeMessagesPerSecond int
+	// BridgeLogLinesPerMinute bounds the log lines about one bridge socket;
+	// more are dropped (and counted).
+	BridgeLogLinesPerMinute int
+	// NewDevicesPerHour is how many devices never seen before the sockets
+	// of one client address may add to the store an hour.
+	NewDevicesPerHour int
 	// PrintsPerMinute and ClaimsPerMinute limit each user; over it, 429.
 	PrintsPerMinute int
 	ClaimsPerMinute int
@@ -67,7 +77,15 @@ const (
 	DefaultMaxFrameBytes     = 1 << 20 // a bridge's frames are small: events, logs
 	DefaultMaxUploadBytes    = 10 << 20
 	DefaultFlushEvery        = 30 * time.Second
-	DefaultKeyWait           = 10 * time.Minute // a reset printer asks every 30 s
+	// A bridge carries a handful of printers; these are far above what one
+	// sends, and far below what floods a server.
+	DefaultMaxDevicesPerBridge     = 32
+	DefaultBridgeMessagesPerSecond = 100 // 32 printers each printing a note a second send 64
+	DefaultBridgeLogLinesPerMinute = 30
+	// DefaultNewDevicesPerHour: a household meets a new printer address
+	// only when a printer is new or reset; many bridges behind one address
+	// after a restart are no new devices.
+	DefaultNewDevicesPerHour = 100
 	DefaultPrintsPerMinute   = 30
 	DefaultClaimsPerMinute   = 10 // claim codes are guessable only by trying many
 	// DefaultFriendMessagesPerHour is a busy day's worth of notes, not a
@@ -91,7 +109,6 @@ func (c Config) withDefaults() Config {
 	set(&c.BridgeIdleTimeout, DefaultBridgeIdleTimeout)
 	set(&c.WriteTimeout, DefaultWriteTimeout)
 	set(&c.FlushEvery, DefaultFlushEvery)
-	set(&c.KeyWait, DefaultKeyWait)
 	set(&c.SessionLifetime, DefaultSessionLifetime)
 	if c.SendQueue == 0 {
 		c.SendQueue = DefaultSendQueue
@@ -113,6 +130,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SignInsPerMinute == 0 {
 		c.SignInsPerMinute = DefaultSignInsPerMinute
+	}
+	if c.MaxDevicesPerBridge == 0 {
+		c.MaxDevicesPerBridge = DefaultMaxDevicesPerBridge
+	}
+	if c.BridgeMessagesPerSecond == 0 {
+		c.BridgeMessagesPerSecond = DefaultBridgeMessagesPerSecond
+	}
+	if c.BridgeLogLinesPerMinute == 0 {
+		c.BridgeLogLinesPerMinute = DefaultBridgeLogLinesPerMinute
+	}
+	if c.NewDevicesPerHour == 0 {
+		c.NewDevicesPerHour = DefaultNewDevicesPerHour
 	}
 	if c.Workers == 0 {
 		c.Workers = DefaultWorkers

@@ -19,6 +19,8 @@ type metrics struct {
 	acks            *prometheus.CounterVec
 	unknownAcks     prometheus.Counter
 	claimAttempts   *prometheus.CounterVec
+	refused         *prometheus.CounterVec
+	logDropped      prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -42,9 +44,15 @@ func newMetrics() *metrics {
 			Name: "paperboy_command_responses_unknown_total", Help: "Responses for a command id no one waits for, ignored."}),
 		claimAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paperboy_claim_attempts_total", Help: "Claim codes entered, by result."}, []string{"result"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paperboy_bridge_refused_total",
+			Help: "Bridge messages refused, changing nothing, by reason (core/doc.go, \"What a bridge can and cannot prove\")."},
+			[]string{"reason"}),
+		logDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paperboy_bridge_log_lines_dropped_total", Help: "Log lines about bridge sockets dropped: over a socket's allowance."}),
 	}
 	m.reg.MustRegister(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
-		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts,
+		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts, m.refused, m.logDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -8,25 +8,31 @@ import (
 	"paperboy/store"
 )
 
-// presence is who is online, in memory: a device is online while its
-// bridge's socket is open and it was heard from within the presence timeout
-// (protocol.md, "Presence"). Heartbeats only touch this; the store gets
-// their last seen times in batches.
+// presence is who is online, in memory, and which socket speaks for each
+// device (core/doc.go, "What a bridge can and cannot prove"): a device is
+// online while the socket that speaks for it is open and it was heard from
+// through it within the presence timeout (protocol.md, "Presence").
+// Heartbeats only touch this; the store gets their last seen times in
+// batches.
 type presence struct {
 	mu      sync.Mutex
-	devices map[codec.Address]*deviceState
-	online  int // devices online
+	timeout time.Duration
+	// maxDevices is how many devices one socket may speak for.
+	maxDevices int
+	devices    map[codec.Address]*deviceState
+	online     int // devices online
 }
 
 // deviceState is what presence knows of a device.
 type deviceState struct {
-	conn        *bridgeConn // the socket it was last heard through
-	lastHeard   time.Time
+	conn        *bridgeConn // the socket that speaks for it; nil if none
+	lastHeard   time.Time   // through conn
 	uptime      uint32
 	awaitingKey bool  // asked for its key and not heard otherwise since
 	online      bool  // counted online
-	printerID   int64 // its printer's dispatcher runs; 0 if none
+	printerID   int64 // its printer's dispatcher runs, sending to conn; 0 if none
 	dirty       bool  // heard since the last flush
+	stored      bool  // the store has it
 }
 
 // heardKind says what a device's message tells of it.
@@ -37,24 +43,76 @@ const (
 	heardKeyRequest                  // it asks for its key
 )
 
-// heard records a message from a device through c. It reports whether the
-// device became ready to print (it came online, moved to another socket, or
-// got its key), and how many devices are online.
-func (p *presence) heard(c *bridgeConn, dev codec.Address, kind heardKind, now time.Time) (ready bool, online int) {
+// hearing is what presence made of a message about a device.
+type hearing struct {
+	// refused says why the message is not taken from this socket ("" if
+	// it is): another socket speaks for the device, or this one speaks
+	// for too many.
+	refused string
+	// ready: the device became ready to print through this socket (it came
+	// online, moved here, or got its key); its printer is to be checked.
+	ready bool
+	// stop is the printer whose dispatcher must stop: the device moved off
+	// the socket it sent to. 0 if none.
+	stop   int64
+	online int // devices online
+}
+
+// heard takes a message about a device from c, if c speaks for it: it
+// does if it did already, or if no other socket does (none has, or the one
+// that did closed or has been silent about it for the presence timeout).
+// A socket may speak for maxDevices devices at most.
+func (p *presence) heard(c *bridgeConn, dev codec.Address, kind heardKind, now time.Time) hearing {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	d := p.devices[dev]
-	if d == nil {
-		d = &deviceState{}
-		p.devices[dev] = d
+	var h hearing
+	if d == nil || d.conn != c {
+		if d != nil && d.conn != nil && !d.conn.closed() && now.Sub(d.lastHeard) < p.timeout {
+			return hearing{refused: "device_elsewhere", online: p.online}
+		}
+		if len(c.devices) >= p.maxDevices {
+			return hearing{refused: "too_many_devices", online: p.online}
+		}
+		if d == nil {
+			d = &deviceState{}
+			p.devices[dev] = d
+		}
+		if d.conn != nil {
+			d.conn.dropDevice(dev)
+			if d.printerID != 0 {
+				h.stop = d.printerID
+				d.printerID = 0
+			}
+			if d.online {
+				d.online = false
+				p.online--
+			}
+		}
+		d.conn = c
+		c.devices = append(c.devices, dev)
 	}
 	if !d.online {
 		p.online++
 	}
-	wasReady := d.online && d.conn == c && !d.awaitingKey
-	d.conn, d.lastHeard, d.online, d.dirty = c, now, true, true
+	wasReady := d.online && !d.awaitingKey
+	d.lastHeard, d.online, d.dirty = now, true, true
 	d.awaitingKey = kind == heardKeyRequest
-	return !wasReady && !d.awaitingKey, p.online
+	h.ready = !wasReady && !d.awaitingKey
+	h.online = p.online
+	return h
+}
+
+// speaksFor reports whether c speaks for a device that is online, and the
+// printer whose dispatcher sends to it through c (0 if none).
+func (p *presence) speaksFor(c *bridgeConn, dev codec.Address) (bool, int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := p.devices[dev]
+	if d == nil || d.conn != c || !d.online || c.closed() {
+		return false, 0
+	}
+	return true, d.printerID
 }
 
 // setUptime records a heartbeat's uptime.
@@ -66,13 +124,27 @@ func (p *presence) setUptime(dev codec.Address, uptime uint32) {
 	p.mu.Unlock()
 }
 
-// dispatching records that a device's printer has a running dispatcher.
-func (p *presence) dispatching(dev codec.Address, printerID int64) {
+// setStored records that the store has a device.
+func (p *presence) setStored(dev codec.Address) {
 	p.mu.Lock()
 	if d := p.devices[dev]; d != nil {
-		d.printerID = printerID
+		d.stored = true
 	}
 	p.mu.Unlock()
+}
+
+// dispatching records that a device's printer has a running dispatcher
+// sending to c, if c still speaks for the device and it waits for no key.
+// It reports whether it did.
+func (p *presence) dispatching(c *bridgeConn, dev codec.Address, printerID int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := p.devices[dev]
+	if d == nil || d.conn != c || !d.online || d.awaitingKey || c.closed() {
+		return false
+	}
+	d.printerID = printerID
+	return true
 }
 
 // state is a copy of what presence knows of a device, and whether it knows
@@ -92,37 +164,49 @@ func (p *presence) state(dev codec.Address) (deviceState, bool) {
 type offline struct {
 	dev       codec.Address
 	printerID int64
+	conn      *bridgeConn // the socket it was on
 }
 
 // sweep marks offline the devices not heard from since before deadline, or
-// whose socket closed (or only those of conn, if it is not nil), and returns
-// them with the number still online.
-func (p *presence) sweep(deadline time.Time, conn *bridgeConn) (gone []offline, online int) {
+// whose socket closed, and returns them with the number still online. It
+// forgets devices offline since before forgetBefore: they cost memory,
+// and the store has their last seen time.
+func (p *presence) sweep(deadline, forgetBefore time.Time) (gone []offline, online int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for addr, d := range p.devices {
-		if d.online && (conn == nil || d.conn == conn) &&
-			(d.lastHeard.Before(deadline) || d.conn.closed() || d.conn == conn) {
-			gone = append(gone, offline{addr, d.printerID})
+		if d.online && (d.lastHeard.Before(deadline) || d.conn.closed()) {
+			gone = append(gone, offline{addr, d.printerID, d.conn})
 			d.online, d.printerID = false, 0
 			p.online--
+		}
+		if !d.online && d.lastHeard.Before(forgetBefore) {
+			if d.conn != nil {
+				d.conn.dropDevice(addr)
+			}
+			delete(p.devices, addr)
 		}
 	}
 	return gone, p.online
 }
 
-// forget marks one device offline at once (it said it disconnected), and
-// says how many remain online.
-func (p *presence) forget(dev codec.Address) (gone []offline, online int) {
+// forget marks a device offline at once, if c speaks for it (it said it
+// disconnected): any socket may speak for it now. It says how many remain
+// online.
+func (p *presence) forget(c *bridgeConn, dev codec.Address) (gone []offline, online int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	d := p.devices[dev]
-	if d == nil || !d.online {
+	if d == nil || d.conn != c {
 		return nil, p.online
 	}
-	gone = []offline{{dev, d.printerID}}
-	d.online, d.printerID = false, 0
-	p.online--
+	if d.online {
+		gone = []offline{{dev, d.printerID, c}}
+		d.online = false
+		p.online--
+	}
+	d.printerID, d.conn = 0, nil
+	c.dropDevice(dev)
 	return gone, p.online
 }
 
@@ -132,7 +216,7 @@ func (p *presence) touches() []store.DeviceTouch {
 	defer p.mu.Unlock()
 	var out []store.DeviceTouch
 	for addr, d := range p.devices {
-		if d.dirty && !d.awaitingKey {
+		if d.dirty && !d.awaitingKey && d.stored {
 			out = append(out, store.DeviceTouch{Address: addr.String(), Uptime: d.uptime, SeenAt: d.lastHeard})
 		}
 		d.dirty = false
@@ -140,8 +224,23 @@ func (p *presence) touches() []store.DeviceTouch {
 	return out
 }
 
-// bridgeGone marks offline every device heard through a socket that closed.
-func (p *presence) bridgeGone(c *bridgeConn) {
-	gone, online := p.sweep(time.Time{}, c)
-	c.srv.wentOffline(gone, online)
+// bridgeGone marks offline every device a socket that closed spoke for:
+// any socket may speak for them now.
+func (p *presence) bridgeGone(c *bridgeConn) (gone []offline, online int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, addr := range c.devices {
+		d := p.devices[addr]
+		if d == nil || d.conn != c {
+			continue
+		}
+		if d.online {
+			gone = append(gone, offline{addr, d.printerID, c})
+			d.online = false
+			p.online--
+		}
+		d.printerID, d.conn = 0, nil
+	}
+	c.devices = nil
+	return gone, p.online
 }

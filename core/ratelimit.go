@@ -45,11 +45,18 @@ func (l *rateLimiter[K]) take(key K, now time.Time) (bool, time.Duration) {
 		b = &bucket{tokens: l.n, last: now}
 		l.bucket[key] = b
 	}
-	b.tokens = min(l.n, b.tokens+now.Sub(b.last).Seconds()*l.n/l.period.Seconds())
+	ok, wait := b.take(l.n, l.period, now)
+	return ok, (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
+}
+
+// take takes a token from a bucket that holds n and fills with n a period,
+// if there is one; if not, it says how long until there is. The zero
+// bucket is empty.
+func (b *bucket) take(n float64, period time.Duration, now time.Time) (bool, time.Duration) {
+	b.tokens = min(n, b.tokens+now.Sub(b.last).Seconds()*n/period.Seconds())
 	b.last = now
 	if b.tokens < 1 {
-		wait := time.Duration((1 - b.tokens) * float64(l.period) / l.n)
-		return false, (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
+		return false, time.Duration((1 - b.tokens) * float64(period) / n)
 	}
 	b.tokens--
 	return true, 0

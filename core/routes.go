@@ -17,6 +17,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/printers", s.wrap(s.authed(s.handlePrinterList)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/print", s.wrap(s.authed(s.handlePrinterPrint)))
 	mux.HandleFunc("PATCH /api/v1/printers/{id}", s.wrap(s.authed(s.handlePrinterChange)))
+	mux.HandleFunc("POST /api/v1/printers/{id}/move", s.wrap(s.authed(s.handlePrinterMove)))
+	mux.HandleFunc("GET /api/v1/printers/{id}/events", s.wrap(s.authed(s.handlePrinterEvents)))
 	mux.HandleFunc("GET /api/v1/printers/{id}/subscriptions", s.wrap(s.authed(s.handleSubscriptionList)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/subscriptions", s.wrap(s.authed(s.handleSubscriptionCreate)))
 	mux.HandleFunc("GET /api/v1/subscriptions/{sub}", s.wrap(s.authed(s.handleSubscriptionGet)))
@@ -42,6 +44,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /printers/{id}", s.web(s.signedIn(s.handlePrinterPage)))
 	mux.HandleFunc("POST /printers/{id}/time-zone", s.web(s.signedIn(s.handleWebPrinterChange)))
 	mux.HandleFunc("POST /printers/{id}/name", s.web(s.signedIn(s.handleWebPrinterChange)))
+	mux.HandleFunc("POST /printers/{id}/move", s.web(s.signedIn(s.handleWebPrinterMove)))
 	mux.HandleFunc("POST /printers/{id}/print", s.web(s.signedIn(s.handleWebSend))) // the printer page's form
 	mux.HandleFunc("GET /printers/{id}/deliveries/{delivery}/preview.png", s.web(s.signedIn(s.handleDeliveryPreview)))
 	mux.HandleFunc("POST /printers/{id}/deliveries/{delivery}/reprint", s.web(s.signedIn(s.handleWebReprint)))

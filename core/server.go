@@ -33,6 +33,8 @@ type Server struct {
 	friendAdds   *rateLimiter[int64]
 	// Previews of messages by user: each is a render, and costs no paper.
 	previews *rateLimiter[int64]
+	// Devices never seen before, by the client address of the socket.
+	newDevices *rateLimiter[string]
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
@@ -63,6 +65,7 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
 		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
 		previews:       newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
+		newDevices:     newRateLimiter[string](cfg.NewDevicesPerHour, time.Hour),
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
 		pages:          mustParsePages(),
@@ -75,8 +78,9 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	s.schedCtx, s.stopSched = context.WithCancel(context.Background())
 	s.schedDone = make(chan struct{})
 	s.hub.all = map[*bridgeConn]struct{}{}
-	s.hub.byAddr = map[codec.Address]*bridgeConn{}
+	s.hub.byAddr = map[codec.Address]int{}
 	s.presence.devices = map[codec.Address]*deviceState{}
+	s.presence.timeout, s.presence.maxDevices = cfg.PresenceTimeout, cfg.MaxDevicesPerBridge
 	s.shards = make([]chan func(context.Context), cfg.Workers)
 	for i := range s.shards {
 		s.shards[i] = make(chan func(context.Context), 256)

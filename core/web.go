@@ -277,6 +277,7 @@ var notices = map[string]string{
 	"newcode":        "A new friend code: the old one and its invite link no longer work.",
 	"friendprinters": "Saved.",
 	"unfriended":     "You are no longer friends.",
+	"moved":          "Move confirmed: it prints behind its new bridge.",
 }
 
 // render writes a page with a status.

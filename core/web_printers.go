@@ -75,6 +75,7 @@ type printerPage struct {
 	Printer       printerJSON
 	Zones         []string
 	History       []deliveryView
+	Events        []store.PrinterEvent // what happened to it: paired, moved, handed on
 	Subscriptions []subscriptionView
 	Name          string            // a name refused, kept in its field
 	Errors        map[string]string // by field: name, time_zone, and the personality pictures
@@ -110,6 +111,9 @@ func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status in
 			v.Finished = true
 		}
 		page.History = append(page.History, v)
+	}
+	if page.Events, err = s.store.PrinterEvents(r.Context(), p.ID, eventsLen); err != nil {
+		return err
 	}
 	if page.Subscriptions, err = s.subscriptionViews(r, p); err != nil {
 		return err

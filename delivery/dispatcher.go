@@ -27,6 +27,7 @@ type dispatcher struct {
 	target    atomic.Pointer[Target]
 	wake      chan struct{} // new work, or a new target
 	answers   chan answer
+	printed   chan uint32 // command ids its printer said it printed
 }
 
 func (d *dispatcher) setTarget(t Target) { d.target.Store(&t) }
@@ -41,7 +42,7 @@ func (d *dispatcher) poke() {
 
 func (d *dispatcher) run(ctx context.Context) {
 	log := d.q.log.With("printer", d.printerID)
-	if n, err := d.q.store.RequeueUnfinished(ctx, d.printerID, printsAtOnce); err != nil {
+	if n, err := d.q.store.RequeueUnfinished(ctx, d.printerID); err != nil {
 		log.Error("requeue unfinished", slog.Any("error", err))
 	} else if n > 0 {
 		log.Info("sending again what may not have arrived", "deliveries", n)
@@ -108,7 +109,7 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 		return err
 	}
 	log = log.With("delivery_id", del.ID, "command_id", id)
-	d.q.expect(id, d)
+	d.q.expect(id, d, *t)
 	if err := t.Sender.Send(frame); err != nil {
 		d.q.forget(id)
 		return d.q.store.Requeue(ctx, del.ID, time.Now().Add(d.q.cfg.RetryMin), -1, "bridge unreachable: "+err.Error())
@@ -132,7 +133,35 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 			if a.commandID != id {
 				continue // a late answer to an earlier command
 			}
-			return d.answered(context.WithoutCancel(ctx), log, del, a)
+			if err := d.answered(context.WithoutCancel(ctx), log, del, a); err != nil {
+				return err
+			}
+			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) {
+				d.awaitPrint(ctx, log, id)
+			}
+			return nil
+		}
+	}
+}
+
+// awaitPrint waits for the did-print event of a command that prints at
+// once, so that the printer holds one print at a time: after a crash or a
+// reconnect only the one on its way may print twice (core/doc.go, "Answers
+// and prints"). It gives up after PrintTimeout: the event may be lost.
+func (d *dispatcher) awaitPrint(ctx context.Context, log *slog.Logger, id uint32) {
+	timer := time.NewTimer(d.q.cfg.PrintTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			log.Info("no did-print event: sending the next anyway (the janitor takes it as printed)", "after", d.q.cfg.PrintTimeout)
+			return
+		case got := <-d.printed:
+			if got == id {
+				return
+			}
 		}
 	}
 }
@@ -146,7 +175,7 @@ func (d *dispatcher) answered(ctx context.Context, log *slog.Logger, del store.D
 		}
 		if !prints(codec.CommandCode(del.Command)) {
 			// A personality or quip is done once it is in.
-			return d.q.store.MarkPrinted(ctx, a.commandID)
+			return d.q.store.MarkPrinted(ctx, d.printerID, a.commandID)
 		}
 		return nil
 	case codec.ReturnBusy, codec.ReturnNetworkFailure:
@@ -168,9 +197,14 @@ func prints(c codec.CommandCode) bool {
 	return false
 }
 
-// printsAtOnce are the commands printed as soon as they arrive: answered
-// but never said printed, they may not have been.
-var printsAtOnce = []uint16{uint16(codec.SetDeliveryAndPrint), uint16(codec.SetDeliveryAndPrintNoFace)}
+// printsAtOnce reports whether a command prints as soon as it arrives (not
+// when the button is pressed).
+func printsAtOnce(c codec.CommandCode) bool {
+	return c == codec.SetDeliveryAndPrint || c == codec.SetDeliveryAndPrintNoFace
+}
+
+// heldCommands are the commands printsAtOnce reports, for the store.
+var heldCommands = []uint16{uint16(codec.SetDeliveryAndPrint), uint16(codec.SetDeliveryAndPrintNoFace)}
 
 // errNoTarget is returned when a dispatcher has nowhere to send.
 var errNoTarget = errors.New("delivery: no bridge for the printer")

@@ -32,6 +32,11 @@ type Config struct {
 	// RetryMin and RetryMax bound the back-off after busy or a network
 	// failure: it doubles from RetryMin with each attempt.
 	RetryMin, RetryMax time.Duration
+	// PrintTimeout is how long a dispatcher waits for the did-print event
+	// of a command that prints at once, after its answer, before it sends
+	// the next anyway: the printer holds one print at a time (core/doc.go,
+	// "Answers and prints"), and an event may be lost.
+	PrintTimeout time.Duration
 	// Poll is the longest an idle dispatcher waits before it looks in the
 	// store anyway.
 	Poll time.Duration
@@ -58,6 +63,7 @@ type Config struct {
 // Defaults, with their reasons.
 const (
 	DefaultAnswerTimeout   = 60 * time.Second // a long photo over ZigBee takes half that
+	DefaultPrintTimeout    = 2 * time.Minute  // a long photo prints in well under a minute
 	DefaultRetryMin        = 5 * time.Second
 	DefaultRetryMax        = 5 * time.Minute
 	DefaultPoll            = 30 * time.Second // the change watcher and pokes do the prompt work
@@ -77,6 +83,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	set(&c.AnswerTimeout, DefaultAnswerTimeout)
+	set(&c.PrintTimeout, DefaultPrintTimeout)
 	set(&c.RetryMin, DefaultRetryMin)
 	set(&c.RetryMax, DefaultRetryMax)
 	set(&c.Poll, DefaultPoll)
@@ -117,8 +124,15 @@ type Queue struct {
 	wg     sync.WaitGroup
 
 	mu          sync.Mutex
-	dispatchers map[int64]*dispatcher  // by printer id
-	inflight    map[uint32]*dispatcher // by command id
+	dispatchers map[int64]*dispatcher // by printer id
+	inflight    map[uint32]inflight   // by command id
+}
+
+// inflight is a command on its way: the dispatcher that waits for its
+// answer, and where it went. Only an answer from there counts.
+type inflight struct {
+	d      *dispatcher
+	target Target
 }
 
 // New makes the queue and starts its watcher of other instances' work and
@@ -129,7 +143,7 @@ func New(s *store.Store, cfg Config, logger *slog.Logger) *Queue {
 	q := &Queue{
 		store: s, cfg: cfg, log: logger.With("part", "delivery"), ids: NewIDs(s, cfg.IDBlock),
 		ctx: ctx, cancel: cancel,
-		dispatchers: map[int64]*dispatcher{}, inflight: map[uint32]*dispatcher{},
+		dispatchers: map[int64]*dispatcher{}, inflight: map[uint32]inflight{},
 	}
 	q.wg.Go(q.watch)
 	q.wg.Go(q.janitor)
@@ -256,7 +270,8 @@ func (q *Queue) Online(printerID int64, t Target) {
 		return
 	}
 	ctx, cancel := context.WithCancel(q.ctx)
-	d := &dispatcher{q: q, printerID: printerID, cancel: cancel, wake: make(chan struct{}, 1), answers: make(chan answer, 1)}
+	d := &dispatcher{q: q, printerID: printerID, cancel: cancel, wake: make(chan struct{}, 1), answers: make(chan answer, 1),
+		printed: make(chan uint32, 8)}
 	d.setTarget(t)
 	q.dispatchers[printerID] = d
 	q.wg.Go(func() { d.run(ctx) })
@@ -281,28 +296,31 @@ func (q *Queue) IsOnline(printerID int64) bool {
 }
 
 // Answered hands a DeviceCommandResponse to the dispatcher waiting for it,
-// without touching the store. It reports false for a command id nobody
-// here waits for; then AnswerLate decides.
-func (q *Queue) Answered(commandID uint32, code codec.ReturnCode) bool {
+// without touching the store, if it came from the socket and the device the
+// command was sent to. It reports false for anything else (an id nobody
+// here waits for, or an answer from elsewhere); then AnswerLate decides.
+func (q *Queue) Answered(from Sender, device codec.Address, commandID uint32, code codec.ReturnCode) bool {
 	q.mu.Lock()
-	d := q.inflight[commandID]
-	delete(q.inflight, commandID)
-	q.mu.Unlock()
-	if d == nil {
+	f, ok := q.inflight[commandID]
+	if !ok || f.target.Sender != from || f.target.Device != device {
+		q.mu.Unlock()
 		return false
 	}
+	delete(q.inflight, commandID)
+	q.mu.Unlock()
 	select {
-	case d.answers <- answer{commandID, code}:
+	case f.d.answers <- answer{commandID, code}:
 	default: // the dispatcher has its answer already
 	}
 	return true
 }
 
-// AnswerLate applies an answer no dispatcher waited for: one for a command
-// sent before a restart completes its delivery if that is still open; any
-// other (a duplicate, an unknown id) is ignored. It reports whether it was
-// applied.
-func (q *Queue) AnswerLate(ctx context.Context, commandID uint32, code codec.ReturnCode) (bool, error) {
+// AnswerLate applies an answer no dispatcher waited for, from the device of
+// a printer: one for a command sent to it before a restart or a reconnect
+// completes its delivery if that is still open; any other (a duplicate, an
+// unknown id, another printer's command) is ignored. It reports whether it
+// was applied.
+func (q *Queue) AnswerLate(ctx context.Context, printerID int64, commandID uint32, code codec.ReturnCode) (bool, error) {
 	state, notBefore, reason := store.StateSent, time.Now(), ""
 	switch code {
 	case codec.ReturnSuccess:
@@ -311,21 +329,35 @@ func (q *Queue) AnswerLate(ctx context.Context, commandID uint32, code codec.Ret
 	default:
 		state, reason = store.StateFailed, code.String()
 	}
-	err := q.store.AnswerLate(ctx, commandID, int(code), state, notBefore, reason)
+	err := q.store.AnswerLate(ctx, printerID, commandID, int(code), state, notBefore, reason)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// Printed records a did-print event: the delivery sent with that command id
-// is printed. It reports false if no open delivery has that id.
-func (q *Queue) Printed(ctx context.Context, commandID uint32) (bool, error) {
-	err := q.store.MarkPrinted(ctx, commandID)
+// Printed records a did-print event from the device of a printer: that
+// printer's delivery sent with the command id is printed, and its
+// dispatcher, if it waits for that, sends the next. It reports false if the
+// printer has no open delivery with that id.
+func (q *Queue) Printed(ctx context.Context, printerID int64, commandID uint32) (bool, error) {
+	err := q.store.MarkPrinted(ctx, printerID, commandID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	q.mu.Lock()
+	d := q.dispatchers[printerID]
+	q.mu.Unlock()
+	if d != nil {
+		select {
+		case d.printed <- commandID:
+		default: // it waits for none of these; at worst it waits PrintTimeout
+		}
+	}
+	return true, nil
 }
 
 // Close stops every dispatcher, the watcher and the janitor, and waits for
@@ -335,9 +367,9 @@ func (q *Queue) Close() {
 	q.wg.Wait()
 }
 
-func (q *Queue) expect(commandID uint32, d *dispatcher) {
+func (q *Queue) expect(commandID uint32, d *dispatcher, t Target) {
 	q.mu.Lock()
-	q.inflight[commandID] = d
+	q.inflight[commandID] = inflight{d, t}
 	q.mu.Unlock()
 }
 
@@ -389,9 +421,10 @@ func (q *Queue) watch() {
 	}
 }
 
-// janitor expires stale deliveries and prunes old ones.
+// janitor expires stale deliveries, takes as printed those the printer took
+// and never said it printed within PrintTimeout, and prunes old ones.
 func (q *Queue) janitor() {
-	t := time.NewTicker(q.cfg.JanitorEvery)
+	t := time.NewTicker(min(q.cfg.JanitorEvery, q.cfg.PrintTimeout))
 	defer t.Stop()
 	for {
 		select {
@@ -402,6 +435,11 @@ func (q *Queue) janitor() {
 				q.log.Error("expire deliveries", slog.Any("error", err))
 			} else if n > 0 {
 				q.log.Info("deliveries expired", "count", n)
+			}
+			if n, err := q.store.HeldPrinted(q.ctx, now.Add(-q.cfg.PrintTimeout), heldCommands); err != nil {
+				q.log.Error("deliveries held by their printers", slog.Any("error", err))
+			} else if n > 0 {
+				q.log.Info("printed, as far as anyone knows: their did-print events were lost", "count", n)
 			}
 			if n, err := q.store.PruneDeliveries(q.ctx, now.Add(-q.cfg.Retention)); err != nil {
 				q.log.Error("prune deliveries", slog.Any("error", err))

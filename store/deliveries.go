@@ -337,45 +337,60 @@ func (s *Store) MarkAnswered(ctx context.Context, commandID uint32, returnCode i
 		`command_id = ? AND state IN (?, ?)`, commandID, StateSent, StatePrinted)
 }
 
-// MarkPrinted finishes the delivery last sent with a command id: the
-// printer says it printed it. A delivery put back in the queue (its answer
-// was late) is finished too, so it is not printed twice.
-func (s *Store) MarkPrinted(ctx context.Context, commandID uint32) error {
+// MarkPrinted finishes the delivery of a printer last sent with a command
+// id: the printer says it printed it. A delivery put back in the queue (its
+// answer was late) is finished too, so it is not printed twice. The printer
+// is the one whose device said so: a command id counts only from the
+// device it was sent to.
+func (s *Store) MarkPrinted(ctx context.Context, printerID int64, commandID uint32) error {
 	return s.transition(ctx, `state = ?, printed_at = ?`, []any{StatePrinted, s.now()},
-		`command_id = ? AND state IN (?, ?)`, commandID, StateSent, StatePending)
+		`command_id = ? AND printer_id = ? AND state IN (?, ?)`, commandID, printerID, StateSent, StatePending)
+}
+
+// HeldPrinted finishes the sent deliveries of the given commands (those
+// that print as soon as they arrive) answered with success before a time
+// and never said printed: the printer took them, and its did-print event
+// was lost (a socket that died as it was sent). It returns how many.
+func (s *Store) HeldPrinted(ctx context.Context, answeredBefore time.Time, commands []uint16) (int64, error) {
+	args := []any{StatePrinted, s.now(), "printed, as far as anyone knows: the printer took it, and its word that it printed was lost",
+		StateSent, answeredBefore.UnixMilli()}
+	for _, c := range commands {
+		args = append(args, c)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET state = ?, printed_at = ?, reason = ? WHERE state = ? AND return_code = 0
+		AND answered_at < ? AND command IN (?`+strings.Repeat(", ?", len(commands)-1)+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: held deliveries: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // RequeueUnfinished puts back in the queue a printer's sent deliveries that
-// may not have arrived: those with no answer, and those of printsAtOnce
-// commands that were answered but never said printed. Done when its
-// dispatcher starts: what was in flight when the printer went away, or the
-// server stopped, is sent again, so nothing is lost (at most it prints
-// twice).
-func (s *Store) RequeueUnfinished(ctx context.Context, printerID int64, printsAtOnce []uint16) (int64, error) {
-	query := `UPDATE deliveries SET state = ?, reason = ? WHERE printer_id = ? AND state = ? AND (answered_at IS NULL`
-	args := []any{StatePending, "sent again: it may not have arrived", printerID, StateSent}
-	if len(printsAtOnce) > 0 {
-		query += ` OR command IN (?` + strings.Repeat(", ?", len(printsAtOnce)-1) + `)`
-		for _, c := range printsAtOnce {
-			args = append(args, c)
-		}
-	}
-	res, err := s.db.ExecContext(ctx, query+`)`, args...)
+// were never answered: they may not have arrived. Done when its dispatcher
+// starts: what was on its way when the printer went away, or the server
+// stopped, is sent again, so nothing is lost. An answered one stays sent:
+// the printer holds it and prints it (core/doc.go, "Answers and prints"),
+// so it is not printed twice. The dispatcher has one unanswered command
+// at a time, so at most one delivery a printer is sent again.
+func (s *Store) RequeueUnfinished(ctx context.Context, printerID int64) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET state = ?, reason = ? WHERE printer_id = ? AND state = ? AND answered_at IS NULL`,
+		StatePending, "sent again: it may not have arrived", printerID, StateSent)
 	if err != nil {
 		return 0, fmt.Errorf("store: requeue unfinished: %w", err)
 	}
 	return res.RowsAffected()
 }
 
-// AnswerLate applies an answer that came for a delivery no dispatcher waits
-// for (sent before a restart): if the delivery is still open and
-// unanswered, it takes the state given (sent for success, pending to retry
-// not before notBefore, failed) with the return code and reason. It returns
-// ErrNotFound if no open, unanswered delivery has that command id.
-func (s *Store) AnswerLate(ctx context.Context, commandID uint32, returnCode int, state string, notBefore time.Time, reason string) error {
+// AnswerLate applies an answer that came for a printer's delivery no
+// dispatcher waits for (sent before a restart or a reconnect): if the
+// delivery is still open and unanswered, it takes the state given (sent for
+// success, pending to retry not before notBefore, failed) with the return
+// code and reason. It returns ErrNotFound if no open, unanswered delivery
+// of the printer has that command id.
+func (s *Store) AnswerLate(ctx context.Context, printerID int64, commandID uint32, returnCode int, state string, notBefore time.Time, reason string) error {
 	return s.transition(ctx, `state = ?, answered_at = ?, return_code = ?, reason = ?, not_before = ?`,
 		[]any{state, s.now(), returnCode, reason, notBefore.UnixMilli()},
-		`command_id = ? AND state IN (?, ?) AND answered_at IS NULL`, commandID, StateSent, StatePending)
+		`command_id = ? AND printer_id = ? AND state IN (?, ?) AND answered_at IS NULL`, commandID, printerID, StateSent, StatePending)
 }
 
 // MarkExpired ends a pending delivery that is too old to print.

@@ -66,6 +66,18 @@ type Device struct {
 	FirstSeenAt      time.Time
 	LastSeenAt       time.Time
 	KeyRequestedAt   time.Time // the last encryption_key_required, zero if none
+	// ClaimID is the claim code whose key the device was sent (or with which
+	// it was attached to its printer); 0 if none.
+	ClaimID int64
+	// PairedBridge is the bridge the device was paired through with its
+	// owner, "" while it is not paired (core/doc.go): only that bridge's
+	// socket speaks for it.
+	PairedBridge string
+	PairedAt     time.Time
+	// MovedBridge is another bridge the paired device has shown up behind
+	// since MovedAt; "" if none. It prints there once its owner confirms.
+	MovedBridge string
+	MovedAt     time.Time
 }
 
 // DeviceSeen records that a device was heard from through a bridge with
@@ -142,15 +154,18 @@ func (s *Store) TouchDevices(ctx context.Context, touches []DeviceTouch) error {
 }
 
 const deviceColumns = `address, hardware_xor, bridge_address, COALESCE(device_type, 0), firmware_build, loader_build,
-	COALESCE(protocol_version, 0), COALESCE(reset_description, 0), COALESCE(last_uptime, 0), first_seen_at, last_seen_at, key_requested_at`
+	COALESCE(protocol_version, 0), COALESCE(reset_description, 0), COALESCE(last_uptime, 0), first_seen_at, last_seen_at, key_requested_at,
+	COALESCE(claim_id, 0), COALESCE(paired_bridge, ''), paired_at, COALESCE(moved_bridge, ''), moved_at`
 
 func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
 	var d Device
 	var first, last int64
-	var key sql.NullInt64
+	var key, paired, moved sql.NullInt64
 	err := row.Scan(&d.Address, &d.HardwareXor, &d.BridgeAddress, &d.DeviceType, &d.FirmwareBuild, &d.LoaderBuild,
-		&d.ProtocolVersion, &d.ResetDescription, &d.LastUptime, &first, &last, &key)
+		&d.ProtocolVersion, &d.ResetDescription, &d.LastUptime, &first, &last, &key,
+		&d.ClaimID, &d.PairedBridge, &paired, &d.MovedBridge, &moved)
 	d.FirstSeenAt, d.LastSeenAt, d.KeyRequestedAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), millis(key)
+	d.PairedAt, d.MovedAt = millis(paired), millis(moved)
 	return d, err
 }
 

@@ -22,27 +22,34 @@ type Printer struct {
 	DeviceAddress string // "" until the printer calls home
 	TimeZone      string // IANA name; its subscriptions' hours are in it
 	CreatedAt     time.Time
+	// HandedOnAt is when a reset printer of this hardware was paired with
+	// another account, its device having gone silent: it was given away, or
+	// reset and claimed by someone else. Zero if never.
+	HandedOnAt time.Time
 	// Device is what its device last reported; zero without one.
 	Device Device
 }
 
-const printerColumns = `p.id, p.owner_id, p.name, p.hardware_xor, COALESCE(p.device_address, ''), p.time_zone, p.created_at,
+const printerColumns = `p.id, p.owner_id, p.name, p.hardware_xor, COALESCE(p.device_address, ''), p.time_zone, p.created_at, p.handed_on_at,
 	COALESCE(d.bridge_address, ''), COALESCE(d.device_type, 0), COALESCE(d.firmware_build, ''), COALESCE(d.loader_build, ''),
-	COALESCE(d.last_uptime, 0), d.first_seen_at, d.last_seen_at, d.key_requested_at`
+	COALESCE(d.last_uptime, 0), d.first_seen_at, d.last_seen_at, d.key_requested_at,
+	COALESCE(d.claim_id, 0), COALESCE(d.paired_bridge, ''), d.paired_at, COALESCE(d.moved_bridge, ''), d.moved_at`
 
 const printerFrom = ` FROM printers p LEFT JOIN devices d ON d.address = p.device_address`
 
 func scanPrinter(row interface{ Scan(...any) error }) (Printer, error) {
 	var p Printer
 	var created int64
-	var first, last, key sql.NullInt64
-	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.HardwareXor, &p.DeviceAddress, &p.TimeZone, &created,
+	var handed, first, last, key, paired, moved sql.NullInt64
+	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.HardwareXor, &p.DeviceAddress, &p.TimeZone, &created, &handed,
 		&p.Device.BridgeAddress, &p.Device.DeviceType, &p.Device.FirmwareBuild, &p.Device.LoaderBuild,
-		&p.Device.LastUptime, &first, &last, &key)
-	p.CreatedAt = time.UnixMilli(created).UTC()
+		&p.Device.LastUptime, &first, &last, &key,
+		&p.Device.ClaimID, &p.Device.PairedBridge, &paired, &p.Device.MovedBridge, &moved)
+	p.CreatedAt, p.HandedOnAt = time.UnixMilli(created).UTC(), millis(handed)
 	if p.DeviceAddress != "" {
 		p.Device.Address, p.Device.HardwareXor = p.DeviceAddress, p.HardwareXor
 		p.Device.FirstSeenAt, p.Device.LastSeenAt, p.Device.KeyRequestedAt = millis(first), millis(last), millis(key)
+		p.Device.PairedAt, p.Device.MovedAt = millis(paired), millis(moved)
 	}
 	return p, err
 }
@@ -63,10 +70,11 @@ func (s *Store) PrinterByID(ctx context.Context, id int64) (Printer, error) {
 	return s.printer(ctx, s.read, `p.id = ?`, id)
 }
 
-// PrinterByDevice finds the printer a device belongs to. It returns
-// ErrNotFound if the device is nobody's.
+// PrinterByDevice finds the printer a device belongs to, from the primary
+// database (it decides where commands go). It returns ErrNotFound if the
+// device is nobody's.
 func (s *Store) PrinterByDevice(ctx context.Context, addr string) (Printer, error) {
-	return s.printer(ctx, s.read, `p.device_address = ?`, addr)
+	return s.printer(ctx, s.db, `p.device_address = ?`, addr)
 }
 
 // PrintersByOwner lists a user's printers, oldest first.
@@ -93,9 +101,6 @@ type Claim struct {
 	HardwareXor uint32
 	Secret      uint64
 	Name        string // the printer's name; "" keeps it, or gives a new one DefaultPrinterName
-	// KeyWaitSince: a device of this hardware xor that asked for its key
-	// since then is taken as the one the code was printed by.
-	KeyWaitSince time.Time
 }
 
 // ClaimRecord is a claim code as stored.
@@ -106,23 +111,49 @@ type ClaimRecord struct {
 	HardwareXor uint32
 	Secret      uint64
 	CreatedAt   time.Time
+	PairedAt    time.Time // when a device was paired with it: it is spent
 }
 
-// Claim records a claim code and returns the claimed printer. The code
-// becomes the newest for its hardware xor, so the next key request of a
-// device with that xor is answered with its link key.
+// ErrClaimSpent is returned, wrapped, for a claim code another account's
+// printer was paired with: a printer prints a new code when it is reset,
+// and only that one can give it a new owner.
+var ErrClaimSpent = errors.New("this claim code has been used already: reset the printer to get a new one")
+
+// Claim records a claim code and returns the claimed printer.
 //
 // The printer is the user's printer of that hardware xor if there is one (a
-// reset printer is found again), else a new one. A device of that xor is
-// attached to it at once if it asked for its key since c.KeyWaitSince or is
-// nobody's; a device that belongs to another printer and is not asking for a
-// key stays there until it asks (after a reset): the owner changes only
-// through a new code the printer itself printed.
+// reset printer is found again), else a new one. A new code becomes the
+// newest for its hardware xor, so the next key request of a device with
+// that xor that is not paired is answered with its link key; and a device
+// of that xor that is not paired (a reset printer has a new address; one
+// asking for its key is preferred) is attached to the printer at once. A
+// paired device never changes owner through a claim (core/doc.go).
+//
+// A code a device was paired with is spent: entered again by the account
+// whose printer it paired, it changes nothing but the name; by another, it
+// is refused with ErrClaimSpent.
 func (s *Store) Claim(ctx context.Context, c Claim) (Printer, error) {
 	var printerID int64
+	var claimID int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		err := tx.QueryRowContext(ctx, `SELECT id FROM printers WHERE owner_id = ? AND hardware_xor = ? ORDER BY id DESC LIMIT 1`,
+		var owner int64
+		err := tx.QueryRowContext(ctx, `SELECT p.id, p.owner_id FROM claim_codes c JOIN printers p ON p.id = c.printer_id
+			WHERE c.hardware_xor = ? AND c.secret = ? AND c.paired_at IS NOT NULL ORDER BY c.id DESC LIMIT 1`,
+			c.HardwareXor, int64(c.Secret)).Scan(&printerID, &owner)
+		switch {
+		case err == nil && owner != c.UserID:
+			return ErrClaimSpent
+		case err == nil:
+			// The code of the user's own paired printer: nothing to pair.
+			if c.Name != "" {
+				_, err = tx.ExecContext(ctx, `UPDATE printers SET name = ? WHERE id = ?`, c.Name, printerID)
+			}
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `SELECT id FROM printers WHERE owner_id = ? AND hardware_xor = ? ORDER BY id DESC LIMIT 1`,
 			c.UserID, c.HardwareXor).Scan(&printerID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -145,71 +176,133 @@ func (s *Store) Claim(ctx context.Context, c Claim) (Printer, error) {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO claim_codes (user_id, printer_id, hardware_xor, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
+		res, err := tx.ExecContext(ctx, `INSERT INTO claim_codes (user_id, printer_id, hardware_xor, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
 			c.UserID, printerID, c.HardwareXor, int64(c.Secret), now)
-		return err
-	})
-	if err != nil {
-		return Printer{}, fmt.Errorf("store: claim: %w", err)
-	}
-	// The device is looked for only once the code is committed: a key
-	// request handled meanwhile either sees the code, or stored its device
-	// before this looks.
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var device string
-		err := tx.QueryRowContext(ctx, `SELECT d.address FROM devices d LEFT JOIN printers p ON p.device_address = d.address
-			WHERE d.hardware_xor = ? AND (p.id IS NULL OR p.id = ? OR d.key_requested_at >= ?)
-			ORDER BY COALESCE(d.key_requested_at, 0) DESC, d.last_seen_at DESC LIMIT 1`,
-			c.HardwareXor, printerID, c.KeyWaitSince.UnixMilli()).Scan(&device)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
 		if err != nil {
 			return err
 		}
-		return attachDevice(ctx, tx, printerID, device)
+		claimID, err = res.LastInsertId()
+		return err
 	})
+	if errors.Is(err, ErrClaimSpent) {
+		return Printer{}, fmt.Errorf("store: claim: %w", ErrClaimSpent)
+	}
 	if err != nil {
-		return Printer{}, fmt.Errorf("store: claim: find its device: %w", err)
+		return Printer{}, fmt.Errorf("store: claim: %w", err)
+	}
+	if claimID != 0 {
+		// The device is looked for only once the code is committed: a key
+		// request handled meanwhile either sees the code, or stored its
+		// device before this looks.
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			var device string
+			err := tx.QueryRowContext(ctx, `SELECT d.address FROM devices d LEFT JOIN printers p ON p.device_address = d.address
+				WHERE d.hardware_xor = ? AND (p.id IS NULL OR p.id = ? OR d.paired_bridge IS NULL)
+				ORDER BY COALESCE(d.key_requested_at, 0) DESC, d.last_seen_at DESC LIMIT 1`,
+				c.HardwareXor, printerID).Scan(&device)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			_, err = s.attachDevice(ctx, tx, printerID, device, claimID)
+			return err
+		})
+		if err != nil {
+			return Printer{}, fmt.Errorf("store: claim: find its device: %w", err)
+		}
 	}
 	return s.printer(ctx, s.db, `p.id = ?`, printerID)
 }
 
-// attachDevice makes addr the device of a printer, and of no other.
-func attachDevice(ctx context.Context, tx *sql.Tx, printerID int64, addr string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE printers SET device_address = NULL WHERE device_address = ? AND id <> ?`, addr, printerID); err != nil {
-		return err
+// attachDevice makes addr the device of a printer, and of no other, with
+// the claim code it is to get the key of, unless it is paired with
+// another printer. A device that is the printer's already is left as it
+// is. It reports whether the device is the printer's now.
+func (s *Store) attachDevice(ctx context.Context, tx *sql.Tx, printerID int64, addr string, claimID int64) (bool, error) {
+	var current sql.NullInt64
+	var paired sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT p.id, d.paired_bridge FROM devices d LEFT JOIN printers p ON p.device_address = d.address
+		WHERE d.address = ?`+s.dialect.forUpdate, addr).Scan(&current, &paired)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, fmt.Errorf("device %s: %w", addr, ErrNotFound)
+	case err != nil:
+		return false, err
+	case current.Valid && current.Int64 == printerID:
+		return true, nil
+	case current.Valid && paired.Valid:
+		return false, nil // paired with another printer: it stays there
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE printers SET device_address = ? WHERE id = ?`, addr, printerID)
-	return err
+	if _, err := tx.ExecContext(ctx, `UPDATE printers SET device_address = NULL WHERE device_address = ?`, addr); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE printers SET device_address = ? WHERE id = ?`, addr, printerID); err != nil {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE devices SET claim_id = ?, paired_bridge = NULL, paired_at = NULL, moved_bridge = NULL,
+		moved_at = NULL WHERE address = ?`, nullID(claimID), addr)
+	return err == nil, err
 }
 
-// AttachDevice makes addr the device of a printer, and of no other: done
-// when a device asks for its key and the newest claim code for its hardware
-// xor belongs to that printer.
-func (s *Store) AttachDevice(ctx context.Context, printerID int64, addr string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error { return attachDevice(ctx, tx, printerID, addr) })
+// AttachDevice makes addr the device of the printer of a claim code, whose
+// key it is to get: done when a device that is not paired asks for its key
+// and the newest claim code for its hardware xor is that one. It returns
+// ErrConflict if the device is paired with another printer (it never
+// changes owner this way), ErrNotFound if there is no such device.
+func (s *Store) AttachDevice(ctx context.Context, claim ClaimRecord, addr string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ok, err := s.attachDevice(ctx, tx, claim.PrinterID, addr, claim.ID)
+		if err == nil && !ok {
+			err = ErrConflict
+		}
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("store: attach %s to printer %d: %w", addr, printerID, err)
+		return fmt.Errorf("store: attach %s to printer %d: %w", addr, claim.PrinterID, err)
 	}
 	return nil
 }
 
-// NewestClaim is the newest claim code entered for a hardware xor. It
-// returns ErrNotFound if there is none.
-func (s *Store) NewestClaim(ctx context.Context, xor uint32) (ClaimRecord, error) {
+const claimColumns = `id, user_id, printer_id, hardware_xor, secret, created_at, paired_at`
+
+func (s *Store) claim(ctx context.Context, what, where string, args ...any) (ClaimRecord, error) {
 	var c ClaimRecord
 	var secret, created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, user_id, printer_id, hardware_xor, secret, created_at FROM claim_codes
-		WHERE hardware_xor = ? ORDER BY id DESC LIMIT 1`, xor).Scan(&c.ID, &c.UserID, &c.PrinterID, &c.HardwareXor, &secret, &created)
+	var paired sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT `+claimColumns+` FROM claim_codes WHERE `+where, args...).
+		Scan(&c.ID, &c.UserID, &c.PrinterID, &c.HardwareXor, &secret, &created, &paired)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ClaimRecord{}, fmt.Errorf("store: claim code for hardware xor %d: %w", xor, ErrNotFound)
+		return ClaimRecord{}, fmt.Errorf("store: claim code for %s: %w", what, ErrNotFound)
 	}
 	if err != nil {
-		return ClaimRecord{}, fmt.Errorf("store: claim code for hardware xor %d: %w", xor, err)
+		return ClaimRecord{}, fmt.Errorf("store: claim code for %s: %w", what, err)
 	}
-	c.Secret, c.CreatedAt = uint64(secret), time.UnixMilli(created).UTC()
+	c.Secret, c.CreatedAt, c.PairedAt = uint64(secret), time.UnixMilli(created).UTC(), millis(paired)
 	return c, nil
+}
+
+// NewestClaim is the newest claim code entered for a hardware xor, if no
+// device has been paired with it yet: a code entered before a pairing is
+// stale (a reset printer prints a new one). It returns ErrNotFound if
+// there is none, or if the newest is spent.
+func (s *Store) NewestClaim(ctx context.Context, xor uint32) (ClaimRecord, error) {
+	c, err := s.claim(ctx, fmt.Sprintf("hardware xor %d", xor), `hardware_xor = ? ORDER BY id DESC LIMIT 1`, xor)
+	if err == nil && !c.PairedAt.IsZero() {
+		return ClaimRecord{}, fmt.Errorf("store: claim code for hardware xor %d: spent: %w", xor, ErrNotFound)
+	}
+	return c, err
+}
+
+// PairedClaim is the claim code a paired device's key comes from: the one
+// it was sent, or for a device paired before that was recorded, its
+// printer's newest. It returns ErrNotFound if there is none.
+func (s *Store) PairedClaim(ctx context.Context, d Device, printerID int64) (ClaimRecord, error) {
+	if d.ClaimID != 0 {
+		return s.claim(ctx, "device "+d.Address, `id = ?`, d.ClaimID)
+	}
+	return s.claim(ctx, "device "+d.Address, `printer_id = ? ORDER BY id DESC LIMIT 1`, printerID)
 }
 
 // Location is the printer's time zone; UTC if the system does not know it

@@ -114,7 +114,7 @@ func TestStore_DeleteDelivery(t *testing.T) {
 		}
 		printed, _ := s.CreateDelivery(ctx, store.NewDelivery{PrinterID: p.ID, Kind: "message", Command: 1, Payload: []byte{3}})
 		s.MarkSent(ctx, printed.ID, 6)
-		if err := s.MarkPrinted(ctx, 6); err != nil {
+		if err := s.MarkPrinted(ctx, p.ID, 6); err != nil {
 			t.Fatal(err)
 		}
 		failed, _ := s.CreateFailedDelivery(ctx, p.ID, "edition", "not printed: it broke")

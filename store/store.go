@@ -32,6 +32,9 @@ type dialect struct {
 	// upsertSuffix turns "INSERT … VALUES (…)" into an upsert on key,
 	// setting cols from the new row.
 	upsertSuffix func(key string, cols ...string) string
+	// forUpdate ends a SELECT whose rows a transaction is about to change:
+	// MySQL locks them; SQLite has one writer at a time already.
+	forUpdate string
 }
 
 var sqliteDialect = dialect{
@@ -54,6 +57,7 @@ var mysqlDialect = dialect{
 		}
 		return " ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
 	},
+	forUpdate: " FOR UPDATE",
 }
 
 // Open opens the database named by dsn and brings its schema up to date:
@@ -192,6 +196,9 @@ func millis(v sql.NullInt64) time.Time {
 	}
 	return time.UnixMilli(v.Int64).UTC()
 }
+
+// nullID stores an id, 0 as NULL.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
 // nullMillis stores a time, the zero time as NULL.
 func nullMillis(t time.Time) sql.NullInt64 {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,8 +141,12 @@ func TestStore_ReserveCommandIDs(t *testing.T) {
 func TestStore_Claim(t *testing.T) {
 	const xor = 0x123456
 	type step struct {
-		do     string // "claim USER SECRET", "key ADDR" (a key request), "seen ADDR" (heard from, with its key)
+		// "claim USER SECRET", "key ADDR" (a key request), "seen ADDR" (heard
+		// from, with its key), "pair ADDR" (paired with its printer through
+		// bridge ff).
+		do     string
 		device string // the device the claimed printer has after the step
+		err    error  // the error a claim returns
 		same   string // for claims: name of an earlier step's printer this must be
 		name   string // the printer's name for later steps
 	}
@@ -165,16 +170,40 @@ func TestStore_Claim(t *testing.T) {
 		{"a reset printer is found again by its owner", []step{
 			{do: "key 00000000000000a1"},
 			{do: "claim ann 1", device: "00000000000000a1", name: "p"},
+			{do: "pair 00000000000000a1"},
 			{do: "key 00000000000000b2"}, // reset: new address, same xor
 			{do: "claim ann 2", device: "00000000000000b2", same: "p"},
 		}},
-		{"another user's device stays put until it asks for a key", []step{
+		{"a device not yet paired goes to the newest code", []step{
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1"},
+			{do: "claim bob 2", device: "00000000000000a1"},
+		}},
+		{"a paired device never changes owner through a claim", []step{
 			{do: "key 00000000000000a1"},
 			{do: "claim ann 1", device: "00000000000000a1", name: "ann"},
-			{do: "seen 00000000000000a1"},   // it got its key: heartbeats
-			{do: "claim bob 2", device: ""}, // a code typed by someone else takes nothing yet
-			{do: "key 00000000000000a1"},    // the printer was reset and asks again: the newest code wins
-			{do: "claim bob 2", device: "00000000000000a1"},
+			{do: "pair 00000000000000a1"},
+			{do: "claim bob 2", device: ""}, // a code made up for the same hardware takes nothing
+			{do: "key 00000000000000a1"},    // even if the device asks for its key again
+			{do: "claim bob 3", device: ""},
+		}},
+		{"a spent code is refused to another account, and changes nothing for its own", []step{
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1", name: "ann"},
+			{do: "pair 00000000000000a1"},
+			{do: "claim bob 1", err: store.ErrClaimSpent},
+			{do: "key 00000000000000b2"}, // someone's device with the same xor asks
+			{do: "claim ann 1", device: "00000000000000a1", same: "ann"},
+		}},
+		{"the old owner's code cannot take the reset printer back", []step{
+			{do: "key 00000000000000a1"},
+			{do: "claim ann 1", device: "00000000000000a1", name: "ann"},
+			{do: "pair 00000000000000a1"},
+			{do: "key 00000000000000b2"}, // reset and given to bob
+			{do: "claim bob 2", device: "00000000000000b2"},
+			{do: "pair 00000000000000b2"},
+			{do: "claim ann 1", device: "00000000000000a1", same: "ann"},
+			{do: "claim ann 9", device: "00000000000000a1"}, // a new code made up: bob's device stays his
 		}},
 	}
 	for _, tt := range tests {
@@ -201,6 +230,14 @@ func TestStore_Claim(t *testing.T) {
 						if err := s.DeviceSeen(ctx, a, xor, "00000000000000ff"); err != nil {
 							t.Fatal(err)
 						}
+					case "pair":
+						p, err := s.PrinterByDevice(ctx, a)
+						if err != nil {
+							t.Fatalf("step %d: %v", i, err)
+						}
+						if _, err := s.ConfirmPairing(ctx, p.ID, a, "00000000000000ff"); err != nil {
+							t.Fatalf("step %d: %v", i, err)
+						}
 					case "claim":
 						if _, ok := users[a]; !ok {
 							u, err := s.CreateUser(ctx, a+"@example.com")
@@ -209,8 +246,13 @@ func TestStore_Claim(t *testing.T) {
 							}
 							users[a] = u.ID
 						}
-						p, err := s.Claim(ctx, store.Claim{UserID: users[a], HardwareXor: xor, Secret: uint64(b[0]),
-							KeyWaitSince: clock.Add(-5 * time.Minute)})
+						p, err := s.Claim(ctx, store.Claim{UserID: users[a], HardwareXor: xor, Secret: uint64(b[0])})
+						if st.err != nil {
+							if !errors.Is(err, st.err) {
+								t.Fatalf("step %d (%s): err %v, want %v", i, st.do, err, st.err)
+							}
+							continue
+						}
 						if err != nil {
 							t.Fatalf("step %d: %v", i, err)
 						}
@@ -226,15 +268,100 @@ func TestStore_Claim(t *testing.T) {
 						if st.name != "" {
 							printers[st.name] = p.ID
 						}
-						newest, err := s.NewestClaim(ctx, xor)
-						if err != nil || newest.PrinterID != p.ID || newest.UserID != users[a] {
-							t.Fatalf("step %d: NewestClaim=%+v, %v; want printer %d", i, newest, err, p.ID)
-						}
 					}
 				}
 			})
 		})
 	}
+}
+
+func TestStore_Pairing(t *testing.T) {
+	const xor = 0x0A0B0C
+	const bridge1, bridge2 = "00000000000000b1", "00000000000000b2"
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		clock := time.Now()
+		s.Now = func() time.Time { clock = clock.Add(time.Second); return clock }
+		ann, _ := s.CreateUser(ctx, "ann@example.com")
+		bob, _ := s.CreateUser(ctx, "bob@example.com")
+		if err := s.DeviceKeyRequested(ctx, "00000000000000a1", xor, bridge1); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Claim(ctx, store.Claim{UserID: ann.ID, HardwareXor: xor, Secret: 1})
+		if err != nil || p.DeviceAddress != "00000000000000a1" {
+			t.Fatalf("claim: %+v %v", p, err)
+		}
+		newest, err := s.NewestClaim(ctx, xor)
+		if err != nil || newest.PrinterID != p.ID || newest.Secret != 1 {
+			t.Fatalf("NewestClaim=%+v, %v", newest, err)
+		}
+		if before, err := s.ConfirmPairing(ctx, p.ID, "00000000000000a1", bridge1); err != nil || len(before) != 0 {
+			t.Fatalf("ConfirmPairing=%v, %v", before, err)
+		}
+		if _, err := s.ConfirmPairing(ctx, p.ID, "00000000000000a1", bridge1); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("paired twice: %v, want ErrNotFound", err)
+		}
+		if _, err := s.NewestClaim(ctx, xor); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("NewestClaim of a spent code: %v, want ErrNotFound", err)
+		}
+		got, _ := s.PrinterByID(ctx, p.ID)
+		if got.Device.PairedBridge != bridge1 || got.Device.ClaimID != newest.ID {
+			t.Fatalf("paired printer %+v", got.Device)
+		}
+		key, err := s.PairedClaim(ctx, got.Device, p.ID)
+		if err != nil || key.Secret != 1 {
+			t.Fatalf("PairedClaim=%+v, %v", key, err)
+		}
+		// Behind another bridge: recorded once, confirmed by the owner.
+		for i, want := range []bool{true, false} {
+			if news, err := s.DeviceMoved(ctx, p.ID, "00000000000000a1", bridge2); err != nil || news != want {
+				t.Fatalf("DeviceMoved #%d=%v, %v; want %v", i, news, err, want)
+			}
+		}
+		if news, _ := s.DeviceMoved(ctx, p.ID, "00000000000000a1", bridge1); news {
+			t.Error("its own bridge recorded as a move")
+		}
+		if err := s.ConfirmMove(ctx, p.ID, bridge1); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("confirmed a move to a bridge it was not seen behind: %v", err)
+		}
+		if err := s.ConfirmMove(ctx, p.ID, bridge2); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.PrinterByID(ctx, p.ID)
+		if got.Device.PairedBridge != bridge2 || got.Device.MovedBridge != "" {
+			t.Fatalf("after the move %+v", got.Device)
+		}
+		// Reset and given to bob: ann's printer is handed on.
+		if err := s.DeviceKeyRequested(ctx, "00000000000000a2", xor, bridge2); err != nil {
+			t.Fatal(err)
+		}
+		bobs, err := s.Claim(ctx, store.Claim{UserID: bob.ID, HardwareXor: xor, Secret: 2})
+		if err != nil || bobs.DeviceAddress != "00000000000000a2" {
+			t.Fatalf("bob's claim: %+v %v", bobs, err)
+		}
+		before, err := s.ConfirmPairing(ctx, bobs.ID, "00000000000000a2", bridge2)
+		if err != nil || len(before) != 1 || before[0].PrinterID != p.ID || before[0].DeviceAddress != "00000000000000a1" {
+			t.Fatalf("ConfirmPairing=%v, %v; want ann's printer", before, err)
+		}
+		if err := s.HandOn(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.PrinterByID(ctx, p.ID)
+		if got.HandedOnAt.IsZero() || got.DeviceAddress != "00000000000000a1" {
+			t.Fatalf("ann's printer %+v", got)
+		}
+		events, err := s.PrinterEvents(ctx, p.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, e := range events {
+			kinds = append(kinds, e.Kind)
+		}
+		if want := []string{store.EventHandedOn, store.EventMoveConfirmed, store.EventMoved, store.EventPaired}; !slices.Equal(kinds, want) {
+			t.Errorf("events %v, want %v", kinds, want)
+		}
+	})
 }
 
 func TestStore_Deliveries(t *testing.T) {
@@ -269,13 +396,13 @@ func TestStore_Deliveries(t *testing.T) {
 		if err := s.MarkAnswered(ctx, 77, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MarkPrinted(ctx, 77); err != nil {
+		if err := s.MarkPrinted(ctx, p.ID, 77); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MarkPrinted(ctx, 77); !errors.Is(err, store.ErrNotFound) {
+		if err := s.MarkPrinted(ctx, p.ID, 77); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("MarkPrinted twice err=%v, want ErrNotFound", err)
 		}
-		if err := s.MarkPrinted(ctx, 12345); !errors.Is(err, store.ErrNotFound) {
+		if err := s.MarkPrinted(ctx, p.ID, 12345); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("MarkPrinted of an unknown id err=%v, want ErrNotFound", err)
 		}
 		// Requeue with a back-off: not sent before its time.
@@ -327,7 +454,7 @@ func TestStore_PrintedBeforeAnswered(t *testing.T) {
 		if err := s.MarkSent(ctx, d.ID, 5); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MarkPrinted(ctx, 5); err != nil {
+		if err := s.MarkPrinted(ctx, p.ID, 5); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.MarkAnswered(ctx, 5, 0); err != nil {
@@ -386,7 +513,7 @@ func TestStore_ExpireAndPrune(t *testing.T) {
 		stale, fresh, never := mk(clock.Add(time.Hour)), mk(clock.Add(3*time.Hour)), mk(time.Time{})
 		printed := mk(time.Time{})
 		s.MarkSent(ctx, printed, 1)
-		s.MarkPrinted(ctx, 1)
+		s.MarkPrinted(ctx, p.ID, 1)
 		if n, err := s.ExpireDue(ctx, clock.Add(2*time.Hour)); err != nil || n != 1 {
 			t.Fatalf("ExpireDue=%d, %v; want 1", n, err)
 		}

@@ -65,6 +65,7 @@ func runServe(e env, args []string) error {
 	sessionLifetime := fs.Duration("session-lifetime", core.DefaultSessionLifetime, "a web session unused this long ends")
 	maxPending := fs.Int("max-pending", delivery.DefaultMaxPending, "unfinished deliveries a printer may have")
 	answerTimeout := fs.Duration("answer-timeout", delivery.DefaultAnswerTimeout, "a command with no answer this long is sent again")
+	printTimeout := fs.Duration("print-timeout", delivery.DefaultPrintTimeout, "a print the printer took and has not said it printed this long after is taken as printed (and the next is sent)")
 	expiry := fs.Duration("expiry", delivery.DefaultExpiry, "a delivery not printed this long expires")
 	retention := fs.Duration("retention", delivery.DefaultRetention, "finished deliveries are kept this long in the history")
 	pluginDir := pluginsFlag(fs)
@@ -121,7 +122,8 @@ func runServe(e env, args []string) error {
 		Publications: host,
 		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
-		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
+		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
+			Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
 	}, st, log)
 	if err := srv.Start(); err != nil {
