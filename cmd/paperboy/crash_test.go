@@ -36,28 +36,38 @@ func startPrinters(t *testing.T, server string, n int, token string, extra ...st
 // printedLine is what the virtual printer says of each print.
 var printedLine = regexp.MustCompile(`^printed command (\d+) on ([0-9a-f]{16}): (\S+)$`)
 
-// TestCrash kills the server with SIGKILL while 200 deliveries are on their
-// way to 20 virtual printers, starts it again, and checks that every
-// delivery ends printed, none is lost, and no more are printed twice than
-// were in flight at the kill.
+// TestCrash kills the server with SIGKILL again and again while a queue of
+// messages prints on virtual printers that print as real ones do (each
+// print answered at once, printed PrintTime later), and checks that every
+// message prints, none is lost, and each kill makes each printer print at
+// most one message twice (core/doc.go, "Answers and prints"). make test
+// kills it 3 times; PAPERBOY_KILLS=100 replays the issue's hundred.
 func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test takes a while; not in -short")
 	}
+	kills := 3
+	if v := os.Getenv("PAPERBOY_KILLS"); v != "" {
+		var err error
+		if kills, err = strconv.Atoi(v); err != nil || kills < 1 {
+			t.Fatalf("PAPERBOY_KILLS=%q: want a number of kills", v)
+		}
+	}
+	const printers = 4
+	messages := max(60, 6*kills)
 	plugins := plugintest.Build(t, "friends")
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
 			addr := freeAddr(t)
-			serveArgs := []string{"serve", "--db", dsn, "--listen", addr, "--prints-per-minute", "100000", "--claims-per-minute", "1000", "--max-pending", "1000",
-				"--answer-timeout", "10s", "--plugins", plugins}
+			serveArgs := []string{"serve", "--db", dsn, "--listen", addr, "--prints-per-minute", "100000", "--claims-per-minute", "1000",
+				"--max-pending", "1000", "--answer-timeout", "10s", "--print-timeout", "3s", "--plugins", plugins}
 			srv := start(t, nil, serveArgs...)
 			srv.waitLine(regexp.MustCompile(`serving on`))
-			// Printing takes a while (--slow), so that some are in flight at the kill.
-			pr, printers := startPrinters(t, "ws://"+addr+"/api/v1/connection", 20, token, "--slow", "150ms")
+			pr, ids := startPrinters(t, "ws://"+addr+"/api/v1/connection", printers, token, "--print-time", "200ms")
 			api := apiClient{t, "http://" + addr, token}
-			waitFor(t, 20*time.Second, "20 printers online", func() bool {
+			waitFor(t, 20*time.Second, "printers online", func() bool {
 				var out struct{ Printers []struct{ Status string } }
 				api.call("GET", "/api/v1/printers", "", nil, &out)
 				online := 0
@@ -66,92 +76,100 @@ func TestCrash(t *testing.T) {
 						online++
 					}
 				}
-				return online == 20
+				return online == printers
 			})
 
-			// Count every print as it comes: by content, each delivery's text is its own.
-			prints := make(chan string, 1000)
+			// Every print as it comes out: which printer, and what (each
+			// message's text is its own, so its picture is too).
+			type print struct {
+				device string
+				sum    [32]byte
+			}
+			prints := make(chan print, 4*messages)
 			go func() {
 				for l := range pr.lines {
 					if m := printedLine.FindStringSubmatch(l); m != nil {
-						prints <- m[3]
+						data, err := os.ReadFile(m[3])
+						if err != nil {
+							t.Error(err)
+							continue
+						}
+						prints <- print{m[2], sha256.Sum256(data)}
 					}
 				}
 			}()
-			for i := range 200 {
+			for i := range messages {
 				var q struct {
 					DeliveryID int64 `json:"delivery_id"`
 				}
-				if st := api.postJSON(fmt.Sprintf("/api/v1/printers/%d/print", printers[i%20]), map[string]string{"text": fmt.Sprintf("delivery %d", i)}, &q); st != 202 {
+				if st := api.postJSON(fmt.Sprintf("/api/v1/printers/%d/print", ids[i%printers]), map[string]string{"text": fmt.Sprintf("message %d", i)}, &q); st != 202 {
 					t.Fatalf("print %d: status %d", i, st)
 				}
 			}
-			seen := map[[32]byte]int{}
-			total := 0
-			count := func(file string) {
-				data, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				seen[sha256.Sum256(data)]++
-				total++
-			}
-			for total < 60 {
-				select {
-				case f := <-prints:
-					count(f)
-				case <-time.After(20 * time.Second):
-					t.Fatalf("only %d printed before the kill", total)
-				}
-			}
 
-			srv.kill()
-			waitFor(t, 10*time.Second, "the plugins die with the killed server", func() bool { return len(processesOf(t, plugins)) == 0 })
+			seen := map[[32]byte]int{}
+			total, twice := 0, 0
+			worst := 0 // the most a printer printed twice between two kills
+			interval := map[string]int{}
+			take := func(p print) {
+				total++
+				if seen[p.sum]++; seen[p.sum] > 1 {
+					twice++
+					interval[p.device]++
+					worst = max(worst, interval[p.device])
+				}
+			}
+			// Between kills, wait for a few prints: the server must get going.
+			between := max(2, messages/(kills+1)-1)
+			for k := range kills {
+				for got := 0; got < between; got++ {
+					select {
+					case p := <-prints:
+						take(p)
+					case <-time.After(20 * time.Second):
+						t.Fatalf("kill %d: only %d printed since the last", k, got)
+					}
+				}
+				for dev, n := range interval {
+					if n > 1 {
+						t.Errorf("kill %d: printer %s printed %d messages twice since the last kill, at most one may", k, dev, n)
+					}
+				}
+				clear(interval)
+				srv.kill()
+				srv = start(t, nil, serveArgs...)
+				srv.waitLine(regexp.MustCompile(`serving on`))
+			}
 			st, err := store.Open(t.Context(), dsn)
 			if err != nil {
 				t.Fatal(err)
 			}
-			inFlight, err := st.CountDeliveries(t.Context(), store.StateSent)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pending, _ := st.CountDeliveries(t.Context(), store.StatePending)
-			st.Close()
-			t.Logf("killed after %d prints: %d deliveries in flight (sent, not known printed), %d pending", total, inFlight, pending)
-
-			srv = start(t, nil, serveArgs...)
-			srv.waitLine(regexp.MustCompile(`serving on`))
-			waitFor(t, 90*time.Second, "every delivery printed", func() bool {
+			defer st.Close()
+			waitFor(t, 120*time.Second, "every message printed", func() bool {
 				for {
 					select {
-					case f := <-prints:
-						count(f)
+					case p := <-prints:
+						take(p)
 						continue
 					default:
 					}
 					break
 				}
-				for _, p := range printers {
-					for _, d := range api.deliveries(p) {
-						if d.State != "printed" {
-							return false
-						}
-					}
-				}
-				return true
+				n, err := st.CountDeliveries(t.Context(), store.StatePrinted)
+				return err == nil && n == messages && len(seen) == messages
 			})
-			// Prints that the server had not heard of before it said printed.
-			time.Sleep(200 * time.Millisecond)
-			for len(prints) > 0 {
-				count(<-prints)
+			for dev, n := range interval {
+				if n > 1 {
+					t.Errorf("after the last kill: printer %s printed %d messages twice, at most one may", dev, n)
+				}
 			}
-			twice := total - len(seen)
-			t.Logf("%s: 200 deliveries, %d distinct prints, %d printed twice, %d were in flight at the kill", kind, len(seen), twice, inFlight)
-			if len(seen) != 200 {
-				t.Errorf("%d distinct prints, want 200: some were lost", len(seen))
+			t.Logf("%s: %d kills, %d messages to %d printers: %d distinct prints, %d printed twice (at most %d on one printer between two kills)",
+				kind, kills, messages, printers, len(seen), twice, worst)
+			if len(seen) != messages {
+				t.Errorf("%d distinct prints, want %d: some were lost", len(seen), messages)
 			}
-			if twice > inFlight {
-				t.Errorf("%d printed twice, more than the %d in flight at the kill", twice, inFlight)
+			if twice > kills*printers {
+				t.Errorf("%d printed twice, more than one per printer per kill (%d)", twice, kills*printers)
 			}
 			if err := srv.stop(syscall.SIGTERM); err != nil {
 				t.Errorf("serve: %v", err)
