@@ -448,3 +448,21 @@ func TestInspectImage_Kinds(t *testing.T) {
 		}
 	}
 }
+
+// TestRasterizeBytes_Measured: what Rasterize allocates is within
+// RasterizeBytes, and not far below it. Like TestInspectImage_Measured it
+// runs alone.
+func TestRasterizeBytes_Measured(t *testing.T) {
+	for _, size := range []image.Point{{200, 300}, {PrintWidth, 300}, {1000, 300}, {100, 9000}} {
+		img := image.NewRGBA(image.Rect(0, 0, size.X, size.Y))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		Rasterize(img, FloydSteinberg)
+		runtime.ReadMemStats(&after)
+		got, want := int64(after.TotalAlloc-before.TotalAlloc), RasterizeBytes(size.X, size.Y)
+		if got > want+64<<10 || want > 2*got+64<<10 {
+			t.Errorf("%v: Rasterize allocated %d bytes, RasterizeBytes says %d", size, got, want)
+		}
+	}
+}

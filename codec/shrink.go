@@ -41,11 +41,17 @@ func printSize(w, h, o int) (pw, ph, keep int) {
 // shrinkChunk is how many pixels of a row shrink reads at a time.
 const shrinkChunk = 1024
 
+// PrintSize is the size of the picture DecodePrintImage makes of this one.
+func (i ImageInfo) PrintSize() (w, h int) {
+	w, h, _ = printSize(i.Width, i.Height, i.Orientation)
+	return w, h
+}
+
 // PrintBytes is the memory DecodePrintImage takes for the picture: the
 // decoded picture (Bytes), the small one it makes, and its rows on the
 // way.
 func (i ImageInfo) PrintBytes() int64 {
-	pw, ph, _ := printSize(i.Width, i.Height, i.Orientation)
+	pw, ph := i.PrintSize()
 	return i.Bytes + 4*int64(pw)*int64(ph) + 3*4*3*int64(max(pw, ph)) + 4*shrinkChunk
 }
 
