@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 
@@ -24,6 +25,10 @@ import (
 // imageRetryAfter is what a 503 for a busy budget tells a client to wait:
 // pictures ahead take a second or two each.
 const imageRetryAfter = 5 // seconds
+
+// collectAbove is the need from which a picture has the garbage of those
+// before it collected before it is decoded (see withPicture).
+const collectAbove = 16 << 20
 
 // errImagesBusy answers a picture that waited Config.ImageWait for room in
 // the budget.
@@ -52,6 +57,13 @@ func (s *Server) withPicture(w http.ResponseWriter, r *http.Request, field, pref
 		return errImagesBusy
 	}
 	defer s.cfg.images.release(need)
+	if need >= collectAbove && s.cfg.images.takeFreed(need) {
+		// The pictures decoded before are garbage now, but the heap may
+		// still hold them, and with this one it would grow to twice the
+		// budget: collect them first. They hold no pointers, so the
+		// collection is quick.
+		runtime.GC()
+	}
 	img, err := codec.DecodePrintImage(data)
 	if err != nil {
 		return errField(field, prefix+err.Error())
@@ -108,6 +120,7 @@ type imageBudget struct {
 	size    int64
 	mu      sync.Mutex
 	used    int64
+	freed   int64     // given back since takeFreed last said so
 	waiting list.List // of *budgetWaiter, first come first
 }
 
@@ -153,7 +166,20 @@ func (b *imageBudget) release(n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.used -= min(n, b.size)
+	b.freed += min(n, b.size)
 	b.wake()
+}
+
+// takeFreed reports whether at least n bytes were given back since it
+// last said so: that much of the heap may be garbage.
+func (b *imageBudget) takeFreed(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.freed < min(n, b.size) {
+		return false
+	}
+	b.freed = 0
+	return true
 }
 
 // wake gives the waiters at the front of the line what they need, while

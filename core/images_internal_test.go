@@ -73,6 +73,15 @@ func TestImageBudget(t *testing.T) {
 	if b.used != 0 {
 		t.Fatalf("%d used when all was given back", b.used)
 	}
+
+	// What was given back may be garbage: 220 so far (60, 50, 10, and
+	// 1000 counted as the 100 it took).
+	if !b.takeFreed(200) {
+		t.Error("takeFreed(200) after 220 given back: false")
+	}
+	if b.takeFreed(1) {
+		t.Error("takeFreed(1) after it said so, with nothing given back since: true")
+	}
 }
 
 // waitFor polls cond until it holds, for at most 5 s.
