@@ -15,8 +15,11 @@ func DecodeEdition(png []byte) (*Bitmap, error) {
 		return nil, errors.New("the publication sent no edition")
 	}
 	info, err := InspectImage(png)
-	if err != nil {
+	if errors.Is(err, ErrImageTooLarge) {
 		return nil, fmt.Errorf("the publication sent an edition that cannot be printed: %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the publication sent an edition that is not a picture: %w", err)
 	}
 	// Its size is checked before it is decoded: a picture of the wrong size
 	// costs nothing.

@@ -21,7 +21,7 @@ const MaxImagePixels = 50_000_000
 // colour at half the size across and down and takes 1.5 bytes a pixel. 96
 // MB lets every phone photo under MaxImagePixels through (a 50-megapixel
 // JPEG takes 72 MB; a 12-megapixel one 17 MB, or 86 MB stored progressive),
-// and 24 megapixels of an 8-bit PNG.
+// and 25 megapixels of an 8-bit PNG.
 const MaxImageBytes = 96 << 20
 
 // ErrImageFormat is wrapped by the error for input that is not a PNG, JPEG

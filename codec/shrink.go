@@ -29,7 +29,10 @@ func DecodePrintImage(data []byte) (*image.RGBA, error) {
 // one with EXIF orientation o, upright, and the rows of the upright
 // picture it is made of.
 func printSize(w, h, o int) (pw, ph, keep int) {
-	if o >= 5 {
+	if w <= 0 || h <= 0 {
+		return 0, 0, 0
+	}
+	if o >= 5 && o <= 8 {
 		w, h = h, w
 	}
 	keep = min(h, int((int64(MaxRows)*int64(w)+PrintWidth-1)/PrintWidth))
