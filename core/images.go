@@ -49,10 +49,7 @@ func (s *Server) withPicture(w http.ResponseWriter, r *http.Request, field, pref
 	need := info.PrintBytes() + extra(info)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ImageWait)
 	defer cancel()
-	if err := s.cfg.images.acquire(ctx, need); err != nil {
-		if r.Context().Err() != nil {
-			return r.Context().Err() // the client has gone
-		}
+	if err := s.cfg.images.acquire(ctx, need); err != nil { // waited too long, or the client has gone
 		w.Header().Set("Retry-After", strconv.Itoa(imageRetryAfter))
 		return errImagesBusy
 	}
