@@ -106,3 +106,34 @@ func BenchmarkDeviceCommandFrame(b *testing.B) {
 		buf = c.AppendFrame(buf[:0])
 	}
 }
+
+// BenchmarkDecodePrintImage is a phone photo (a 12-megapixel JPEG) on its
+// way to a print: decoded at full size and scaled by Rasterize, as it was,
+// and shrunk as it is read by DecodePrintImage, as the server now does.
+func BenchmarkDecodePrintImage(b *testing.B) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, photo(4000, 3000), &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.Run("DecodeImage+Rasterize", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			img, err := DecodeImage(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			Rasterize(img, FloydSteinberg)
+		}
+	})
+	b.Run("DecodePrintImage+Rasterize", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			img, err := DecodePrintImage(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			Rasterize(img, FloydSteinberg)
+		}
+	})
+}

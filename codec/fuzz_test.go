@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/gif"
 	"image/jpeg"
@@ -138,10 +139,29 @@ func FuzzDecodeImage(f *testing.F) {
 		}
 		f.Add(buf.Bytes())
 	}
+	// Headers of pictures too large to decode: in pixels, and in memory
+	// (the attack of 5000×5000 16-bit pixels, a progressive photo).
+	f.Add(pngHead(100000, 100000, 8, 0, 0, false))
+	f.Add(pngHead(5000, 5000, 16, 6, 0, false))
+	f.Add(pngHead(8000, 6000, 8, 0, 1, true))
+	f.Add(jpegHead(true, 6000, 4000, ycc420))
+	f.Add(jpegHead(false, 1000, 1000, cmyk, adobe0))
+	f.Add(gifHead(9000, 9000, true))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		small, perr := DecodePrintImage(data)
+		if perr == nil {
+			if b := small.Bounds(); b.Dx() > PrintWidth || b.Dy() > MaxRows || b.Empty() {
+				t.Fatalf("DecodePrintImage made a picture of %v", b)
+			}
+		} else if !errors.Is(perr, ErrImageFormat) && !errors.Is(perr, ErrImageTooLarge) && !errors.Is(perr, ErrMalformed) {
+			t.Fatalf("an error of no kind: %v", perr)
+		}
 		img, err := DecodeImage(data)
 		if err != nil {
 			return
+		}
+		if perr != nil {
+			t.Fatalf("DecodeImage read what DecodePrintImage refused: %v", perr)
 		}
 		for _, d := range []Dither{Threshold, FloydSteinberg, Atkinson} {
 			bm := Rasterize(img, d)

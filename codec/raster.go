@@ -78,6 +78,24 @@ func Rasterize(img image.Image, d Dither) *Bitmap {
 	return out
 }
 
+// RasterizeBytes is the memory Rasterize takes at most for a w×h picture:
+// the print, and for a picture not PrintWidth wide its scaled copy, the
+// buffer x/image scales it through (a float64 RGBA pixel for each of
+// PrintWidth columns and each source row scaled) and its weights (a few
+// for each column and row made).
+func RasterizeBytes(w, h int) int64 {
+	if w <= 0 || h <= 0 {
+		return 0
+	}
+	rows := min(int64(h)*PrintWidth/int64(w)+1, MaxRows)
+	n := rows * rowBytes
+	if w != PrintWidth {
+		src := min(int64(h), rows*int64(w)/PrintWidth+1)
+		n += PrintWidth*rows*4 + PrintWidth*src*32 + 128*(PrintWidth+rows)
+	}
+	return n
+}
+
 // scaleToWidth scales img to PrintWidth, onto white, with Catmull-Rom
 // resampling, keeping at most MaxRows rows of the result.
 func scaleToWidth(img image.Image, src image.Rectangle) (image.Image, image.Rectangle) {

@@ -224,7 +224,7 @@ func TestDecodeImage(t *testing.T) {
 		{"text", []byte("hello, this is not a picture"), ErrImageFormat},
 		{"empty", nil, ErrImageFormat},
 		{"truncated png", pngData[:len(pngData)/2], ErrMalformed},
-		{"bomb", pngWithSize(t, 100000, 100000), ErrMalformed},
+		{"bomb", pngWithSize(t, 100000, 100000), ErrImageTooLarge},
 		{"zero width", pngWithSize(t, 0, 10), ErrMalformed},
 	}
 	for _, tt := range tests {
@@ -260,6 +260,11 @@ func jpegWithOrientation(t *testing.T, o uint16, order binary.AppendByteOrder) [
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 100}); err != nil {
 		t.Fatal(err)
 	}
+	return withOrientation(buf.Bytes(), o, order)
+}
+
+// withOrientation puts an EXIF segment with an orientation tag in a JPEG.
+func withOrientation(data []byte, o uint16, order binary.AppendByteOrder) []byte {
 	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08")
 	if order == binary.LittleEndian {
 		tiff = []byte("II\x2a\x00\x08\x00\x00\x00")
@@ -273,9 +278,9 @@ func jpegWithOrientation(t *testing.T, o uint16, order binary.AppendByteOrder) [
 	seg := append([]byte("Exif\x00\x00"), tiff...)
 	app1 := binary.BigEndian.AppendUint16([]byte{0xFF, 0xE1}, uint16(len(seg)+2))
 	app1 = append(app1, seg...)
-	out := append([]byte{}, buf.Bytes()[:2]...)
+	out := append([]byte{}, data[:2]...)
 	out = append(out, app1...)
-	return append(out, buf.Bytes()[2:]...)
+	return append(out, data[2:]...)
 }
 
 func TestDecodeImage_Orientation(t *testing.T) {
@@ -293,28 +298,40 @@ func TestDecodeImage_Orientation(t *testing.T) {
 		{1, binary.BigEndian, 16, 8, image.Pt(2, 4), image.Pt(13, 4)},
 		{2, binary.LittleEndian, 16, 8, image.Pt(13, 4), image.Pt(2, 4)},
 		{3, binary.BigEndian, 16, 8, image.Pt(13, 4), image.Pt(2, 4)},
+		{4, binary.BigEndian, 16, 8, image.Pt(2, 4), image.Pt(13, 4)},
+		{5, binary.BigEndian, 8, 16, image.Pt(4, 2), image.Pt(4, 13)},
+		{7, binary.BigEndian, 8, 16, image.Pt(4, 13), image.Pt(4, 2)},
 		{6, binary.BigEndian, 8, 16, image.Pt(4, 2), image.Pt(4, 13)},
 		{6, binary.LittleEndian, 8, 16, image.Pt(4, 2), image.Pt(4, 13)},
 		{8, binary.BigEndian, 8, 16, image.Pt(4, 13), image.Pt(4, 2)},
 		{9, binary.BigEndian, 16, 8, image.Pt(2, 4), image.Pt(13, 4)}, // not a valid value: left alone
 	}
-	for _, tt := range tests {
-		t.Run(string(rune('0'+tt.o))+tt.order.String(), func(t *testing.T) {
-			img, err := DecodeImage(jpegWithOrientation(t, tt.o, tt.order))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
-				t.Fatalf("bounds=%v, want %d×%d", b, tt.w, tt.h)
-			}
-			lum := func(p image.Point) uint32 { r, _, _, _ := img.At(p.X, p.Y).RGBA(); return r >> 8 }
-			if v := lum(tt.black); v > 60 {
-				t.Errorf("pixel %v=%d, want black", tt.black, v)
-			}
-			if v := lum(tt.white); v < 200 {
-				t.Errorf("pixel %v=%d, want white", tt.white, v)
-			}
-		})
+	decoders := []struct {
+		name   string
+		decode func([]byte) (image.Image, error)
+	}{
+		{"DecodeImage", DecodeImage},
+		{"DecodePrintImage", func(data []byte) (image.Image, error) { return DecodePrintImage(data) }},
+	}
+	for _, d := range decoders {
+		for _, tt := range tests {
+			t.Run(d.name+"/"+string(rune('0'+tt.o))+tt.order.String(), func(t *testing.T) {
+				img, err := d.decode(jpegWithOrientation(t, tt.o, tt.order))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
+					t.Fatalf("bounds=%v, want %d×%d", b, tt.w, tt.h)
+				}
+				lum := func(p image.Point) uint32 { r, _, _, _ := img.At(p.X, p.Y).RGBA(); return r >> 8 }
+				if v := lum(tt.black); v > 60 {
+					t.Errorf("pixel %v=%d, want black", tt.black, v)
+				}
+				if v := lum(tt.white); v < 200 {
+					t.Errorf("pixel %v=%d, want white", tt.white, v)
+				}
+			})
+		}
 	}
 }
 

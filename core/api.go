@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"net/http"
@@ -240,8 +241,9 @@ func parseMode(v string) (button bool, err error) {
 }
 
 // formImage reads an image file of a parsed multipart form, dithered; a
-// nil bitmap and no error when the form has no such file.
-func formImage(r *http.Request, field string, dither codec.Dither) (*codec.Bitmap, error) {
+// nil bitmap and no error when the form has no such file. It is decoded
+// within the budget for pictures.
+func (s *Server) formImage(w http.ResponseWriter, r *http.Request, field string, dither codec.Dither) (*codec.Bitmap, error) {
 	f, _, err := r.FormFile(field)
 	if err != nil {
 		return nil, nil
@@ -251,11 +253,13 @@ func formImage(r *http.Request, field string, dither codec.Dither) (*codec.Bitma
 	if err != nil {
 		return nil, err
 	}
-	img, err := codec.DecodeImage(data)
-	if err != nil {
-		return nil, errField(field, field+": "+err.Error())
-	}
-	return codec.Rasterize(img, dither), nil
+	var bm *codec.Bitmap
+	extra := func(info codec.ImageInfo) int64 { return codec.RasterizeBytes(info.PrintSize()) }
+	err = s.withPicture(w, r, field, field+": ", data, extra, func(img *image.RGBA) error {
+		bm = codec.Rasterize(img, dither)
+		return nil
+	})
+	return bm, err
 }
 
 // formDither is the dithering a form asks for with "dither",
@@ -282,14 +286,14 @@ var personalityImages = []string{"face", "nothing_to_print", "cannot_see_bridge"
 // not given is the face too: the printer then looks the same in every
 // state rather than keeping an old picture for some, and one upload is all
 // most people want.
-func personalityBitmaps(r *http.Request, faceForMissing bool) ([]*codec.Bitmap, error) {
+func (s *Server) personalityBitmaps(w http.ResponseWriter, r *http.Request, faceForMissing bool) ([]*codec.Bitmap, error) {
 	dither, err := formDither(r)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*codec.Bitmap, len(personalityImages))
 	for i, field := range personalityImages {
-		bm, err := formImage(r, field, dither)
+		bm, err := s.formImage(w, r, field, dither)
 		switch {
 		case err != nil:
 			return nil, err
@@ -317,7 +321,7 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 		return errBadRequest("a multipart form with the images " + strings.Join(personalityImages, ", ") + " is expected")
 	}
 	defer r.MultipartForm.RemoveAll()
-	bms, err := personalityBitmaps(r, false)
+	bms, err := s.personalityBitmaps(w, r, false)
 	if err != nil {
 		return err
 	}

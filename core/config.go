@@ -28,6 +28,15 @@ type Config struct {
 	MaxFrameBytes int64
 	// MaxUploadBytes bounds an uploaded picture or a request body.
 	MaxUploadBytes int64
+	// ImageMemoryBytes bounds the memory the uploaded pictures being
+	// decoded at once may take, all together (see images.go); a picture
+	// that would pass it waits for others to finish, up to ImageWait, and
+	// is then answered 503. One larger than it all is decoded alone.
+	ImageMemoryBytes int64
+	ImageWait        time.Duration
+	// images is the budget of ImageMemoryBytes, made by withDefaults and
+	// shared by the copies of the Config made from it.
+	images *imageBudget
 	// FlushEvery is how often heartbeats (last seen, uptime) are written to
 	// the store, in one batch.
 	FlushEvery time.Duration
@@ -96,6 +105,15 @@ const (
 	DefaultSessionLifetime       = 30 * 24 * time.Hour
 )
 
+// The budget for decoding pictures (see images.go).
+const (
+	// DefaultImageMemoryBytes is room for two of the largest pictures
+	// codec decodes (codec.MaxImageBytes, 96 MB), or a dozen phone photos,
+	// at once: on two cores more at once would only wait for the CPU.
+	DefaultImageMemoryBytes = 256 << 20
+	DefaultImageWait        = 10 * time.Second // a picture takes a second or two to decode
+)
+
 func (c Config) withDefaults() Config {
 	set := func(v *time.Duration, d time.Duration) {
 		if *v == 0 {
@@ -118,6 +136,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxUploadBytes == 0 {
 		c.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if c.ImageMemoryBytes == 0 {
+		c.ImageMemoryBytes = DefaultImageMemoryBytes
+	}
+	set(&c.ImageWait, DefaultImageWait)
+	if c.images == nil {
+		c.images = newImageBudget(c.ImageMemoryBytes)
 	}
 	if c.PrintsPerMinute == 0 {
 		c.PrintsPerMinute = DefaultPrintsPerMinute

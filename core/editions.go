@@ -302,16 +302,19 @@ func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.Us
 // message.
 var errNothingMade = &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
 
-// printReq is a message: a text, a picture (PNG, JPEG or GIF bytes), or
-// both.
+// printReq is a message: a text, a picture, or both.
 type printReq struct {
-	text   string
+	text string
+	// image is the picture as the publication gets it: made from the
+	// upload (a PNG, JPEG or GIF) by messagePicture, a grey PNG at most
+	// the print's width.
 	image  []byte
 	button bool
 }
 
-// printRequest reads a message. The picture is decoded here once, so a
-// bad one is the sender's error and not the publication's.
+// printRequest reads a message. The picture is decoded here once, within
+// the budget for pictures, so a bad one is the sender's error and not the
+// publication's, and the publication gets a small one.
 func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq, error) {
 	var req printReq
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -350,11 +353,12 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 				return req, errBadRequest("the image file cannot be read: " + err.Error())
 			}
 			defer f.Close()
-			if req.image, err = io.ReadAll(f); err != nil {
+			data, err := io.ReadAll(f)
+			if err != nil {
 				return req, err
 			}
-			if _, err := codec.DecodeImage(req.image); err != nil {
-				return req, errBadRequest("image: " + err.Error())
+			if req.image, err = s.messagePicture(w, r, data); err != nil {
+				return req, err
 			}
 		}
 	default:

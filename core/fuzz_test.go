@@ -2,7 +2,9 @@ package core
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -47,7 +49,8 @@ func FuzzPrintRequest(f *testing.F) {
 		name string
 		data []byte
 		text string
-	}{{"a.png", pngData.Bytes(), ""}, {"a.png", pngData.Bytes(), "and a text"}, {"a.txt", []byte("not a picture"), "hi"}} {
+	}{{"a.png", pngData.Bytes(), ""}, {"a.png", pngData.Bytes(), "and a text"}, {"a.txt", []byte("not a picture"), "hi"},
+		{"attack.png", hugePNGHeader(), ""}} {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
 		w.WriteField("text", c.text)
@@ -76,6 +79,19 @@ func FuzzPrintRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// hugePNGHeader is the header of a PNG of 5000×5000 16-bit pixels with
+// alpha, 191 MB decoded: refused before it is decoded.
+func hugePNGHeader() []byte {
+	chunk := func(out []byte, typ string, data []byte) []byte {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(data)))
+		start := len(out)
+		out = append(append(out, typ...), data...)
+		return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[start:]))
+	}
+	out := chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", []byte{0, 0, 0x13, 0x88, 0, 0, 0x13, 0x88, 16, 6, 0, 0, 0})
+	return chunk(out, "IEND", nil)
 }
 
 // isClientError reports whether err is answered as the client's fault

@@ -6,7 +6,7 @@ import (
 )
 
 // handleWebPersonality sets a printer's personality from the form on its
-// page, by the API's path (personalityBitmaps, setPersonality): the face,
+// page, by the API's path (s.personalityBitmaps, setPersonality): the face,
 // and the other three pictures if given; those not given are the face.
 func (s *Server) handleWebPersonality(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPrinter(r)
@@ -17,7 +17,7 @@ func (s *Server) handleWebPersonality(w http.ResponseWriter, r *http.Request) er
 		err = errField("face", "Choose a picture for the face: a PNG, JPEG or GIF.")
 	}
 	if err == nil {
-		bms, berr := personalityBitmaps(r, true)
+		bms, berr := s.personalityBitmaps(w, r, true)
 		if err = berr; err == nil {
 			_, err = s.setPersonality(r.Context(), p, bms)
 		}

@@ -271,7 +271,7 @@ type Request struct {
 type PushItem struct {
 	Sender string
 	Text   string
-	Image  []byte // a PNG, JPEG or GIF, or nil
+	Image  []byte // a picture, or nil: paperboy sends a grey PNG at most Width wide, made from the sender's upload
 	SentAt time.Time
 }
 

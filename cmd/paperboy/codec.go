@@ -183,7 +183,7 @@ func rasterizeFile(path string, d codec.Dither) (*codec.Bitmap, error) {
 	if len(data) > maxImageFile {
 		return nil, fmt.Errorf("%s: larger than %d MB", path, maxImageFile>>20)
 	}
-	img, err := codec.DecodeImage(data)
+	img, err := codec.DecodePrintImage(data) // shrunk as it is read: less memory than DecodeImage
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

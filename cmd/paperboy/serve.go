@@ -72,6 +72,7 @@ func runServe(e env, args []string) error {
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
 	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
+	imageMemory := fs.Int("image-memory-mb", core.DefaultImageMemoryBytes>>20, "uploaded pictures being decoded at once may take this many MB of memory, all together; more wait")
 	lead := fs.Duration("edition-lead", scheduler.DefaultLead, "editions are made this long before their hour")
 	catchUp := fs.Duration("catch-up", scheduler.DefaultWindow, "after downtime, editions missed less than this long ago are still made")
 	rest, err := fs.parse(args)
@@ -90,6 +91,9 @@ func runServe(e env, args []string) error {
 	}
 	if *pluginTimeout <= 0 || *pluginMemory <= 0 {
 		return errors.New("--plugin-timeout and --plugin-memory-mb must be more than 0")
+	}
+	if *imageMemory <= 0 {
+		return errors.New("--image-memory-mb must be more than 0")
 	}
 	if *signInsPerMinute <= 0 {
 		return errors.New("--signins-per-minute must be more than 0")
@@ -122,6 +126,7 @@ func runServe(e env, args []string) error {
 		Publications: host,
 		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
+		ImageMemoryBytes: int64(*imageMemory) << 20,
 		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
 			Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},

@@ -100,11 +100,11 @@ func TestFriends_Compose(t *testing.T) {
 		{name: "only spaces", at: london, push: &sdk.PushItem{Sender: "Ann", Text: " \n\t ", SentAt: sent}, err: errEmpty.Error()},
 		{
 			name: "not a picture", at: london, push: &sdk.PushItem{Sender: "Ann", Text: "Hi", Image: []byte("hello, this is not a picture")},
-			err: "the picture cannot be printed: image: not a PNG, JPEG or GIF picture",
+			err: "the file is not a PNG, JPEG or GIF picture",
 		},
 		{
 			name: "a broken PNG", at: london, push: &sdk.PushItem{Sender: "Ann", Image: drawingPNG(t)[:200]},
-			err: "the picture cannot be printed: image: malformed: png",
+			err: "the PNG picture is damaged and cannot be read (",
 		},
 		{
 			name: "too much text", at: london, push: &sdk.PushItem{Sender: "Ann", Text: strings.Repeat("x", sdk.MaxTextBytes+1)},
@@ -184,7 +184,7 @@ func TestFriends_RenderErrors(t *testing.T) {
 	}{
 		{"no push", nil, "friends prints only messages sent to it"},
 		{"empty", &sdk.PushItem{Sender: "Ann"}, "the message is empty"},
-		{"corrupt picture", &sdk.PushItem{Sender: "Ann", Image: append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 100)...)}, "the picture cannot be printed"},
+		{"corrupt picture", &sdk.PushItem{Sender: "Ann", Image: append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 100)...)}, "the PNG picture is damaged and cannot be read"},
 		{"too much text", &sdk.PushItem{Sender: "Ann", Text: strings.Repeat("é", sdk.MaxTextBytes)}, "too long"},
 		// Within the bytes allowed, but too many lines for a print.
 		{"too many lines", &sdk.PushItem{Sender: "Ann", Text: strings.Repeat("a\n\nb\n\n", sdk.MaxTextBytes/7)}, "too long to print"},

@@ -85,7 +85,7 @@ func compose(r sdk.Request) (note, error) {
 	if len(p.Image) > 0 {
 		img, err := sdk.DecodeImage(p.Image)
 		if err != nil {
-			return note{}, fmt.Errorf("the picture cannot be printed: %w", err)
+			return note{}, err // it says what is wrong with the picture
 		}
 		n.Picture = img
 	}

@@ -1,0 +1,162 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// TestImageBudget: holders take bytes of the budget, first come first
+// served; a need larger than the budget takes it all; a waiter whose
+// context ends leaves the line.
+func TestImageBudget(t *testing.T) {
+	t.Parallel()
+	b := newImageBudget(100)
+	ctx := t.Context()
+	if err := b.acquire(ctx, 60); err != nil {
+		t.Fatal(err)
+	}
+	// 50 does not fit beside 60: it waits, and 10, which would fit, waits
+	// behind it rather than pass it.
+	got := make(chan int64, 2)
+	for _, n := range []int64{50, 10} {
+		ready := make(chan struct{})
+		go func() {
+			close(ready)
+			if err := b.acquire(ctx, n); err == nil {
+				got <- n
+			}
+		}()
+		<-ready
+		waitFor(t, func() bool {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			return b.waiting.Len() > 0 && b.waiting.Back().Value.(*budgetWaiter).n == n
+		})
+	}
+	select {
+	case n := <-got:
+		t.Fatalf("%d taken while 60 of 100 are held", n)
+	case <-time.After(10 * time.Millisecond):
+	}
+	b.release(60)
+	if a, c := <-got, <-got; a+c != 60 {
+		t.Fatalf("taken %d and %d; want 50 and 10", a, c)
+	}
+	b.release(50)
+	b.release(10)
+
+	// More than the budget takes all of it.
+	if err := b.acquire(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	if err := b.acquire(short, 1); err == nil {
+		t.Fatal("1 taken while the whole budget is held")
+	}
+	b.mu.Lock()
+	waiting := b.waiting.Len()
+	b.mu.Unlock()
+	if waiting != 0 {
+		t.Fatalf("%d still waiting after their context ended", waiting)
+	}
+	b.release(1000)
+	if b.used != 0 {
+		t.Fatalf("%d used when all was given back", b.used)
+	}
+
+	// What was given back may be garbage: 220 so far (60, 50, 10, and
+	// 1000 counted as the 100 it took).
+	if !b.takeFreed(200) {
+		t.Error("takeFreed(200) after 220 given back: false")
+	}
+	if b.takeFreed(1) {
+		t.Error("takeFreed(1) after it said so, with nothing given back since: true")
+	}
+}
+
+// waitFor polls cond until it holds, for at most 5 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("not within 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// imageRequest is a print request with a picture.
+func imageRequest(t *testing.T, data []byte) *http.Request {
+	t.Helper()
+	var form bytes.Buffer
+	w := multipart.NewWriter(&form)
+	fw, _ := w.CreateFormFile("image", "photo.jpg")
+	fw.Write(data)
+	w.Close()
+	r := httptest.NewRequest("POST", "/api/v1/printers/1/print", &form)
+	r.Header.Set("Content-Type", w.FormDataContentType())
+	return r
+}
+
+// TestPrintRequest_Picture: the friends publication gets a message's
+// picture decoded once, small and grey.
+func TestPrintRequest_Picture(t *testing.T) {
+	t.Parallel()
+	photo := image.NewRGBA(image.Rect(0, 0, 1600, 1200))
+	for y := range 1200 {
+		for x := range 1600 {
+			photo.SetRGBA(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
+		}
+	}
+	var data bytes.Buffer
+	if err := jpeg.Encode(&data, photo, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cfg: Config{}.withDefaults()}
+	req, err := s.printRequest(httptest.NewRecorder(), imageRequest(t, data.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(req.image))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := img.(*image.Gray); !ok || img.Bounds() != image.Rect(0, 0, 384, 288) {
+		t.Fatalf("the publication gets a %T of %v, want a 384×288 grey picture", img, img.Bounds())
+	}
+	if s.cfg.images.used != 0 {
+		t.Fatalf("%d bytes of the budget still held", s.cfg.images.used)
+	}
+}
+
+// TestPrintRequest_Busy: a picture that finds no room in the budget within
+// ImageWait is answered 503, with when to try again.
+func TestPrintRequest_Busy(t *testing.T) {
+	t.Parallel()
+	s := &Server{cfg: Config{ImageMemoryBytes: 1 << 20, ImageWait: 10 * time.Millisecond}.withDefaults()}
+	if err := s.cfg.images.acquire(t.Context(), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	var data bytes.Buffer
+	png.Encode(&data, image.NewGray(image.Rect(0, 0, 10, 10)))
+	w := httptest.NewRecorder()
+	_, err := s.printRequest(w, imageRequest(t, data.Bytes()))
+	if err != errImagesBusy || w.Header().Get("Retry-After") != "5" {
+		t.Fatalf("err=%v, Retry-After %q; want %v and 5", err, w.Header().Get("Retry-After"), errImagesBusy)
+	}
+	s.cfg.images.release(1 << 20)
+	if _, err := s.printRequest(httptest.NewRecorder(), imageRequest(t, data.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+}
