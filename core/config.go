@@ -34,9 +34,6 @@ type Config struct {
 	// is then answered 503. One larger than it all is decoded alone.
 	ImageMemoryBytes int64
 	ImageWait        time.Duration
-	// images is the budget of ImageMemoryBytes, made by withDefaults and
-	// shared by the copies of the Config made from it.
-	images *imageBudget
 	// FlushEvery is how often heartbeats (last seen, uptime) are written to
 	// the store, in one batch.
 	FlushEvery time.Duration
@@ -141,9 +138,6 @@ func (c Config) withDefaults() Config {
 		c.ImageMemoryBytes = DefaultImageMemoryBytes
 	}
 	set(&c.ImageWait, DefaultImageWait)
-	if c.images == nil {
-		c.images = newImageBudget(c.ImageMemoryBytes)
-	}
 	if c.PrintsPerMinute == 0 {
 		c.PrintsPerMinute = DefaultPrintsPerMinute
 	}

@@ -59,7 +59,7 @@ func FuzzPrintRequest(f *testing.F) {
 		w.Close()
 		f.Add(w.FormDataContentType(), buf.Bytes())
 	}
-	s := &Server{cfg: Config{MaxUploadBytes: 1 << 20}.withDefaults()}
+	s := &Server{cfg: Config{MaxUploadBytes: 1 << 20}.withDefaults(), images: newImageBudget(DefaultImageMemoryBytes)}
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/printers/1/print", bytes.NewReader(body))
 		r.Header.Set("Content-Type", contentType)

@@ -49,12 +49,12 @@ func (s *Server) withPicture(w http.ResponseWriter, r *http.Request, field, pref
 	need := info.PrintBytes() + extra(info)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ImageWait)
 	defer cancel()
-	if err := s.cfg.images.acquire(ctx, need); err != nil { // waited too long, or the client has gone
+	if err := s.images.acquire(ctx, need); err != nil { // waited too long, or the client has gone
 		w.Header().Set("Retry-After", strconv.Itoa(imageRetryAfter))
 		return errImagesBusy
 	}
-	defer s.cfg.images.release(need)
-	if need >= collectAbove && s.cfg.images.takeFreed(need) {
+	defer s.images.release(need)
+	if need >= collectAbove && s.images.takeFreed(need) {
 		// The pictures decoded before are garbage now, but the heap may
 		// still hold them, and with this one it would grow to twice the
 		// budget: collect them first. They hold no pointers, so the

@@ -123,7 +123,7 @@ func TestPrintRequest_Picture(t *testing.T) {
 	if err := jpeg.Encode(&data, photo, nil); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{cfg: Config{}.withDefaults()}
+	s := &Server{cfg: Config{}.withDefaults(), images: newImageBudget(DefaultImageMemoryBytes)}
 	req, err := s.printRequest(httptest.NewRecorder(), imageRequest(t, data.Bytes()))
 	if err != nil {
 		t.Fatal(err)
@@ -135,8 +135,8 @@ func TestPrintRequest_Picture(t *testing.T) {
 	if _, ok := img.(*image.Gray); !ok || img.Bounds() != image.Rect(0, 0, 384, 288) {
 		t.Fatalf("the publication gets a %T of %v, want a 384×288 grey picture", img, img.Bounds())
 	}
-	if s.cfg.images.used != 0 {
-		t.Fatalf("%d bytes of the budget still held", s.cfg.images.used)
+	if s.images.used != 0 {
+		t.Fatalf("%d bytes of the budget still held", s.images.used)
 	}
 }
 
@@ -144,8 +144,8 @@ func TestPrintRequest_Picture(t *testing.T) {
 // ImageWait is answered 503, with when to try again.
 func TestPrintRequest_Busy(t *testing.T) {
 	t.Parallel()
-	s := &Server{cfg: Config{ImageMemoryBytes: 1 << 20, ImageWait: 10 * time.Millisecond}.withDefaults()}
-	if err := s.cfg.images.acquire(t.Context(), 1<<20); err != nil {
+	s := &Server{cfg: Config{ImageWait: 10 * time.Millisecond}.withDefaults(), images: newImageBudget(1 << 20)}
+	if err := s.images.acquire(t.Context(), 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	var data bytes.Buffer
@@ -155,7 +155,7 @@ func TestPrintRequest_Busy(t *testing.T) {
 	if err != errImagesBusy || w.Header().Get("Retry-After") != "5" {
 		t.Fatalf("err=%v, Retry-After %q; want %v and 5", err, w.Header().Get("Retry-After"), errImagesBusy)
 	}
-	s.cfg.images.release(1 << 20)
+	s.images.release(1 << 20)
 	if _, err := s.printRequest(httptest.NewRecorder(), imageRequest(t, data.Bytes())); err != nil {
 		t.Fatal(err)
 	}

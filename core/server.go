@@ -33,6 +33,8 @@ type Server struct {
 	friendAdds   *rateLimiter[int64]
 	// Previews of messages by user: each is a render, and costs no paper.
 	previews *rateLimiter[int64]
+	// The memory of pictures being decoded (images.go).
+	images *imageBudget
 	// Devices never seen before, by the client address of the socket.
 	newDevices *rateLimiter[string]
 	// Sign-in attempts, by email and by client address.
@@ -65,6 +67,7 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
 		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
 		previews:       newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
+		images:         newImageBudget(cfg.ImageMemoryBytes),
 		newDevices:     newRateLimiter[string](cfg.NewDevicesPerHour, time.Hour),
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
