@@ -57,7 +57,11 @@ func runServe(e env, args []string) error {
 	db := dbFlag(fs)
 	level := fs.String("log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error; env PAPERBOY_LOG_LEVEL")
 	format := fs.String("log-format", envOr("LOG_FORMAT", "text"), "text or json; env PAPERBOY_LOG_FORMAT")
-	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline")
+	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline (and another socket may speak for it)")
+	bridgeDevices := fs.Int("bridge-devices", core.DefaultMaxDevicesPerBridge, "devices one bridge socket may speak for")
+	bridgeMessages := fs.Int("bridge-messages-per-second", core.DefaultBridgeMessagesPerSecond, "messages a bridge socket is read a second at most")
+	bridgeLogLines := fs.Int("bridge-log-lines-per-minute", core.DefaultBridgeLogLinesPerMinute, "log lines about one bridge socket a minute at most")
+	newDevices := fs.Int("new-devices-per-hour", core.DefaultNewDevicesPerHour, "devices never seen before that the bridges of one client address may add an hour")
 	printsPerMinute := fs.Int("prints-per-minute", core.DefaultPrintsPerMinute, "prints a user may send a minute")
 	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes (and friend codes) a user may try a minute")
 	friendMessages := fs.Int("friend-messages-per-hour", core.DefaultFriendMessagesPerHour, "messages a printer takes an hour from its owner's friends, all together")
@@ -95,6 +99,9 @@ func runServe(e env, args []string) error {
 	if *imageMemory <= 0 {
 		return errors.New("--image-memory-mb must be more than 0")
 	}
+	if *bridgeDevices <= 0 || *bridgeMessages <= 0 || *bridgeLogLines <= 0 || *newDevices <= 0 {
+		return errors.New("--bridge-devices, --bridge-messages-per-second, --bridge-log-lines-per-minute and --new-devices-per-hour must be more than 0")
+	}
 	if *signInsPerMinute <= 0 {
 		return errors.New("--signins-per-minute must be more than 0")
 	}
@@ -126,7 +133,9 @@ func runServe(e env, args []string) error {
 		Publications: host,
 		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
-		ImageMemoryBytes: int64(*imageMemory) << 20,
+		ImageMemoryBytes:    int64(*imageMemory) << 20,
+		MaxDevicesPerBridge: *bridgeDevices, BridgeMessagesPerSecond: *bridgeMessages, BridgeLogLinesPerMinute: *bridgeLogLines,
+		NewDevicesPerHour: *newDevices,
 		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
 			Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
