@@ -3,6 +3,7 @@ package core_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -453,4 +454,50 @@ func TestSecurity_Limits(t *testing.T) {
 		t.Fatal("the socket was closed")
 	default:
 	}
+}
+
+func TestWeb_PrinterMovedAndHandedOn(t *testing.T) {
+	// The printer page says when the printer is behind another bridge, and
+	// its owner confirms the move there; it says when the printer was
+	// reset and claimed by another account.
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{})
+	b, path, fb, dev := webPrinter(t, ts)
+	fb.ws.Close()
+	eventually(t, "offline", func() bool { return !strings.Contains(b.get(path).body, `class="status online"`) })
+	swap := ts.bridge(0xB9)
+	swap.send(codec.DeviceConnect{Header: swap.h(), Device: dev})
+	var p webPage
+	eventually(t, "the page says it is behind another bridge", func() bool {
+		p = b.get(path)
+		return strings.Contains(p.body, "shown up behind another bridge")
+	})
+	b.checkPage(path, p)
+	if !strings.Contains(p.body, `value="00000000000000b9"`) {
+		t.Fatalf("the page offers no move to the bridge it is behind:\n%s", p.body)
+	}
+	p = b.submit(path, path+"/move", url.Values{"bridge_address": {"00000000000000b9"}})
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Move confirmed") || strings.Contains(p.body, "shown up behind another bridge") {
+		t.Fatalf("after confirming: %d\n%s", p.status, p.body)
+	}
+	swap.event(dev, codec.Heartbeat{Uptime: 3}) // still the same socket: it prints now
+	eventually(t, "online", func() bool { return strings.Contains(b.get(path).body, `class="status online"`) })
+	if p := b.submit(path, path+"/move", url.Values{"bridge_address": {"00000000000000b9"}}); p.status != http.StatusConflict {
+		t.Errorf("confirming twice: %d, want 409", p.status)
+	}
+
+	// Reset, and claimed by bob through the API.
+	reset := device(8, dev.HardwareXor())
+	swap.send(codec.DeviceDisconnect{Header: swap.h(), Device: dev})
+	swap.send(codec.EncryptionKeyRequired{Header: swap.h(), Device: reset})
+	bob := ts.user("bob@example.com")
+	code := codec.ClaimCode{HardwareXor: dev.HardwareXor(), Secret: 0x99}
+	ts.claim(bob, code)
+	swap.expectKey(reset, code)
+	swap.send(codec.DeviceConnect{Header: swap.h(), Device: reset})
+	eventually(t, "ann's page says so", func() bool {
+		p = b.get(path)
+		return strings.Contains(p.body, "reset and claimed by another account")
+	})
+	b.checkPage(path, p)
 }
