@@ -55,9 +55,11 @@ type bridgeConn struct {
 	mu   sync.Mutex
 	addr codec.Address // from its first message; 0 before
 	log  *slog.Logger  // with the bridge's address once known
-	// Its allowance of log lines, and whether lines are being dropped.
+	// Its allowance of log lines, the lines dropped since the last one
+	// logged, and whether it was said that lines are dropped.
 	logLines   bucket
-	logDropped bool
+	logDropped int
+	logWarned  bool
 }
 
 // dropDevice forgets that the socket speaks for a device; the presence's
@@ -81,19 +83,27 @@ func (c *bridgeConn) logger() *slog.Logger {
 
 // note logs a line about the socket if its allowance of log lines has
 // room: a socket's messages come from anyone, and must not flood the log.
-// A line dropped is counted; the first of a run is said once.
+// A line dropped is counted; the next line logged says how many were, and
+// the first time lines are dropped is said once.
 func (c *bridgeConn) note(level slog.Level, msg string, args ...any) {
 	c.mu.Lock()
 	ok, _ := c.logLines.take(float64(c.srv.cfg.BridgeLogLinesPerMinute), time.Minute, time.Now())
-	first := !ok && !c.logDropped
-	c.logDropped = !ok
+	dropped, warn := c.logDropped, !ok && !c.logWarned
+	if ok {
+		c.logDropped = 0
+	} else {
+		c.logDropped++
+		c.logWarned = true
+	}
 	log := c.log
 	c.mu.Unlock()
 	switch {
+	case ok && dropped > 0:
+		log.Log(context.Background(), level, msg, append(args, "log_lines_dropped_before", dropped)...)
 	case ok:
 		log.Log(context.Background(), level, msg, args...)
-	case first:
-		log.Warn("bridge too talkative: its log lines are dropped for a while", "per_minute", c.srv.cfg.BridgeLogLinesPerMinute)
+	case warn:
+		log.Warn("bridge too talkative: lines about it are dropped beyond its allowance", "per_minute", c.srv.cfg.BridgeLogLinesPerMinute)
 		fallthrough
 	default:
 		c.srv.metrics.logDropped.Inc()
