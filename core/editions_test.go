@@ -47,9 +47,9 @@ func onlinePrinter(t *testing.T, ts *testServer) (token string, id int64, b *fak
 	return token, p.ID, b, dev
 }
 
-// printed waits for the next print command and returns its picture,
-// answering it as a printer does.
-func printed(t *testing.T, b *fakeBridge, dev codec.Address, want codec.CommandCode) *codec.Bitmap {
+// deviceCommand waits for the next command on b, a DeviceCommand for dev,
+// and returns it with its payload.
+func deviceCommand(t *testing.T, b *fakeBridge, dev codec.Address) (codec.DeviceCommand, codec.Payload) {
 	t.Helper()
 	c, ok := b.command().(codec.DeviceCommand)
 	if !ok || c.Device != dev {
@@ -59,6 +59,14 @@ func printed(t *testing.T, b *fakeBridge, dev codec.Address, want codec.CommandC
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, p
+}
+
+// printed waits for the next print command and returns its picture,
+// answering it as a printer does.
+func printed(t *testing.T, b *fakeBridge, dev codec.Address, want codec.CommandCode) *codec.Bitmap {
+	t.Helper()
+	c, p := deviceCommand(t, b, dev)
 	if p.Command != want || len(p.Images) != 1 {
 		t.Fatalf("command %v with %d images, want %v with one", p.Command, len(p.Images), want)
 	}

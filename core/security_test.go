@@ -62,14 +62,7 @@ func (ts *testServer) queuePrint(printerID int64, n int) int64 {
 // which queuePrint it carries.
 func printCommand(t *testing.T, b *fakeBridge, dev codec.Address) (codec.DeviceCommand, int) {
 	t.Helper()
-	c, ok := b.command().(codec.DeviceCommand)
-	if !ok || c.Device != dev {
-		t.Fatalf("got %#v, want a DeviceCommand for %s", c, dev)
-	}
-	p, err := codec.ParsePayload(c.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, p := deviceCommand(t, b, dev)
 	for x := range codec.PrintWidth {
 		if p.Images[0].Black(x, 0) {
 			return c, x
