@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/netip"
 	"time"
 
 	"paperboy/delivery"
@@ -12,6 +13,9 @@ import (
 type Config struct {
 	// Listen is the address to serve on, e.g. ":8080".
 	Listen string
+	// HTTP is how long a client may take and how many connections one
+	// address may hold, on Listen.
+	HTTP HTTPConfig
 	// PresenceTimeout is how long a device stays online without a word
 	// (protocol.md, "Presence").
 	PresenceTimeout time.Duration
@@ -78,6 +82,54 @@ const (
 	DefaultSessionLifetime       = 30 * 24 * time.Hour
 )
 
+// Defaults of the HTTP edges, with their reasons.
+const (
+	// DefaultReadHeaderTimeout: a header is a few hundred bytes.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout lets the largest upload (DefaultMaxUploadBytes,
+	// 10 MB) arrive over a phone's slow link, about 0.7 Mbit/s, and cuts a
+	// body trickled to hold the connection.
+	DefaultReadTimeout = 2 * time.Minute
+	// DefaultHTTPWriteTimeout starts with the body (ReadTimeout), then
+	// covers the handler, which may wait on a publication twice (a check
+	// and a render, each bounded by the plugin host's timeout, 30 s), and
+	// the answer.
+	DefaultHTTPWriteTimeout = 4 * time.Minute
+	// DefaultIdleTimeout: a browser reuses a connection within seconds of
+	// its last page; an idle one costs the server a file descriptor.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultMaxConnsPerAddress is far more than a household needs (a
+	// bridge holds one socket, a browser six connections at most) and
+	// bounds what one address can hold of the server's file descriptors.
+	DefaultMaxConnsPerAddress = 64
+)
+
+// HTTPConfig is the edges of the HTTP server: its timeouts, which a
+// bridge's socket is not held to once it is upgraded (it has its own,
+// BridgeIdleTimeout and WriteTimeout), and the cap on connections.
+type HTTPConfig struct {
+	// ReadHeaderTimeout bounds reading a request's header.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, its body included: an
+	// upload over a slow link must fit in it.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its header to the end
+	// of its answer: the body's arrival, the handler (which may wait on a
+	// publication) and the writing of the answer.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request.
+	IdleTimeout time.Duration
+	// MaxConnsPerAddress caps the connections one client address (an IPv6
+	// one by its /64) may hold open at once; a negative number, no cap.
+	// Trusted proxies are not capped.
+	MaxConnsPerAddress int
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed: a request from one is counted against
+	// the client it names. Empty: no one's is.
+	TrustedProxies []netip.Prefix
+}
+
 func (c Config) withDefaults() Config {
 	set := func(v *time.Duration, d time.Duration) {
 		if *v == 0 {
@@ -93,6 +145,13 @@ func (c Config) withDefaults() Config {
 	set(&c.FlushEvery, DefaultFlushEvery)
 	set(&c.KeyWait, DefaultKeyWait)
 	set(&c.SessionLifetime, DefaultSessionLifetime)
+	set(&c.HTTP.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	set(&c.HTTP.ReadTimeout, DefaultReadTimeout)
+	set(&c.HTTP.WriteTimeout, DefaultHTTPWriteTimeout)
+	set(&c.HTTP.IdleTimeout, DefaultIdleTimeout)
+	if c.HTTP.MaxConnsPerAddress == 0 {
+		c.HTTP.MaxConnsPerAddress = DefaultMaxConnsPerAddress
+	}
 	if c.SendQueue == 0 {
 		c.SendQueue = DefaultSendQueue
 	}

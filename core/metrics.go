@@ -19,6 +19,7 @@ type metrics struct {
 	acks            *prometheus.CounterVec
 	unknownAcks     prometheus.Counter
 	claimAttempts   *prometheus.CounterVec
+	connsRefused    prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -42,9 +43,11 @@ func newMetrics() *metrics {
 			Name: "paperboy_command_responses_unknown_total", Help: "Responses for a command id no one waits for, ignored."}),
 		claimAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paperboy_claim_attempts_total", Help: "Claim codes entered, by result."}, []string{"result"}),
+		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paperboy_http_connections_refused_total", Help: "Connections refused: their address held as many as it may."}),
 	}
 	m.reg.MustRegister(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
-		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts,
+		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -83,9 +83,14 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		s.wg.Go(func() { s.runWorker(s.shards[i]) })
 	}
 	s.wg.Go(s.runPresence)
+	// The timeouts end with the WebSocket upgrade of a bridge's socket,
+	// which clears the deadlines they set: it has its own.
 	s.http = &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s
@@ -99,8 +104,12 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.ln = ln
+	served := ln
+	if s.cfg.HTTP.MaxConnsPerAddress > 0 {
+		served = newCapListener(ln, s.cfg.HTTP.MaxConnsPerAddress, s.trustedProxy, s.metrics.connsRefused)
+	}
 	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(served); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", slog.Any("error", err))
 		}
 	}()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -53,21 +52,11 @@ func checkEmail(email string) string {
 	return ""
 }
 
-// clientIP is the address a request came from (the proxy's, behind one:
-// X-Forwarded-For is not trusted, as anyone can send it).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // tooManySignIns takes a sign-in attempt from the email's and the
 // address's allowance; over either, it says how long to wait.
 func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, bool) {
 	now := time.Now()
-	okIP, waitIP := s.signInsByIP.take(clientIP(r), now)
+	okIP, waitIP := s.signInsByIP.take(s.clientIP(r), now)
 	if !okIP {
 		return waitIP, true
 	}
@@ -112,7 +101,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusBadRequest, "signup", "Sign up", f)
 	}
 	// Hashing is slow on purpose: sign-ups share the address's allowance.
-	if ok, wait := s.signInsByIP.take(clientIP(r), time.Now()); !ok {
+	if ok, wait := s.signInsByIP.take(s.clientIP(r), time.Now()); !ok {
 		return s.renderTooMany(w, r, wait)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)

@@ -76,7 +76,8 @@ func runLoadtest(e env, args []string) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the server sees %v bridges and %v printers online, want %d", m["paperboy_bridges_online"], m["paperboy_printers_online"], *bridges)
+			return fmt.Errorf("the server sees %v bridges and %v printers online, want %d (a server caps the connections from one address: "+
+				"start it with --max-conns-per-address 0)", m["paperboy_bridges_online"], m["paperboy_printers_online"], *bridges)
 		}
 		time.Sleep(time.Second)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -73,6 +74,15 @@ func runServe(e env, args []string) error {
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
 	lead := fs.Duration("edition-lead", scheduler.DefaultLead, "editions are made this long before their hour")
 	catchUp := fs.Duration("catch-up", scheduler.DefaultWindow, "after downtime, editions missed less than this long ago are still made")
+	readHeaderTimeout := fs.Duration("http-read-header-timeout", core.DefaultReadHeaderTimeout, "a request's header must arrive within this")
+	readTimeout := fs.Duration("http-read-timeout", core.DefaultReadTimeout, "a whole request, its body included, must arrive within this (an upload over a slow link too)")
+	writeTimeout := fs.Duration("http-write-timeout", core.DefaultHTTPWriteTimeout, "a request must be answered within this of its header: its body, the work and the answer")
+	idleTimeout := fs.Duration("http-idle-timeout", core.DefaultIdleTimeout, "a keep-alive connection idle this long is closed")
+	maxConns := fs.Int("max-conns-per-address", core.DefaultMaxConnsPerAddress, "connections one client address (an IPv6 /64) may hold open; 0: no cap")
+	trusted := fs.String("trusted-proxies", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For is believed")
+	if err := fs.fromEnv(); err != nil {
+		return err
+	}
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -99,6 +109,29 @@ func runServe(e env, args []string) error {
 	if *friendMessages <= 0 {
 		return errors.New("--friend-messages-per-hour must be more than 0")
 	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"http-read-header-timeout", *readHeaderTimeout}, {"http-read-timeout", *readTimeout},
+		{"http-write-timeout", *writeTimeout}, {"http-idle-timeout", *idleTimeout}} {
+		if t.d <= 0 {
+			return fmt.Errorf("--%s must be more than 0", t.name)
+		}
+	}
+	if *writeTimeout <= *readTimeout {
+		return errors.New("--http-write-timeout must be longer than --http-read-timeout: it starts when the header has been read, before the body")
+	}
+	if *maxConns < 0 {
+		return errors.New("--max-conns-per-address must not be negative (0: no cap)")
+	}
+	httpCfg := core.HTTPConfig{ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout,
+		IdleTimeout: *idleTimeout, MaxConnsPerAddress: *maxConns}
+	if *maxConns == 0 {
+		httpCfg.MaxConnsPerAddress = -1 // core's zero is its default
+	}
+	if httpCfg.TrustedProxies, err = parsePrefixes(*trusted); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	log, err := newLogger(e.stderr, *level, *format)
 	if err != nil {
 		return err
@@ -119,7 +152,7 @@ func runServe(e env, args []string) error {
 	}
 	srv := core.New(core.Config{
 		Publications: host,
-		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		Listen:       *listen, HTTP: httpCfg, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
 		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
@@ -137,6 +170,27 @@ func runServe(e env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// parsePrefixes reads a comma-separated list of addresses and CIDR
+// prefixes; an address is a prefix of itself alone.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or a prefix such as 10.0.0.0/8", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func runUserAdd(e env, args []string) error {

@@ -17,6 +17,11 @@ func TestFlags_ServeRefused(t *testing.T) {
 		{"--signins-per-minute", "-3"},
 		{"--session-lifetime", "0s"},
 		{"--session-lifetime", "-1h"},
+		{"--http-read-timeout", "0s"},
+		{"--http-idle-timeout", "-1s"},
+		{"--http-write-timeout", "1m"}, // not longer than the read timeout, 2m
+		{"--max-conns-per-address", "-1"},
+		{"--trusted-proxies", "10.0.0.0/8, proxy.example"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -26,6 +31,23 @@ func TestFlags_ServeRefused(t *testing.T) {
 				t.Errorf("stderr %q does not name %s", r.stderr, args[0])
 			}
 		})
+	}
+}
+
+// TestFlags_ServeFromEnv: every flag may come from its PAPERBOY_
+// variable, and a bad value there is named.
+func TestFlags_ServeFromEnv(t *testing.T) {
+	t.Setenv("PAPERBOY_HTTP_IDLE_TIMEOUT", "soon")
+	r := paperboy(t, "", "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0")
+	r.mustFailWithOneLine(t)
+	if !strings.Contains(r.stderr, "PAPERBOY_HTTP_IDLE_TIMEOUT") {
+		t.Errorf("stderr %q does not name the variable", r.stderr)
+	}
+	t.Setenv("PAPERBOY_HTTP_IDLE_TIMEOUT", "0s")
+	r = paperboy(t, "", "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0")
+	r.mustFailWithOneLine(t)
+	if !strings.Contains(r.stderr, "--http-idle-timeout") {
+		t.Errorf("stderr %q does not name the flag", r.stderr)
 	}
 }
 
