@@ -17,6 +17,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"paperboy/store"
 )
@@ -359,8 +361,13 @@ func redirect(w http.ResponseWriter, r *http.Request, to, done string) error {
 }
 
 // safeNext is where to go after signing in: a path on this site, else /.
+// It must start with one slash and hold no backslash, which browsers read
+// as a slash, and no control character anywhere: browsers drop tabs and
+// newlines from an address, so "/\t/evil.example" leaves the site as
+// "//evil.example". Such a next is refused, never cleaned into shape.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		!utf8.ValidString(next) || strings.ContainsFunc(next, unicode.IsControl) {
 		return "/"
 	}
 	return path.Clean(next)
