@@ -143,9 +143,9 @@ func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) erro
 // the claim of the API and of the web app. A mistyped code is a fieldError
 // of claim_code that says so.
 func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (store.Printer, error) {
-	if !s.claims.allow(u.ID, time.Now()) {
+	if ok, wait := s.claims.take(u.ID, time.Now()); !ok {
 		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
-		return store.Printer{}, errTooMany(fmt.Sprintf("too many claim attempts: at most %d a minute", s.cfg.ClaimsPerMinute))
+		return store.Printer{}, errTooMany(fmt.Sprintf("Too many claim attempts: at most %d a minute. Try again in %s.", s.cfg.ClaimsPerMinute, wait), wait)
 	}
 	code, err := codec.ParseClaimCode(req.ClaimCode)
 	if err != nil {

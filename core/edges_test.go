@@ -8,12 +8,16 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"paperboy/codec"
 	"paperboy/core"
+	"paperboy/delivery"
 )
 
 // The HTTP edges, tried as attack 6 of issue 12 tried them: connections
@@ -211,4 +215,79 @@ func mustPrefixes(t *testing.T, vs ...string) []netip.Prefix {
 		out = append(out, p)
 	}
 	return out
+}
+
+// call sends a request and returns the answer, its body read.
+func (ts *testServer) call(method, path, token, contentType, body string) (*http.Response, string) {
+	ts.t.Helper()
+	req, err := http.NewRequest(method, ts.base+path, strings.NewReader(body))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
+}
+
+// checkRetryAfter fails unless an answer is a 429 that says in whole
+// seconds when to try again.
+func checkRetryAfter(t *testing.T, what string, status int, h http.Header) int {
+	t.Helper()
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("%s: status %d, want 429", what, status)
+	}
+	n, err := strconv.Atoi(h.Get("Retry-After"))
+	if err != nil || n < 1 {
+		t.Fatalf("%s: Retry-After %q, want whole seconds", what, h.Get("Retry-After"))
+	}
+	return n
+}
+
+// TestServer_RetryAfterOnEvery429: each way to a 429, in the API and in
+// the web app, says when to try again (issue 12, attack 9).
+func TestServer_RetryAfterOnEvery429(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), ClaimsPerMinute: 1, PrintsPerMinute: 1, SignInsPerMinute: 1})
+	token, id, _, _ := onlinePrinter(t, ts) // its claim takes the one claim of the minute
+	json := "application/json"
+	twice := func(what, method, path, body string) {
+		t.Helper()
+		ts.call(method, path, token, json, body)
+		resp, msg := ts.call(method, path, token, json, body)
+		checkRetryAfter(t, what+": "+msg, resp.StatusCode, resp.Header)
+	}
+	resp, msg := ts.call("POST", "/api/v1/printers/claim", token, json, `{"claim_code": "0kxx-j4eq-c152-4sej"}`)
+	checkRetryAfter(t, "API claim: "+msg, resp.StatusCode, resp.Header)
+	twice("API print", "POST", fmt.Sprintf("/api/v1/printers/%d/print", id), `{"text": "hi"}`)
+	twice("API friend code", "POST", "/api/v1/friends", `{"code": "K7QM-3XPD"}`)
+
+	bob := ts.browser()
+	bob.signUp("bob@example.com")
+	bob.submit("/friends", "/friends/add", url.Values{"code": {"K7QM-3XPD"}})
+	p := bob.submit("/friends", "/friends/add", url.Values{"code": {"K7QM-3XPD"}})
+	checkRetryAfter(t, "web friend code", p.status, p.header)
+	out := ts.browser()
+	out.submit("/signin", "/signin", url.Values{"email": {"bob@example.com"}, "password": {"wrong horse"}})
+	p = out.submit("/signin", "/signin", url.Values{"email": {"bob@example.com"}, "password": {"wrong horse"}})
+	checkRetryAfter(t, "web sign-in", p.status, p.header)
+
+	// A full queue: no wait is known, a minute is said.
+	full := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), Delivery: delivery.Config{MaxPending: 1}})
+	token, id, _, _ = onlinePrinter(t, full)
+	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
+	full.call("POST", path, token, json, `{"text": "one"}`)
+	resp, msg = full.call("POST", path, token, json, `{"text": "two"}`)
+	if n := checkRetryAfter(t, "full queue: "+msg, resp.StatusCode, resp.Header); n != 60 {
+		t.Errorf("full queue: Retry-After %d, want 60", n)
+	}
 }

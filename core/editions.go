@@ -214,7 +214,7 @@ func printCommand(button bool) codec.CommandCode {
 // left.
 func (s *Server) allowPrint(u store.User) error {
 	if ok, wait := s.prints.take(u.ID, time.Now()); !ok {
-		return errTooMany(fmt.Sprintf("Too many prints: at most %d a minute. Try again in %s.", s.cfg.PrintsPerMinute, wait))
+		return errTooMany(fmt.Sprintf("Too many prints: at most %d a minute. Try again in %s.", s.cfg.PrintsPerMinute, wait), wait)
 	}
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *Server) allowMessage(p store.Printer, u store.User) error {
 	}
 	if ok, wait := s.friendPrints.take(p.ID, time.Now()); !ok {
 		return errTooMany(fmt.Sprintf("%s has had all the messages it takes from friends for now (at most %d an hour). Try again in %s.",
-			p.Name, s.cfg.FriendMessagesPerHour, wait))
+			p.Name, s.cfg.FriendMessagesPerHour, wait), wait)
 	}
 	return nil
 }
@@ -286,7 +286,7 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 // it: the note as a 1-bit PNG.
 func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) ([]byte, error) {
 	if ok, wait := s.previews.take(u.ID, time.Now()); !ok {
-		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait))
+		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait), wait)
 	}
 	if s.plugins == nil {
 		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}

@@ -102,7 +102,7 @@ func (s *Server) friendCode(r *http.Request) (string, error) {
 func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
 	u := user(r)
 	if ok, wait := s.friendAdds.take(u.ID, time.Now()); !ok {
-		return store.User{}, errTooMany(fmt.Sprintf("Too many friend codes tried: at most %d a minute. Try again in %s.", s.cfg.ClaimsPerMinute, wait))
+		return store.User{}, errTooMany(fmt.Sprintf("Too many friend codes tried: at most %d a minute. Try again in %s.", s.cfg.ClaimsPerMinute, wait), wait)
 	}
 	code, err := parseFriendCode(v)
 	if err != nil {

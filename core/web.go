@@ -316,7 +316,7 @@ var errorTitles = map[int]string{
 
 // webError answers an error with a page that says what went wrong.
 func (s *Server) webError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := s.errorStatus(r, err)
+	status, msg := s.answer(w, r, err)
 	s.renderError(w, r, status, msg)
 }
 
@@ -338,7 +338,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 // (given the status, the field at fault or "", and the message); the
 // server's own errors get the error page.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, show func(status int, field, msg string) error) error {
-	status, msg := s.errorStatus(r, err)
+	status, msg := s.answer(w, r, err)
 	if status == http.StatusInternalServerError {
 		s.renderError(w, r, status, msg)
 		return nil

@@ -69,7 +69,7 @@ func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, b
 
 // renderTooMany is the page of a sign-in or sign-up over its limit.
 func (s *Server) renderTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) error {
-	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	w.Header().Set("Retry-After", retryAfter(wait))
 	at := time.Now().Add(wait).UTC().Format("15:04:05 MST")
 	return s.render(w, r, http.StatusTooManyRequests, "error", errorTitles[http.StatusTooManyRequests], map[string]string{
 		"Message": fmt.Sprintf("Too many sign-in attempts. Try again in %s (at %s).", wait, at),
