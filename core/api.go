@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -143,14 +144,18 @@ func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) erro
 // the claim of the API and of the web app. A mistyped code is a fieldError
 // of claim_code that says so.
 func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (store.Printer, error) {
-	if ok, wait := s.claims.take(u.ID, time.Now()); !ok {
+	if err := s.allowCode(r, u, s.claims, s.claimsByIP, "claim attempts"); err != nil {
 		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
-		return store.Printer{}, errTooMany(fmt.Sprintf("Too many claim attempts: at most %d a minute. Try again in %s.", s.cfg.ClaimsPerMinute, wait), wait)
+		return store.Printer{}, err
 	}
 	code, err := codec.ParseClaimCode(req.ClaimCode)
 	if err != nil {
 		s.metrics.claimAttempts.WithLabelValues("invalid").Inc()
 		return store.Printer{}, errField("claim_code", err.Error())
+	}
+	if err := s.roomForPrinter(r.Context(), u, code.HardwareXor); err != nil {
+		s.metrics.claimAttempts.WithLabelValues("too_many_printers").Inc()
+		return store.Printer{}, err
 	}
 	p, err := s.store.Claim(r.Context(), store.Claim{
 		UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name,
@@ -163,6 +168,37 @@ func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (
 	s.log.Info("printer claimed", "user", u.ID, "printer", p.ID, "device", p.DeviceAddress)
 	s.claimed(r, p, code)
 	return p, nil
+}
+
+// allowCode takes a code tried (a claim code or a friend code: both are
+// guessed only by trying many) from the user's allowance and the client
+// address's, which is twice as large: a few accounts on one address get no
+// more tries than two.
+func (s *Server) allowCode(r *http.Request, u store.User, byUser *rateLimiter[int64], byIP *rateLimiter[string], what string) error {
+	now := time.Now()
+	if ok, wait := byUser.take(u.ID, now); !ok {
+		return errTooMany(fmt.Sprintf("Too many %s: at most %d a minute. Try again in %s.", what, s.cfg.ClaimsPerMinute, wait), wait)
+	}
+	if ok, wait := byIP.take(s.clientIP(r), now); !ok {
+		return errTooMany(fmt.Sprintf("Too many %s from your address: at most %d a minute. Try again in %s.", what, 2*s.cfg.ClaimsPerMinute, wait), wait)
+	}
+	return nil
+}
+
+// roomForPrinter says whether a user may claim a printer of a hardware
+// xor: one they have already (claimed again after a reset) always, a new
+// one while they have fewer than MaxPrinters.
+func (s *Server) roomForPrinter(ctx context.Context, u store.User, xor uint32) error {
+	ps, err := s.store.PrintersByOwner(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if len(ps) < s.cfg.MaxPrinters || slices.ContainsFunc(ps, func(p store.Printer) bool { return p.HardwareXor == xor }) {
+		return nil
+	}
+	return &fieldError{"claim_code", &httpError{http.StatusForbidden, fmt.Sprintf(
+		"You have %d printers, the most one account may have: this one was not claimed. "+
+			"A printer you have already can be claimed again (after a reset, say).", len(ps))}}
 }
 
 // claimed acts on a claim whose printer's device is already here: one that
@@ -304,6 +340,9 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
+	if err := s.allowPersonality(user(r)); err != nil {
+		return err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 	if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -322,6 +361,15 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
+	return nil
+}
+
+// allowPersonality takes one of a user's personalities an hour, before its
+// pictures are decoded, or says there are none left.
+func (s *Server) allowPersonality(u store.User) error {
+	if ok, wait := s.personalities.take(u.ID, time.Now()); !ok {
+		return errTooMany(fmt.Sprintf("Too many personalities: at most %d an hour. Try again in %s.", s.cfg.PersonalitiesPerHour, wait), wait)
+	}
 	return nil
 }
 

@@ -39,8 +39,20 @@ type Config struct {
 	// to take it, even if it belongs to another printer (a reset one).
 	KeyWait time.Duration
 	// PrintsPerMinute and ClaimsPerMinute limit each user; over it, 429.
+	// Editions asked for through the API are prints. A client address may
+	// try twice as many claim codes (and friend codes) as a user.
 	PrintsPerMinute int
 	ClaimsPerMinute int
+	// PersonalitiesPerHour limits the personalities each user sends: four
+	// pictures each, up to megabytes, kept in the history.
+	PersonalitiesPerHour int
+	// SubscriptionPreviewsPerMinute limits each user's previews of a
+	// subscription's next edition: each is a render by its publication,
+	// which may fetch from the network (news: five feeds).
+	SubscriptionPreviewsPerMinute int
+	// MaxPrinters is how many printers one account may have; claiming one
+	// it has again (after a reset) always works.
+	MaxPrinters int
 	// FriendMessagesPerHour limits the messages friends send to each
 	// printer, all friends together (the owner's own prints do not count):
 	// the owner's paper is not for anyone to use up.
@@ -78,8 +90,17 @@ const (
 	// roll of paper.
 	DefaultFriendMessagesPerHour = 20
 	DefaultWorkers               = 8
-	DefaultSignInsPerMinute      = 5 // enough for typos, too few to guess a password
-	DefaultSessionLifetime       = 30 * 24 * time.Hour
+	// DefaultPersonalitiesPerHour leaves room to try a few faces; each
+	// personality is up to 4 MB stored.
+	DefaultPersonalitiesPerHour = 10
+	// DefaultSubscriptionPreviewsPerMinute is a page of settings changed
+	// and looked at again, a few times a minute.
+	DefaultSubscriptionPreviewsPerMinute = 10
+	// DefaultMaxPrinters is more than a household has; each printer is a
+	// queue and a history kept.
+	DefaultMaxPrinters      = 20
+	DefaultSignInsPerMinute = 5 // enough for typos, too few to guess a password
+	DefaultSessionLifetime  = 30 * 24 * time.Hour
 )
 
 // Defaults of the HTTP edges, with their reasons.
@@ -169,6 +190,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ClaimsPerMinute == 0 {
 		c.ClaimsPerMinute = DefaultClaimsPerMinute
+	}
+	if c.PersonalitiesPerHour == 0 {
+		c.PersonalitiesPerHour = DefaultPersonalitiesPerHour
+	}
+	if c.SubscriptionPreviewsPerMinute == 0 {
+		c.SubscriptionPreviewsPerMinute = DefaultSubscriptionPreviewsPerMinute
+	}
+	if c.MaxPrinters == 0 {
+		c.MaxPrinters = DefaultMaxPrinters
 	}
 	if c.SignInsPerMinute == 0 {
 		c.SignInsPerMinute = DefaultSignInsPerMinute

@@ -159,6 +159,9 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 			return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", req.TimeZone))
 		}
 	}
+	if err := s.allowPrint(user(r)); err != nil { // an edition is a print, and a publication's work
+		return err
+	}
 	if ok, err := s.validateConfig(w, r, req.Publication, req.Config); !ok {
 		return err
 	}

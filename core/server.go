@@ -27,12 +27,20 @@ type Server struct {
 	presence presence
 	shards   []chan func(context.Context)
 	prints   *rateLimiter[int64]
-	claims   *rateLimiter[int64]
-	// Friends' messages by printer, and friend codes tried by user.
-	friendPrints *rateLimiter[int64]
-	friendAdds   *rateLimiter[int64]
+	// Claim codes tried, by user and by client address.
+	claims     *rateLimiter[int64]
+	claimsByIP *rateLimiter[string]
+	// Friends' messages by printer, and friend codes tried by user and by
+	// client address.
+	friendPrints   *rateLimiter[int64]
+	friendAdds     *rateLimiter[int64]
+	friendAddsByIP *rateLimiter[string]
 	// Previews of messages by user: each is a render, and costs no paper.
 	previews *rateLimiter[int64]
+	// Personalities sent, and previews of subscriptions' next editions, by
+	// user.
+	personalities *rateLimiter[int64]
+	subPreviews   *rateLimiter[int64]
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
@@ -60,9 +68,13 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		queue:          delivery.New(st, cfg.Delivery, logger),
 		prints:         newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
 		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
+		claimsByIP:     newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
 		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
 		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
+		friendAddsByIP: newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
 		previews:       newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
+		personalities:  newRateLimiter[int64](cfg.PersonalitiesPerHour, time.Hour),
+		subPreviews:    newRateLimiter[int64](cfg.SubscriptionPreviewsPerMinute, time.Minute),
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
 		pages:          mustParsePages(),

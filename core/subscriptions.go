@@ -388,6 +388,9 @@ func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Reques
 	if _, err := s.publicationFor(sub.Publication); err != nil {
 		return err
 	}
+	if ok, wait := s.subPreviews.take(user(r).ID, time.Now()); !ok {
+		return errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", s.cfg.SubscriptionPreviewsPerMinute, wait), wait)
+	}
 	at, ok := s.nextEdition(sub, p)
 	if !ok {
 		at = time.Now().In(p.Location())

@@ -60,7 +60,10 @@ func runServe(e env, args []string) error {
 	format := fs.String("log-format", envOr("LOG_FORMAT", "text"), "text or json; env PAPERBOY_LOG_FORMAT")
 	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline")
 	printsPerMinute := fs.Int("prints-per-minute", core.DefaultPrintsPerMinute, "prints a user may send a minute")
-	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes (and friend codes) a user may try a minute")
+	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes (and friend codes) a user may try a minute (a client address: twice as many)")
+	personalities := fs.Int("personalities-per-hour", core.DefaultPersonalitiesPerHour, "personalities (four pictures each) a user may send an hour")
+	subPreviews := fs.Int("subscription-previews-per-minute", core.DefaultSubscriptionPreviewsPerMinute, "previews of a subscription's next edition a user may ask for a minute")
+	maxPrinters := fs.Int("max-printers", core.DefaultMaxPrinters, "printers one account may have")
 	friendMessages := fs.Int("friend-messages-per-hour", core.DefaultFriendMessagesPerHour, "messages a printer takes an hour from its owner's friends, all together")
 	signInsPerMinute := fs.Int("signins-per-minute", core.DefaultSignInsPerMinute, "sign-in attempts an email may make a minute (a client address: four times as many)")
 	sessionLifetime := fs.Duration("session-lifetime", core.DefaultSessionLifetime, "a web session unused this long ends")
@@ -106,8 +109,14 @@ func runServe(e env, args []string) error {
 	if *sessionLifetime <= 0 {
 		return errors.New("--session-lifetime must be more than 0, such as 720h")
 	}
-	if *friendMessages <= 0 {
-		return errors.New("--friend-messages-per-hour must be more than 0")
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"friend-messages-per-hour", *friendMessages}, {"prints-per-minute", *printsPerMinute}, {"claims-per-minute", *claimsPerMinute},
+		{"personalities-per-hour", *personalities}, {"subscription-previews-per-minute", *subPreviews}, {"max-printers", *maxPrinters}} {
+		if n.v <= 0 {
+			return fmt.Errorf("--%s must be more than 0", n.name)
+		}
 	}
 	for _, t := range []struct {
 		name string
@@ -154,6 +163,7 @@ func runServe(e env, args []string) error {
 		Publications: host,
 		Listen:       *listen, HTTP: httpCfg, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
+		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
 	}, st, log)

@@ -21,6 +21,10 @@ func TestFlags_ServeRefused(t *testing.T) {
 		{"--http-idle-timeout", "-1s"},
 		{"--http-write-timeout", "1m"}, // not longer than the read timeout, 2m
 		{"--max-conns-per-address", "-1"},
+		{"--max-printers", "0"},
+		{"--personalities-per-hour", "-1"},
+		{"--subscription-previews-per-minute", "0"},
+		{"--prints-per-minute", "0"},
 		{"--trusted-proxies", "10.0.0.0/8, proxy.example"},
 	}
 	for _, args := range tests {
