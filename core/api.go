@@ -82,17 +82,21 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 	return out
 }
 
-// decodeJSON reads a JSON body of at most maxJSONBytes into v.
+// decodeJSON reads a JSON body of at most maxJSONBytes into v: one JSON
+// value, and nothing after it.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		return jsonError(err, v)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return err
 		}
-		return errBadRequest("request body is not the JSON expected: " + err.Error())
+		return errBadRequest("the body has more after its JSON: send one JSON object and nothing else")
 	}
 	return nil
 }
@@ -285,9 +289,21 @@ func formImage(r *http.Request, field string, dither codec.Dither) (*codec.Bitma
 	}
 	img, err := codec.DecodeImage(data)
 	if err != nil {
-		return nil, errField(field, field+": "+err.Error())
+		return nil, pictureError(field, err)
 	}
 	return codec.Rasterize(img, dither), nil
+}
+
+// pictureError says what is wrong with a form's picture, after the form's
+// field: codec's errors begin "image: " and name their kind ("malformed")
+// for code, not for people.
+func pictureError(field string, err error) error {
+	if errors.Is(err, codec.ErrImageFormat) {
+		return errField(field, field+": not a PNG, JPEG or GIF picture")
+	}
+	detail := strings.TrimPrefix(err.Error(), "image: ")
+	detail = strings.TrimPrefix(detail, codec.ErrMalformed.Error()+": ")
+	return errField(field, field+": the picture cannot be read: "+detail)
 }
 
 // formDither is the dithering a form asks for with "dither",

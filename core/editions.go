@@ -357,7 +357,7 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 				return req, err
 			}
 			if _, err := codec.DecodeImage(req.image); err != nil {
-				return req, errBadRequest("image: " + err.Error())
+				return req, pictureError("image", err)
 			}
 		}
 	default:

@@ -22,6 +22,7 @@ func FuzzReadClaim(f *testing.F) {
 	f.Add([]byte(`{"claim_code":"","name":""}`))
 	f.Add([]byte(`{"claim_code":5}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"claim_code":"0kxx-j4eq-c152-4sej"} {}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/printers/claim", bytes.NewReader(body))
 		req, err := readClaim(httptest.NewRecorder(), r)
@@ -29,6 +30,7 @@ func FuzzReadClaim(f *testing.F) {
 			if !isClientError(err) {
 				t.Fatalf("not a client error: %v", err)
 			}
+			checkWords(t, err)
 			return
 		}
 		if _, err := codec.ParseClaimCode(req.ClaimCode); err != nil && !errors.Is(err, codec.ErrMalformed) {
@@ -76,6 +78,36 @@ func FuzzPrintRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzDecodeJSON decodes bodies into the API's largest request, with its
+// maps, lists and pointers: a result or a client error in words, never a
+// panic or Go's type names.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"publication": "hello", "config": {"name": "Ada"}, "time": "08:00", "days": ["mon"], "mode": "now"}`,
+		`{"config": {"a": 5}}`, `{"days": "mon"}`, `{"paused": "yes"}`, `{"time": 7}`, `[]`, `"x"`, `null`, `{} {}`, `{}}`, `{"x": 1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("PATCH", "/api/v1/subscriptions/1", bytes.NewReader(body))
+		var req subscriptionReq
+		if err := decodeJSON(httptest.NewRecorder(), r, &req); err != nil {
+			if !isClientError(err) {
+				t.Fatalf("not a client error: %v", err)
+			}
+			checkWords(t, err)
+		}
+	})
+}
+
+// checkWords fails if a client's error speaks Go rather than JSON.
+func checkWords(t *testing.T, err error) {
+	t.Helper()
+	for _, jargon := range []string{"Go value", "Go struct", "unmarshal", "json:", "map[", "core."} {
+		if strings.Contains(err.Error(), jargon) {
+			t.Fatalf("%q speaks Go (%q)", err, jargon)
+		}
+	}
 }
 
 // isClientError reports whether err is answered as the client's fault
