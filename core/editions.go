@@ -155,8 +155,11 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	}
 	loc := p.Location() // the printer's, unless the request says another
 	if req.TimeZone != "" {
+		if err := store.CheckTimeZone(req.TimeZone); err != nil {
+			return zoneError(req.TimeZone, err)
+		}
 		if loc, err = time.LoadLocation(req.TimeZone); err != nil {
-			return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", req.TimeZone))
+			return err
 		}
 	}
 	if err := s.allowPrint(user(r)); err != nil { // an edition is a print, and a publication's work

@@ -478,8 +478,10 @@ func (s *Server) changePrinter(ctx context.Context, p *store.Printer, name, zone
 			return err
 		}
 	}
-	if zone != nil && store.CheckTimeZone(*zone) != nil {
-		return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", *zone))
+	if zone != nil {
+		if err := store.CheckTimeZone(*zone); err != nil {
+			return zoneError(*zone, err)
+		}
 	}
 	if name != nil {
 		if err := s.store.SetPrinterName(ctx, p.ID, newName); err != nil {
@@ -494,6 +496,16 @@ func (s *Server) changePrinter(ctx context.Context, p *store.Printer, name, zone
 		p.TimeZone = *zone
 	}
 	return nil
+}
+
+// zoneError says why a time zone is refused, and which to use instead
+// when the store knows: US/Pacific is America/Los_Angeles now.
+func zoneError(zone string, err error) error {
+	var ze *store.ZoneError
+	if errors.As(err, &ze) && ze.Use != "" {
+		return errField("time_zone", fmt.Sprintf("time_zone %q is not a canonical IANA name: use %s", zone, ze.Use))
+	}
+	return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone of a place, such as Europe/London", zone))
 }
 
 // checkPrinterName is a printer's name trimmed, or what is wrong with it.
