@@ -517,5 +517,8 @@ func checkPrinterName(name string) (string, error) {
 	case utf8.RuneCountInString(name) > maxNameLen:
 		return "", errField("name", fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
 	}
+	if msg := nameProblem("name", name); msg != "" {
+		return "", errField("name", msg)
+	}
 	return name, nil
 }

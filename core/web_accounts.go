@@ -45,6 +45,9 @@ func checkEmail(email string) string {
 	if email == "" {
 		return "Enter your email address."
 	}
+	if msg := nameProblem("That email address", email); msg != "" { // friends see it, and it is printed on notes
+		return msg + "."
+	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || len(email) > maxEmailLen {
 		return "That is not an email address: it looks like name@example.com."

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -54,4 +55,58 @@ func TestServer_CanonicalZonesOnly(t *testing.T) {
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "use America/Los_Angeles") {
 		t.Errorf("the web form with US/Pacific: %d", p.status)
 	}
+}
+
+// TestServer_NamesHideNothing: a name others see holds no control
+// character and no mark that turns the text around, wherever it is given;
+// other letters, right-to-left ones and emoji included, are names.
+func TestServer_NamesHideNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{})
+	token, id, _, _ := onlinePrinter(t, ts)
+	printer := fmt.Sprintf("/api/v1/printers/%d", id)
+	bad := []string{"Kitchen\u202Egnp.exe", "Hall\u2066x\u2069", "a\u200Fb", "a\u200Eb", "a\u061Cb", "Two\nlines", "Bell\a", "Esc\x1b[31m",
+		"a\u2028b", "a\u0085b", "a\u202Ab", "a\u202Db"}
+	good := []string{"Küche ☕", "مطبخ", "👩\u200D🍳 corner", "Hall"}
+	for _, name := range bad {
+		if resp, msg := ts.call("PATCH", printer, token, "application/json", `{"name": `+jsonString(name)+`}`); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(errorText(msg), "may not be in it") {
+			t.Errorf("rename to %q: %d %s", name, resp.StatusCode, msg)
+		}
+		if resp, msg := ts.call("POST", "/api/v1/printers/claim", token, "application/json", `{"claim_code": "0kxx-j4eq-c152-4sej", "name": `+jsonString(name)+`}`); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("claim named %q: %d %s", name, resp.StatusCode, msg)
+		}
+	}
+	for _, name := range good {
+		var p printerOut
+		if st := ts.do("PATCH", printer, token, "application/json", strings.NewReader(`{"name": `+jsonString(name)+`}`), &p); st != http.StatusOK || p.Name != name {
+			t.Errorf("rename to %q: %d, name %q", name, st, p.Name)
+		}
+	}
+	if ps := ts.printers(token); len(ps) != 1 || ps[0].Name != good[len(good)-1] {
+		t.Errorf("printers %+v", ps)
+	}
+
+	// The web app: a printer's name, a token's name and an email.
+	ts = newTestServer(t, "sqlite", core.Config{SignInsPerMinute: 100})
+	b, path, _, _ := webPrinter(t, ts)
+	for _, name := range bad[:3] {
+		if p := b.submit(path, path+"/name", url.Values{"name": {name}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, "may not be in it") {
+			t.Errorf("web rename to %q: %d", name, p.status)
+		}
+		if p := b.submit("/tokens", "/tokens", url.Values{"name": {"script" + name}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, "may not be in it") {
+			t.Errorf("a token named %q: %d", name, p.status)
+		}
+	}
+	for _, email := range []string{"eve\u202E@example.com", "eve@exa\u2066mple.com"} {
+		p := ts.browser().submit("/signup", "/signup", url.Values{"email": {email}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "may not be in it") {
+			t.Errorf("sign up as %q: %d", email, p.status)
+		}
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
