@@ -391,7 +391,9 @@ func ago(t time.Time) string {
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }
 
-// staticHandler serves web/static: the stylesheet and the script.
+// staticHandler serves web/static: the stylesheet and the script. Its
+// files only: a folder, /static/ itself included, is not found rather than
+// listed.
 func staticHandler() http.Handler {
 	sub, err := fs.Sub(webFS, "web/static")
 	if err != nil {
@@ -399,6 +401,11 @@ func staticHandler() http.Handler {
 	}
 	files := http.StripPrefix("/static", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if fi, err := fs.Stat(sub, name); err != nil || fi.IsDir() || strings.HasSuffix(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)

@@ -48,3 +48,31 @@ func TestWeb_SignInNextStaysOnSite(t *testing.T) {
 		})
 	}
 }
+
+// TestWeb_StaticListsNothing: the assets are served, their folder is not
+// listed (issue 12, "Low").
+func TestWeb_StaticListsNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{})
+	tests := []struct {
+		path   string
+		status int
+	}{
+		{"/static/", http.StatusNotFound},
+		{"/static/style.css", http.StatusOK},
+		{"/static/app.js", http.StatusOK},
+		{"/static/app.js/", http.StatusNotFound},
+		{"/static/nothing.css", http.StatusNotFound},
+		{"/static/./", http.StatusNotFound},
+		{"/static/%2e/", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		p := ts.browser().get(tt.path)
+		if p.status/100 == 3 && strings.HasPrefix(p.location, "/") { // the mux's cleaning of the path
+			p = ts.browser().get(p.location)
+		}
+		if p.status != tt.status || strings.Contains(p.body, `<a href="style.css">`) {
+			t.Errorf("GET %s: %d, want %d:\n%.200s", tt.path, p.status, tt.status, p.body)
+		}
+	}
+}
