@@ -16,6 +16,13 @@ type Config struct {
 	// HTTP is how long a client may take and how many connections one
 	// address may hold, on Listen.
 	HTTP HTTPConfig
+	// MetricsListen is an address of its own to serve /metrics on, with no
+	// token, such as 127.0.0.1:9090; "" serves it nowhere else.
+	MetricsListen string
+	// MetricsToken serves /metrics on Listen too, to requests that carry
+	// Authorization: Bearer MetricsToken. With neither, /metrics is not
+	// served: the metrics are the operator's.
+	MetricsToken string
 	// PresenceTimeout is how long a device stays online without a word
 	// (protocol.md, "Presence").
 	PresenceTimeout time.Duration

@@ -2,9 +2,11 @@ package core_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -18,6 +20,7 @@ import (
 	"paperboy/codec"
 	"paperboy/core"
 	"paperboy/delivery"
+	"paperboy/internal/storetest"
 )
 
 // The HTTP edges, tried as attack 6 of issue 12 tried them: connections
@@ -289,5 +292,60 @@ func TestServer_RetryAfterOnEvery429(t *testing.T) {
 	resp, msg = full.call("POST", path, token, json, `{"text": "two"}`)
 	if n := checkRetryAfter(t, "full queue: "+msg, resp.StatusCode, resp.Header); n != 60 {
 		t.Errorf("full queue: Retry-After %d, want 60", n)
+	}
+}
+
+// TestServer_MetricsOnlyForTheOperator: /metrics is served only where the
+// operator says, a listener of its own or with a token (issue 12, "Low").
+func TestServer_MetricsOnlyForTheOperator(t *testing.T) {
+	t.Parallel()
+	start := func(cfg core.Config) *core.Server {
+		cfg.Listen = "127.0.0.1:0"
+		srv := core.New(cfg, storetest.Open(t, "sqlite"), slog.New(slog.DiscardHandler))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Shutdown(context.Background()) })
+		return srv
+	}
+	get := func(url, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode == http.StatusOK && !strings.Contains(string(body), "paperboy_bridges_online") {
+			t.Errorf("%s: 200 without the metrics", url)
+		}
+		return resp.StatusCode
+	}
+	plain := start(core.Config{})
+	if st := get("http://"+plain.Addr()+"/metrics", ""); st != http.StatusNotFound {
+		t.Errorf("no flag: /metrics %d, want 404", st)
+	}
+	if plain.MetricsAddr() != "" {
+		t.Errorf("no flag: metrics on %s", plain.MetricsAddr())
+	}
+	tokened := start(core.Config{MetricsToken: "s3cret-metrics-token"})
+	for token, want := range map[string]int{"": 401, "wrong": 401, "s3cret-metrics-token": 200} {
+		if st := get("http://"+tokened.Addr()+"/metrics", token); st != want {
+			t.Errorf("a token %q: %d, want %d", token, st, want)
+		}
+	}
+	own := start(core.Config{MetricsListen: "127.0.0.1:0"})
+	if st := get("http://"+own.MetricsAddr()+"/metrics", ""); st != http.StatusOK {
+		t.Errorf("its own listener: %d, want 200", st)
+	}
+	if st := get("http://"+own.Addr()+"/metrics", ""); st != http.StatusNotFound {
+		t.Errorf("the main listener with a listener of its own: %d, want 404", st)
+	}
+	if st := get("http://"+own.MetricsAddr()+"/healthz", ""); st != http.StatusNotFound {
+		t.Errorf("the metrics listener serves /healthz: %d, want only /metrics", st)
 	}
 }

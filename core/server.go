@@ -57,6 +57,9 @@ type Server struct {
 	wg     sync.WaitGroup
 	http   *http.Server
 	ln     net.Listener
+	// The metrics' own listener, with MetricsListen.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
 }
 
 // New makes a server on a store; Start serves it.
@@ -115,6 +118,12 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.MetricsListen != "" {
+		if err := s.serveMetrics(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	s.ln = ln
 	served := ln
 	if s.cfg.HTTP.MaxConnsPerAddress > 0 {
@@ -141,10 +150,22 @@ func (s *Server) Start() error {
 // Addr is the address Start listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// MetricsAddr is the address /metrics is served on without a token, ""
+// without MetricsListen.
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
+
 // Shutdown stops taking requests, closes the bridges' sockets, stops the
 // dispatchers and workers, and writes the last heartbeats.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if s.metricsHTTP != nil {
+		s.metricsHTTP.Shutdown(ctx)
+	}
 	// The scheduler first: what it makes goes into the queue.
 	s.stopSched()
 	if s.ln != nil {

@@ -83,6 +83,8 @@ func runServe(e env, args []string) error {
 	idleTimeout := fs.Duration("http-idle-timeout", core.DefaultIdleTimeout, "a keep-alive connection idle this long is closed")
 	maxConns := fs.Int("max-conns-per-address", core.DefaultMaxConnsPerAddress, "connections one client address (an IPv6 /64) may hold open; 0: no cap")
 	trusted := fs.String("trusted-proxies", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For is believed")
+	metricsListen := fs.String("metrics-listen", "", "serve /metrics, with no token, on this address of its own (such as 127.0.0.1:9090)")
+	metricsToken := fs.String("metrics-token", "", "serve /metrics on --listen too, to requests with Authorization: Bearer TOKEN (better given as PAPERBOY_METRICS_TOKEN)")
 	if err := fs.fromEnv(); err != nil {
 		return err
 	}
@@ -141,6 +143,9 @@ func runServe(e env, args []string) error {
 	if httpCfg.TrustedProxies, err = parsePrefixes(*trusted); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
+	if *metricsToken != "" && len(*metricsToken) < minMetricsToken {
+		return fmt.Errorf("--metrics-token must be at least %d characters, such as what openssl rand -hex 16 prints: anyone may try it", minMetricsToken)
+	}
 	log, err := newLogger(e.stderr, *level, *format)
 	if err != nil {
 		return err
@@ -161,7 +166,7 @@ func runServe(e env, args []string) error {
 	}
 	srv := core.New(core.Config{
 		Publications: host,
-		Listen:       *listen, HTTP: httpCfg, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		Listen:       *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
@@ -171,6 +176,9 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "paperboy is serving on http://%s (bridges: ws://%s/api/v1/connection)\n", srv.Addr(), srv.Addr())
+	if a := srv.MetricsAddr(); a != "" {
+		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", a)
+	}
 	<-ctx.Done()
 	log.Info("stopping")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -181,6 +189,10 @@ func runServe(e env, args []string) error {
 	log.Info("stopped")
 	return nil
 }
+
+// minMetricsToken is the shortest --metrics-token: it is tried with no
+// limit, so it must be too long to guess.
+const minMetricsToken = 16
 
 // parsePrefixes reads a comma-separated list of addresses and CIDR
 // prefixes; an address is a prefix of itself alone.
