@@ -166,7 +166,8 @@ func runServe(e env, args []string) error {
 	}
 	srv := core.New(core.Config{
 		Publications: host,
-		Listen:       *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		Listen:       *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken,
+		PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		Delivery:  delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, Expiry: *expiry, Retention: *retention},
@@ -203,7 +204,8 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 			continue
 		}
 		if a, err := netip.ParseAddr(f); err == nil {
-			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			a = a.Unmap().WithZone("")
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
 			continue
 		}
 		p, err := netip.ParsePrefix(f)
