@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"paperboy/codec"
 	"paperboy/plugins"
@@ -368,6 +369,9 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 	}
 	if strings.TrimSpace(req.text) == "" && req.image == nil {
 		return req, errBadRequest("the message is empty: send a text or a picture")
+	}
+	if !utf8.ValidString(req.text) { // the plugin protocol takes only text
+		return req, errBadRequest("the text is not valid text (UTF-8): type it again")
 	}
 	if len(req.text) > sdk.MaxTextBytes {
 		return req, errBadRequest(fmt.Sprintf("the text is too long: at most %d KB", sdk.MaxTextBytes>>10))

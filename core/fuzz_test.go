@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"paperboy/codec"
 )
@@ -45,6 +46,7 @@ func FuzzPrintRequest(f *testing.F) {
 	f.Add("application/json", []byte(`{"text":"hello"}`))
 	f.Add("application/json", []byte(`{"text":"  ","mode":"button"}`))
 	f.Add("text/plain", []byte(`hello`))
+	f.Add("multipart/form-data; boundary=x", []byte("--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\x80\r\n--x--\r\n"))
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -71,6 +73,9 @@ func FuzzPrintRequest(f *testing.F) {
 		}
 		if strings.TrimSpace(req.text) == "" && req.image == nil {
 			t.Fatal("an empty message was accepted")
+		}
+		if !utf8.ValidString(req.text) {
+			t.Fatalf("a text that is not UTF-8 was accepted: %q", req.text)
 		}
 		if req.image != nil {
 			if _, err := codec.DecodeImage(req.image); err != nil {

@@ -166,6 +166,16 @@ func writeConfigErrors(w http.ResponseWriter, fe sdk.FieldErrors) {
 // checkConfig asks the publication about a config: its errors per field,
 // or the error of asking.
 func (s *Server) checkConfig(r *http.Request, name string, cfg map[string]string) (sdk.FieldErrors, error) {
+	// A form may carry bytes that are not text; the plugin protocol (and the
+	// publication) takes only text, so they are the sender's error here.
+	for k, v := range cfg {
+		if !utf8.ValidString(k) {
+			return nil, errBadRequest("a config field's name is not valid text (UTF-8)")
+		}
+		if !utf8.ValidString(v) {
+			return sdk.FieldErrors{k: "this is not valid text (UTF-8): type it again"}, nil
+		}
+	}
 	err := s.plugins.Validate(r.Context(), name, sdk.Config(cfg))
 	var fe sdk.FieldErrors
 	if errors.As(err, &fe) {

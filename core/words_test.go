@@ -110,3 +110,20 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestWeb_BytesThatAreNotText: a form's value that is not UTF-8 is the
+// sender's error, said next to its field, not a publication's failure.
+func TestWeb_BytesThatAreNotText(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "friends")})
+	b, path, _, _ := webPrinter(t, ts)
+	form := path + "/subscribe?publication=hello"
+	b.get(form)
+	p := b.do("POST", form, "application/x-www-form-urlencoded", strings.NewReader("csrf="+url.QueryEscape(b.csrf)+"&config_name=%80&time=08:00"))
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "not valid text") {
+		t.Errorf("a config value of bytes: %d, want 400 saying it is not text", p.status)
+	}
+	if p := b.submitMultipart(path, path+"/print", map[string]string{"text": "\x80hi"}, nil); p.status != http.StatusBadRequest || !strings.Contains(p.body, "not valid text") {
+		t.Errorf("a message of bytes: %d, want 400 saying it is not text", p.status)
+	}
+}
