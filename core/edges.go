@@ -155,3 +155,13 @@ func (c *cappedConn) Close() error {
 	c.once.Do(func() { c.l.release(c.key) })
 	return err
 }
+
+// CloseWrite half-closes a TCP connection, as net/http does after an
+// answer it sends before the whole request was read (a 413), so the client
+// reads the answer rather than a reset.
+func (c *cappedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
