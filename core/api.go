@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,17 +102,21 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 	return out
 }
 
-// decodeJSON reads a JSON body of at most maxJSONBytes into v.
+// decodeJSON reads a JSON body of at most maxJSONBytes into v: one JSON
+// value, and nothing after it.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		return jsonError(err, v)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return err
 		}
-		return errBadRequest("request body is not the JSON expected: " + err.Error())
+		return errBadRequest("the body has more after its JSON: send one JSON object and nothing else")
 	}
 	return nil
 }
@@ -163,14 +168,18 @@ func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) erro
 // the claim of the API and of the web app. A mistyped code is a fieldError
 // of claim_code that says so.
 func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (store.Printer, error) {
-	if !s.claims.allow(u.ID, time.Now()) {
+	if err := s.allowCode(r, u, s.claims, s.claimsByIP, "claim attempts"); err != nil {
 		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
-		return store.Printer{}, errTooMany(fmt.Sprintf("too many claim attempts: at most %d a minute", s.cfg.ClaimsPerMinute))
+		return store.Printer{}, err
 	}
 	code, err := codec.ParseClaimCode(req.ClaimCode)
 	if err != nil {
 		s.metrics.claimAttempts.WithLabelValues("invalid").Inc()
 		return store.Printer{}, errField("claim_code", err.Error())
+	}
+	if err := s.roomForPrinter(r.Context(), u, code.HardwareXor); err != nil {
+		s.metrics.claimAttempts.WithLabelValues("too_many_printers").Inc()
+		return store.Printer{}, err
 	}
 	p, err := s.store.Claim(r.Context(), store.Claim{UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name})
 	if errors.Is(err, store.ErrClaimSpent) {
@@ -186,6 +195,37 @@ func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (
 	// that has it starts printing.
 	s.recheck(p.DeviceAddress)
 	return p, nil
+}
+
+// allowCode takes a code tried (a claim code or a friend code: both are
+// guessed only by trying many) from the user's allowance and the client
+// address's, which is twice as large: a few accounts on one address get no
+// more tries than two.
+func (s *Server) allowCode(r *http.Request, u store.User, byUser *rateLimiter[int64], byIP *rateLimiter[string], what string) error {
+	now := time.Now()
+	if ok, wait := byUser.take(u.ID, now); !ok {
+		return errTooMany(fmt.Sprintf("Too many %s: at most %d a minute. Try again in %s.", what, s.cfg.ClaimsPerMinute, wait), wait)
+	}
+	if ok, wait := byIP.take(s.clientIP(r), now); !ok {
+		return errTooMany(fmt.Sprintf("Too many %s from your address: at most %d a minute. Try again in %s.", what, 2*s.cfg.ClaimsPerMinute, wait), wait)
+	}
+	return nil
+}
+
+// roomForPrinter says whether a user may claim a printer of a hardware
+// xor: one they have already (claimed again after a reset) always, a new
+// one while they have fewer than MaxPrinters.
+func (s *Server) roomForPrinter(ctx context.Context, u store.User, xor uint32) error {
+	ps, err := s.store.PrintersByOwner(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if len(ps) < s.cfg.MaxPrinters || slices.ContainsFunc(ps, func(p store.Printer) bool { return p.HardwareXor == xor }) {
+		return nil
+	}
+	return &fieldError{"claim_code", &httpError{http.StatusForbidden, fmt.Sprintf(
+		"You have %d printers, the most one account may have: this one was not claimed. "+
+			"A printer you have already can be claimed again (after a reset, say).", len(ps))}}
 }
 
 func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error {
@@ -262,6 +302,18 @@ func (s *Server) formImage(w http.ResponseWriter, r *http.Request, field string,
 	return bm, err
 }
 
+// pictureError says what is wrong with a form's picture, after the form's
+// field: codec's errors begin "image: " and name their kind ("malformed")
+// for code, not for people.
+func pictureError(field string, err error) error {
+	if errors.Is(err, codec.ErrImageFormat) {
+		return errField(field, field+": not a PNG, JPEG or GIF picture")
+	}
+	detail := strings.TrimPrefix(err.Error(), "image: ")
+	detail = strings.TrimPrefix(detail, codec.ErrMalformed.Error()+": ")
+	return errField(field, field+": the picture cannot be read: "+detail)
+}
+
 // formDither is the dithering a form asks for with "dither",
 // floyd-steinberg by default.
 func formDither(r *http.Request) (codec.Dither, error) {
@@ -312,6 +364,9 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
+	if err := s.allowPersonality(user(r)); err != nil {
+		return err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 	if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -330,6 +385,15 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
+	return nil
+}
+
+// allowPersonality takes one of a user's personalities an hour, before its
+// pictures are decoded, or says there are none left.
+func (s *Server) allowPersonality(u store.User) error {
+	if ok, wait := s.personalities.take(u.ID, time.Now()); !ok {
+		return errTooMany(fmt.Sprintf("Too many personalities: at most %d an hour. Try again in %s.", s.cfg.PersonalitiesPerHour, wait), wait)
+	}
 	return nil
 }
 

@@ -34,6 +34,9 @@ func HashToken(token string) string {
 
 // AddUser creates a user with a first API token and returns the token.
 func AddUser(ctx context.Context, st *store.Store, email string) (store.User, string, error) {
+	if msg := nameProblem("the email", email); msg != "" {
+		return store.User{}, "", errors.New(msg)
+	}
 	u, err := st.CreateUser(ctx, email)
 	if err != nil {
 		return store.User{}, "", err

@@ -26,7 +26,7 @@ func BenchmarkEnqueueToCommand(b *testing.B) {
 
 func benchEnqueueToCommand(b *testing.B, kind string, printers, perSecond int) {
 	st := storetest.Open(b, kind)
-	srv := New(Config{Listen: "127.0.0.1:0"}, st, slog.New(slog.DiscardHandler))
+	srv := New(Config{Listen: "127.0.0.1:0", HTTP: HTTPConfig{MaxConnsPerAddress: -1}}, st, slog.New(slog.DiscardHandler)) // all from here
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -193,7 +193,7 @@ func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	c := &bridgeConn{
-		srv: s, ws: ws, ip: clientIP(r), send: make(chan []byte, s.cfg.SendQueue), done: make(chan struct{}),
+		srv: s, ws: ws, ip: s.clientIP(r), send: make(chan []byte, s.cfg.SendQueue), done: make(chan struct{}),
 		log:      s.log.With("remote", r.RemoteAddr),
 		messages: bucket{tokens: float64(s.cfg.BridgeMessagesPerSecond), last: now},
 		logLines: bucket{tokens: float64(s.cfg.BridgeLogLinesPerMinute), last: now},

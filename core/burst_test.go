@@ -33,8 +33,10 @@ func TestSchedulerBurst(t *testing.T) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			st := storetest.Open(t, kind)
+			// A thousand bridges, all from here: no cap on connections.
 			srv := core.New(core.Config{Listen: "127.0.0.1:0", Publications: pluginHost(t, "hello", "puzzle"),
-				PrintsPerMinute: 1 << 30, Scheduler: scheduler.Config{Tick: time.Second, Lead: 3 * time.Minute}},
+				PrintsPerMinute: 1 << 30, Scheduler: scheduler.Config{Tick: time.Second, Lead: 3 * time.Minute},
+				HTTP: core.HTTPConfig{MaxConnsPerAddress: -1}},
 				st, slog.New(slog.DiscardHandler))
 			if err := srv.Start(); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/netip"
 	"time"
 
 	"paperboy/delivery"
@@ -12,6 +13,16 @@ import (
 type Config struct {
 	// Listen is the address to serve on, e.g. ":8080".
 	Listen string
+	// HTTP is how long a client may take and how many connections one
+	// address may hold, on Listen.
+	HTTP HTTPConfig
+	// MetricsListen is an address of its own to serve /metrics on, with no
+	// token, such as 127.0.0.1:9090; "" serves it nowhere else.
+	MetricsListen string
+	// MetricsToken serves /metrics on Listen too, to requests that carry
+	// Authorization: Bearer MetricsToken. With neither, /metrics is not
+	// served: the metrics are the operator's.
+	MetricsToken string
 	// PresenceTimeout is how long a device stays online without a word
 	// (protocol.md, "Presence").
 	PresenceTimeout time.Duration
@@ -51,8 +62,20 @@ type Config struct {
 	// of one client address may add to the store an hour.
 	NewDevicesPerHour int
 	// PrintsPerMinute and ClaimsPerMinute limit each user; over it, 429.
+	// Editions asked for through the API are prints. A client address may
+	// try twice as many claim codes (and friend codes) as a user.
 	PrintsPerMinute int
 	ClaimsPerMinute int
+	// PersonalitiesPerHour limits the personalities each user sends: four
+	// pictures each, up to megabytes, kept in the history.
+	PersonalitiesPerHour int
+	// SubscriptionPreviewsPerMinute limits each user's previews of a
+	// subscription's next edition: each is a render by its publication,
+	// which may fetch from the network (news: five feeds).
+	SubscriptionPreviewsPerMinute int
+	// MaxPrinters is how many printers one account may have; claiming one
+	// it has again (after a reset) always works.
+	MaxPrinters int
 	// FriendMessagesPerHour limits the messages friends send to each
 	// printer, all friends together (the owner's own prints do not count):
 	// the owner's paper is not for anyone to use up.
@@ -98,8 +121,17 @@ const (
 	// roll of paper.
 	DefaultFriendMessagesPerHour = 20
 	DefaultWorkers               = 8
-	DefaultSignInsPerMinute      = 5 // enough for typos, too few to guess a password
-	DefaultSessionLifetime       = 30 * 24 * time.Hour
+	// DefaultPersonalitiesPerHour leaves room to try a few faces; each
+	// personality is up to 4 MB stored.
+	DefaultPersonalitiesPerHour = 10
+	// DefaultSubscriptionPreviewsPerMinute is a page of settings changed
+	// and looked at again, a few times a minute.
+	DefaultSubscriptionPreviewsPerMinute = 10
+	// DefaultMaxPrinters is more than a household has; each printer is a
+	// queue and a history kept.
+	DefaultMaxPrinters      = 20
+	DefaultSignInsPerMinute = 5 // enough for typos, too few to guess a password
+	DefaultSessionLifetime  = 30 * 24 * time.Hour
 )
 
 // The budget for decoding pictures (see images.go).
@@ -111,59 +143,90 @@ const (
 	DefaultImageWait        = 10 * time.Second // a picture takes a second or two to decode
 )
 
+// Defaults of the HTTP edges, with their reasons.
+const (
+	// DefaultReadHeaderTimeout: a header is a few hundred bytes.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout lets the largest upload (DefaultMaxUploadBytes,
+	// 10 MB) arrive over a phone's slow link, about 0.7 Mbit/s, and cuts a
+	// body trickled to hold the connection.
+	DefaultReadTimeout = 2 * time.Minute
+	// DefaultHTTPWriteTimeout starts with the body (ReadTimeout), then
+	// covers the handler, which may wait on a publication twice (a check
+	// and a render, each bounded by the plugin host's timeout, 30 s), and
+	// the answer.
+	DefaultHTTPWriteTimeout = 4 * time.Minute
+	// DefaultIdleTimeout: a browser reuses a connection within seconds of
+	// its last page; an idle one costs the server a file descriptor.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultMaxConnsPerAddress is far more than a household needs (a
+	// bridge holds one socket, a browser six connections at most) and
+	// bounds what one address can hold of the server's file descriptors.
+	DefaultMaxConnsPerAddress = 64
+)
+
+// HTTPConfig is the edges of the HTTP server: its timeouts, which a
+// bridge's socket is not held to once it is upgraded (it has its own,
+// BridgeIdleTimeout and WriteTimeout), and the cap on connections.
+type HTTPConfig struct {
+	// ReadHeaderTimeout bounds reading a request's header.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, its body included: an
+	// upload over a slow link must fit in it.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its header to the end
+	// of its answer: the body's arrival, the handler (which may wait on a
+	// publication) and the writing of the answer.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request.
+	IdleTimeout time.Duration
+	// MaxConnsPerAddress caps the connections one client address (an IPv6
+	// one by its /64) may hold open at once; a negative number, no cap.
+	// Trusted proxies are not capped.
+	MaxConnsPerAddress int
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed: a request from one is counted against
+	// the client it names. Empty: no one's is.
+	TrustedProxies []netip.Prefix
+}
+
 func (c Config) withDefaults() Config {
-	set := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	if c.Listen == "" {
-		c.Listen = DefaultListen
-	}
+	set(&c.Listen, DefaultListen)
 	set(&c.PresenceTimeout, DefaultPresenceTimeout)
 	set(&c.BridgeIdleTimeout, DefaultBridgeIdleTimeout)
 	set(&c.WriteTimeout, DefaultWriteTimeout)
 	set(&c.FlushEvery, DefaultFlushEvery)
 	set(&c.SessionLifetime, DefaultSessionLifetime)
-	if c.SendQueue == 0 {
-		c.SendQueue = DefaultSendQueue
-	}
-	if c.MaxFrameBytes == 0 {
-		c.MaxFrameBytes = DefaultMaxFrameBytes
-	}
-	if c.MaxUploadBytes == 0 {
-		c.MaxUploadBytes = DefaultMaxUploadBytes
-	}
-	if c.ImageMemoryBytes == 0 {
-		c.ImageMemoryBytes = DefaultImageMemoryBytes
-	}
+	set(&c.HTTP.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	set(&c.HTTP.ReadTimeout, DefaultReadTimeout)
+	set(&c.HTTP.WriteTimeout, DefaultHTTPWriteTimeout)
+	set(&c.HTTP.IdleTimeout, DefaultIdleTimeout)
+	set(&c.HTTP.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
+	set(&c.SendQueue, DefaultSendQueue)
+	set(&c.MaxFrameBytes, DefaultMaxFrameBytes)
+	set(&c.MaxUploadBytes, DefaultMaxUploadBytes)
+	set(&c.ImageMemoryBytes, DefaultImageMemoryBytes)
 	set(&c.ImageWait, DefaultImageWait)
-	if c.PrintsPerMinute == 0 {
-		c.PrintsPerMinute = DefaultPrintsPerMinute
-	}
-	if c.FriendMessagesPerHour == 0 {
-		c.FriendMessagesPerHour = DefaultFriendMessagesPerHour
-	}
-	if c.ClaimsPerMinute == 0 {
-		c.ClaimsPerMinute = DefaultClaimsPerMinute
-	}
-	if c.SignInsPerMinute == 0 {
-		c.SignInsPerMinute = DefaultSignInsPerMinute
-	}
-	if c.MaxDevicesPerBridge == 0 {
-		c.MaxDevicesPerBridge = DefaultMaxDevicesPerBridge
-	}
-	if c.BridgeMessagesPerSecond == 0 {
-		c.BridgeMessagesPerSecond = DefaultBridgeMessagesPerSecond
-	}
-	if c.BridgeLogLinesPerMinute == 0 {
-		c.BridgeLogLinesPerMinute = DefaultBridgeLogLinesPerMinute
-	}
-	if c.NewDevicesPerHour == 0 {
-		c.NewDevicesPerHour = DefaultNewDevicesPerHour
-	}
-	if c.Workers == 0 {
-		c.Workers = DefaultWorkers
-	}
+	set(&c.PrintsPerMinute, DefaultPrintsPerMinute)
+	set(&c.FriendMessagesPerHour, DefaultFriendMessagesPerHour)
+	set(&c.ClaimsPerMinute, DefaultClaimsPerMinute)
+	set(&c.PersonalitiesPerHour, DefaultPersonalitiesPerHour)
+	set(&c.SubscriptionPreviewsPerMinute, DefaultSubscriptionPreviewsPerMinute)
+	set(&c.MaxPrinters, DefaultMaxPrinters)
+	set(&c.SignInsPerMinute, DefaultSignInsPerMinute)
+	set(&c.MaxDevicesPerBridge, DefaultMaxDevicesPerBridge)
+	set(&c.BridgeMessagesPerSecond, DefaultBridgeMessagesPerSecond)
+	set(&c.BridgeLogLinesPerMinute, DefaultBridgeLogLinesPerMinute)
+	set(&c.NewDevicesPerHour, DefaultNewDevicesPerHour)
+	set(&c.Workers, DefaultWorkers)
 	return c
+}
+
+// set gives a setting that is zero its default.
+func set[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"paperboy/codec"
 	"paperboy/plugins"
@@ -155,9 +156,15 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	}
 	loc := p.Location() // the printer's, unless the request says another
 	if req.TimeZone != "" {
-		if loc, err = time.LoadLocation(req.TimeZone); err != nil {
-			return errBadRequest(fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", req.TimeZone))
+		if err := store.CheckTimeZone(req.TimeZone); err != nil {
+			return zoneError(req.TimeZone, err)
 		}
+		if loc, err = time.LoadLocation(req.TimeZone); err != nil {
+			return err
+		}
+	}
+	if err := s.allowPrint(user(r)); err != nil { // an edition is a print, and a publication's work
+		return err
 	}
 	if ok, err := s.validateConfig(w, r, req.Publication, req.Config); !ok {
 		return err
@@ -214,7 +221,7 @@ func printCommand(button bool) codec.CommandCode {
 // left.
 func (s *Server) allowPrint(u store.User) error {
 	if ok, wait := s.prints.take(u.ID, time.Now()); !ok {
-		return errTooMany(fmt.Sprintf("Too many prints: at most %d a minute. Try again in %s.", s.cfg.PrintsPerMinute, wait))
+		return errTooMany(fmt.Sprintf("Too many prints: at most %d a minute. Try again in %s.", s.cfg.PrintsPerMinute, wait), wait)
 	}
 	return nil
 }
@@ -230,7 +237,7 @@ func (s *Server) allowMessage(p store.Printer, u store.User) error {
 	}
 	if ok, wait := s.friendPrints.take(p.ID, time.Now()); !ok {
 		return errTooMany(fmt.Sprintf("%s has had all the messages it takes from friends for now (at most %d an hour). Try again in %s.",
-			p.Name, s.cfg.FriendMessagesPerHour, wait))
+			p.Name, s.cfg.FriendMessagesPerHour, wait), wait)
 	}
 	return nil
 }
@@ -286,7 +293,7 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 // it: the note as a 1-bit PNG.
 func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) ([]byte, error) {
 	if ok, wait := s.previews.take(u.ID, time.Now()); !ok {
-		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait))
+		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait), wait)
 	}
 	if s.plugins == nil {
 		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
@@ -366,6 +373,9 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 	}
 	if strings.TrimSpace(req.text) == "" && req.image == nil {
 		return req, errBadRequest("the message is empty: send a text or a picture")
+	}
+	if !utf8.ValidString(req.text) { // the plugin protocol takes only text
+		return req, errBadRequest("the text is not valid text (UTF-8): type it again")
 	}
 	if len(req.text) > sdk.MaxTextBytes {
 		return req, errBadRequest(fmt.Sprintf("the text is too long: at most %d KB", sdk.MaxTextBytes>>10))

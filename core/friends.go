@@ -101,8 +101,8 @@ func (s *Server) friendCode(r *http.Request) (string, error) {
 // befriend makes the user a friend of whoever's code this is.
 func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
 	u := user(r)
-	if ok, wait := s.friendAdds.take(u.ID, time.Now()); !ok {
-		return store.User{}, errTooMany(fmt.Sprintf("Too many friend codes tried: at most %d a minute. Try again in %s.", s.cfg.ClaimsPerMinute, wait))
+	if err := s.allowCode(r, u, s.friendAdds, s.friendAddsByIP, "friend codes tried"); err != nil {
+		return store.User{}, err
 	}
 	code, err := parseFriendCode(v)
 	if err != nil {

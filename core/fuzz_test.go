@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"paperboy/codec"
 )
@@ -24,6 +25,7 @@ func FuzzReadClaim(f *testing.F) {
 	f.Add([]byte(`{"claim_code":"","name":""}`))
 	f.Add([]byte(`{"claim_code":5}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"claim_code":"0kxx-j4eq-c152-4sej"} {}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/printers/claim", bytes.NewReader(body))
 		req, err := readClaim(httptest.NewRecorder(), r)
@@ -31,6 +33,7 @@ func FuzzReadClaim(f *testing.F) {
 			if !isClientError(err) {
 				t.Fatalf("not a client error: %v", err)
 			}
+			checkWords(t, err)
 			return
 		}
 		if _, err := codec.ParseClaimCode(req.ClaimCode); err != nil && !errors.Is(err, codec.ErrMalformed) {
@@ -45,6 +48,7 @@ func FuzzPrintRequest(f *testing.F) {
 	f.Add("application/json", []byte(`{"text":"hello"}`))
 	f.Add("application/json", []byte(`{"text":"  ","mode":"button"}`))
 	f.Add("text/plain", []byte(`hello`))
+	f.Add("multipart/form-data; boundary=x", []byte("--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\x80\r\n--x--\r\n"))
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -73,6 +77,9 @@ func FuzzPrintRequest(f *testing.F) {
 		if strings.TrimSpace(req.text) == "" && req.image == nil {
 			t.Fatal("an empty message was accepted")
 		}
+		if !utf8.ValidString(req.text) {
+			t.Fatalf("a text that is not UTF-8 was accepted: %q", req.text)
+		}
 		if req.image != nil {
 			if _, err := codec.DecodeImage(req.image); err != nil {
 				t.Fatalf("a picture that does not decode was accepted: %v", err)
@@ -92,6 +99,36 @@ func hugePNGHeader() []byte {
 	}
 	out := chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", []byte{0, 0, 0x13, 0x88, 0, 0, 0x13, 0x88, 16, 6, 0, 0, 0})
 	return chunk(out, "IEND", nil)
+}
+
+// FuzzDecodeJSON decodes bodies into the API's largest request, with its
+// maps, lists and pointers: a result or a client error in words, never a
+// panic or Go's type names.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"publication": "hello", "config": {"name": "Ada"}, "time": "08:00", "days": ["mon"], "mode": "now"}`,
+		`{"config": {"a": 5}}`, `{"days": "mon"}`, `{"paused": "yes"}`, `{"time": 7}`, `[]`, `"x"`, `null`, `{} {}`, `{}}`, `{"x": 1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("PATCH", "/api/v1/subscriptions/1", bytes.NewReader(body))
+		var req subscriptionReq
+		if err := decodeJSON(httptest.NewRecorder(), r, &req); err != nil {
+			if !isClientError(err) {
+				t.Fatalf("not a client error: %v", err)
+			}
+			checkWords(t, err)
+		}
+	})
+}
+
+// checkWords fails if a client's error speaks Go rather than JSON.
+func checkWords(t *testing.T, err error) {
+	t.Helper()
+	for _, jargon := range []string{"Go value", "Go struct", "unmarshal", "json:", "map[", "core."} {
+		if strings.Contains(err.Error(), jargon) {
+			t.Fatalf("%q speaks Go (%q)", err, jargon)
+		}
+	}
 }
 
 // isClientError reports whether err is answered as the client's fault

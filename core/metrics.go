@@ -1,10 +1,17 @@
 package core
 
 import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the server's Prometheus metrics, on a registry of its own.
@@ -21,6 +28,7 @@ type metrics struct {
 	claimAttempts   *prometheus.CounterVec
 	refused         *prometheus.CounterVec
 	logDropped      prometheus.Counter
+	connsRefused    prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -50,11 +58,52 @@ func newMetrics() *metrics {
 			[]string{"reason"}),
 		logDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "paperboy_bridge_log_lines_dropped_total", Help: "Log lines about bridge sockets dropped: over a socket's allowance."}),
+		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paperboy_http_connections_refused_total", Help: "Connections refused: their address held as many as it may."}),
 	}
 	m.reg.MustRegister(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
-		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts, m.refused, m.logDropped,
+		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts, m.refused, m.logDropped, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// metricsHandler answers GET /metrics, wherever it is served.
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// serveMetrics serves /metrics alone, with no token, on MetricsListen:
+// an address the operator keeps to themselves.
+func (s *Server) serveMetrics() error {
+	ln, err := net.Listen("tcp", s.cfg.MetricsListen)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	s.metricsLn = ln
+	s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: s.cfg.HTTP.ReadHeaderTimeout, ReadTimeout: s.cfg.HTTP.ReadTimeout,
+		WriteTimeout: s.cfg.HTTP.WriteTimeout, IdleTimeout: s.cfg.HTTP.IdleTimeout, ErrorLog: s.http.ErrorLog}
+	go func() {
+		if err := s.metricsHTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve metrics", slog.Any("error", err))
+		}
+	}()
+	s.log.Info("serving metrics", "addr", ln.Addr().String())
+	return nil
+}
+
+// metricsToken lets through only requests that carry MetricsToken.
+func (s *Server) metricsToken(h http.Handler) http.Handler {
+	want := []byte("Bearer " + s.cfg.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy metrics"`)
+			http.Error(w, "the metrics need the operator's token: Authorization: Bearer TOKEN", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (m *metrics) ack(code int) { m.acks.WithLabelValues(strconv.Itoa(code)).Inc() }

@@ -2,8 +2,6 @@ package core
 
 import (
 	"net/http"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Handler is every route of the server.
@@ -11,7 +9,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/connection", s.handleConnection)
 	mux.HandleFunc("GET /healthz", s.wrap(s.handleHealth))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	if s.cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", s.metricsToken(s.metricsHandler()))
+	}
 
 	mux.HandleFunc("POST /api/v1/printers/claim", s.wrap(s.authed(s.handlePrinterClaim)))
 	mux.HandleFunc("GET /api/v1/printers", s.wrap(s.authed(s.handlePrinterList)))

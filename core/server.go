@@ -27,16 +27,24 @@ type Server struct {
 	presence presence
 	shards   []chan func(context.Context)
 	prints   *rateLimiter[int64]
-	claims   *rateLimiter[int64]
-	// Friends' messages by printer, and friend codes tried by user.
-	friendPrints *rateLimiter[int64]
-	friendAdds   *rateLimiter[int64]
+	// Claim codes tried, by user and by client address.
+	claims     *rateLimiter[int64]
+	claimsByIP *rateLimiter[string]
+	// Friends' messages by printer, and friend codes tried by user and by
+	// client address.
+	friendPrints   *rateLimiter[int64]
+	friendAdds     *rateLimiter[int64]
+	friendAddsByIP *rateLimiter[string]
 	// Previews of messages by user: each is a render, and costs no paper.
 	previews *rateLimiter[int64]
 	// The memory of pictures being decoded (images.go).
 	images *imageBudget
 	// Devices never seen before, by the client address of the socket.
 	newDevices *rateLimiter[string]
+	// Personalities sent, and previews of subscriptions' next editions, by
+	// user.
+	personalities *rateLimiter[int64]
+	subPreviews   *rateLimiter[int64]
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
@@ -53,6 +61,9 @@ type Server struct {
 	wg     sync.WaitGroup
 	http   *http.Server
 	ln     net.Listener
+	// The metrics' own listener, with MetricsListen.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
 }
 
 // New makes a server on a store; Start serves it.
@@ -64,11 +75,15 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		queue:          delivery.New(st, cfg.Delivery, logger),
 		prints:         newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
 		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
+		claimsByIP:     newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
 		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
 		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
+		friendAddsByIP: newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
 		previews:       newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
 		images:         newImageBudget(cfg.ImageMemoryBytes),
 		newDevices:     newRateLimiter[string](cfg.NewDevicesPerHour, time.Hour),
+		personalities:  newRateLimiter[int64](cfg.PersonalitiesPerHour, time.Hour),
+		subPreviews:    newRateLimiter[int64](cfg.SubscriptionPreviewsPerMinute, time.Minute),
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
 		pages:          mustParsePages(),
@@ -90,9 +105,14 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		s.wg.Go(func() { s.runWorker(s.shards[i]) })
 	}
 	s.wg.Go(s.runPresence)
+	// The timeouts end with the WebSocket upgrade of a bridge's socket,
+	// which clears the deadlines they set: it has its own.
 	s.http = &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s
@@ -105,9 +125,19 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.MetricsListen != "" {
+		if err := s.serveMetrics(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	s.ln = ln
+	served := ln
+	if s.cfg.HTTP.MaxConnsPerAddress > 0 {
+		served = newCapListener(ln, s.cfg.HTTP.MaxConnsPerAddress, s.trustedProxy, s.metrics.connsRefused)
+	}
 	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(served); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", slog.Any("error", err))
 		}
 	}()
@@ -127,10 +157,22 @@ func (s *Server) Start() error {
 // Addr is the address Start listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// MetricsAddr is the address /metrics is served on without a token, ""
+// without MetricsListen.
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
+
 // Shutdown stops taking requests, closes the bridges' sockets, stops the
 // dispatchers and workers, and writes the last heartbeats.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if s.metricsHTTP != nil {
+		s.metricsHTTP.Shutdown(ctx)
+	}
 	// The scheduler first: what it makes goes into the queue.
 	s.stopSched()
 	if s.ln != nil {

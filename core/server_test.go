@@ -31,10 +31,16 @@ type testServer struct {
 	base  string
 }
 
+// testMetricsToken lets the tests read their server's /metrics.
+const testMetricsToken = "metrics-for-the-tests"
+
 func newTestServer(t *testing.T, kind string, cfg core.Config) *testServer {
 	t.Helper()
 	st := storetest.Open(t, kind)
 	cfg.Listen = "127.0.0.1:0"
+	if cfg.MetricsToken == "" {
+		cfg.MetricsToken = testMetricsToken
+	}
 	srv := core.New(cfg, st, slog.New(slog.DiscardHandler))
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -123,7 +129,9 @@ func (ts *testServer) printers(token string) []printerOut {
 // metric reads one sample of /metrics, 0 if absent.
 func (ts *testServer) metric(name string) float64 {
 	ts.t.Helper()
-	resp, err := http.Get(ts.base + "/metrics")
+	req, _ := http.NewRequest("GET", ts.base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		ts.t.Fatal(err)
 	}

@@ -166,6 +166,16 @@ func writeConfigErrors(w http.ResponseWriter, fe sdk.FieldErrors) {
 // checkConfig asks the publication about a config: its errors per field,
 // or the error of asking.
 func (s *Server) checkConfig(r *http.Request, name string, cfg map[string]string) (sdk.FieldErrors, error) {
+	// A form may carry bytes that are not text; the plugin protocol (and the
+	// publication) takes only text, so they are the sender's error here.
+	for k, v := range cfg {
+		if !utf8.ValidString(k) {
+			return nil, errBadRequest("a config field's name is not valid text (UTF-8)")
+		}
+		if !utf8.ValidString(v) {
+			return sdk.FieldErrors{k: "this is not valid text (UTF-8): type it again"}, nil
+		}
+	}
 	err := s.plugins.Validate(r.Context(), name, sdk.Config(cfg))
 	var fe sdk.FieldErrors
 	if errors.As(err, &fe) {
@@ -388,6 +398,9 @@ func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Reques
 	if _, err := s.publicationFor(sub.Publication); err != nil {
 		return err
 	}
+	if ok, wait := s.subPreviews.take(user(r).ID, time.Now()); !ok {
+		return errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", s.cfg.SubscriptionPreviewsPerMinute, wait), wait)
+	}
 	at, ok := s.nextEdition(sub, p)
 	if !ok {
 		at = time.Now().In(p.Location())
@@ -475,8 +488,10 @@ func (s *Server) changePrinter(ctx context.Context, p *store.Printer, name, zone
 			return err
 		}
 	}
-	if zone != nil && store.CheckTimeZone(*zone) != nil {
-		return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone such as Europe/London", *zone))
+	if zone != nil {
+		if err := store.CheckTimeZone(*zone); err != nil {
+			return zoneError(*zone, err)
+		}
 	}
 	if name != nil {
 		if err := s.store.SetPrinterName(ctx, p.ID, newName); err != nil {
@@ -493,6 +508,16 @@ func (s *Server) changePrinter(ctx context.Context, p *store.Printer, name, zone
 	return nil
 }
 
+// zoneError says why a time zone is refused, and which to use instead
+// when the store knows: US/Pacific is America/Los_Angeles now.
+func zoneError(zone string, err error) error {
+	var ze *store.ZoneError
+	if errors.As(err, &ze) && ze.Use != "" {
+		return errField("time_zone", fmt.Sprintf("time_zone %q is not a canonical IANA name: use %s", zone, ze.Use))
+	}
+	return errField("time_zone", fmt.Sprintf("time_zone %q is not an IANA time zone of a place, such as Europe/London", zone))
+}
+
 // checkPrinterName is a printer's name trimmed, or what is wrong with it.
 func checkPrinterName(name string) (string, error) {
 	name = strings.TrimSpace(name)
@@ -501,6 +526,9 @@ func checkPrinterName(name string) (string, error) {
 		return "", errField("name", "name is empty: give the printer a name, such as Kitchen")
 	case utf8.RuneCountInString(name) > maxNameLen:
 		return "", errField("name", fmt.Sprintf("name is too long: at most %d characters", maxNameLen))
+	}
+	if msg := nameProblem("name", name); msg != "" {
+		return "", errField("name", msg)
 	}
 	return name, nil
 }

@@ -17,6 +17,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"paperboy/store"
 )
@@ -315,7 +317,7 @@ var errorTitles = map[int]string{
 
 // webError answers an error with a page that says what went wrong.
 func (s *Server) webError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := s.errorStatus(r, err)
+	status, msg := s.answer(w, r, err)
 	s.renderError(w, r, status, msg)
 }
 
@@ -337,7 +339,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 // (given the status, the field at fault or "", and the message); the
 // server's own errors get the error page.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, show func(status int, field, msg string) error) error {
-	status, msg := s.errorStatus(r, err)
+	status, msg := s.answer(w, r, err)
 	if status == http.StatusInternalServerError {
 		s.renderError(w, r, status, msg)
 		return nil
@@ -360,8 +362,13 @@ func redirect(w http.ResponseWriter, r *http.Request, to, done string) error {
 }
 
 // safeNext is where to go after signing in: a path on this site, else /.
+// It must start with one slash and hold no backslash, which browsers read
+// as a slash, and no control character anywhere: browsers drop tabs and
+// newlines from an address, so "/\t/evil.example" leaves the site as
+// "//evil.example". Such a next is refused, never cleaned into shape.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		!utf8.ValidString(next) || strings.ContainsFunc(next, unicode.IsControl) {
 		return "/"
 	}
 	return path.Clean(next)
@@ -385,7 +392,9 @@ func ago(t time.Time) string {
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }
 
-// staticHandler serves web/static: the stylesheet and the script.
+// staticHandler serves web/static: the stylesheet and the script. Its
+// files only: a folder, /static/ itself included, is not found rather than
+// listed.
 func staticHandler() http.Handler {
 	sub, err := fs.Sub(webFS, "web/static")
 	if err != nil {
@@ -393,6 +402,11 @@ func staticHandler() http.Handler {
 	}
 	files := http.StripPrefix("/static", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if fi, err := fs.Stat(sub, name); err != nil || fi.IsDir() || strings.HasSuffix(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)

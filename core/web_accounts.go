@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -46,6 +45,9 @@ func checkEmail(email string) string {
 	if email == "" {
 		return "Enter your email address."
 	}
+	if msg := nameProblem("That email address", email); msg != "" { // friends see it, and it is printed on notes
+		return msg + "."
+	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || len(email) > maxEmailLen {
 		return "That is not an email address: it looks like name@example.com."
@@ -53,21 +55,11 @@ func checkEmail(email string) string {
 	return ""
 }
 
-// clientIP is the address a request came from (the proxy's, behind one:
-// X-Forwarded-For is not trusted, as anyone can send it).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // tooManySignIns takes a sign-in attempt from the email's and the
 // address's allowance; over either, it says how long to wait.
 func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, bool) {
 	now := time.Now()
-	okIP, waitIP := s.signInsByIP.take(clientIP(r), now)
+	okIP, waitIP := s.signInsByIP.take(s.clientIP(r), now)
 	if !okIP {
 		return waitIP, true
 	}
@@ -80,7 +72,7 @@ func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, b
 
 // renderTooMany is the page of a sign-in or sign-up over its limit.
 func (s *Server) renderTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) error {
-	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	w.Header().Set("Retry-After", retryAfter(wait))
 	at := time.Now().Add(wait).UTC().Format("15:04:05 MST")
 	return s.render(w, r, http.StatusTooManyRequests, "error", errorTitles[http.StatusTooManyRequests], map[string]string{
 		"Message": fmt.Sprintf("Too many sign-in attempts. Try again in %s (at %s).", wait, at),
@@ -112,7 +104,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusBadRequest, "signup", "Sign up", f)
 	}
 	// Hashing is slow on purpose: sign-ups share the address's allowance.
-	if ok, wait := s.signInsByIP.take(clientIP(r), time.Now()); !ok {
+	if ok, wait := s.signInsByIP.take(s.clientIP(r), time.Now()); !ok {
 		return s.renderTooMany(w, r, wait)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)

@@ -83,6 +83,11 @@ type invitePage struct {
 // nothing: the button there does (a GET must not, or any page could make
 // its visitors someone's friends).
 func (s *Server) handleInvitePage(w http.ResponseWriter, r *http.Request) error {
+	// The page says whether a code is someone's: it is tried as the form's
+	// codes are, or it would be the way to guess them.
+	if err := s.allowCode(r, user(r), s.friendAdds, s.friendAddsByIP, "invite links opened"); err != nil {
+		return err
+	}
 	code, err := parseFriendCode(r.PathValue("code"))
 	if err != nil {
 		return errNotFound("This invite link is not right: " + err.Error())

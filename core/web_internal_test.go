@@ -55,22 +55,6 @@ func TestRateLimiter_Take(t *testing.T) {
 	}
 }
 
-func TestSafeNext(t *testing.T) {
-	tests := map[string]string{
-		"":                     "/",
-		"/printers/1":          "/printers/1",
-		"//evil.example/":      "/",
-		`/\evil.example`:       "/",
-		"https://evil.example": "/",
-		"/a/../b":              "/b",
-	}
-	for in, want := range tests {
-		if got := safeNext(in); got != want {
-			t.Errorf("safeNext(%q)=%q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestSubscribeForm_DaysAndDefaults(t *testing.T) {
 	meta := sdk.Meta{Name: "weekly", Title: "Weekly", Kind: sdk.Scheduled, Days: []time.Weekday{time.Wednesday, time.Monday},
 		Fields: []sdk.Field{
@@ -122,4 +106,66 @@ func postForm(v url.Values) *http.Request {
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.ParseForm()
 	return r
+}
+
+// asBrowser reads a Location as a browser does (WHATWG URL): tabs and
+// newlines dropped, a backslash taken for a slash, leading and trailing
+// controls and spaces trimmed; and resolves it against this site.
+func asBrowser(t testing.TB, loc string) *url.URL {
+	loc = strings.Trim(loc, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+	loc = strings.NewReplacer("\t", "", "\n", "", "\r", "", `\`, "/").Replace(loc)
+	base, _ := url.Parse("https://paperboy.example/signin")
+	u, err := url.Parse(loc)
+	if err != nil {
+		return base // the browser would not follow it anywhere else either
+	}
+	return base.ResolveReference(u)
+}
+
+func TestSafeNext(t *testing.T) {
+	tests := []struct{ next, want string }{
+		{"/printers/1", "/printers/1"},
+		{"/friends/add/K7QM3XPD", "/friends/add/K7QM3XPD"},
+		{"/a/../b", "/b"},
+		{"", "/"},
+		{"printers/1", "/"},
+		{"//evil.example/", "/"},
+		{`/\evil.example/`, "/"},
+		{`/x\y`, "/"},
+		{"/\t/evil.example/", "/"}, // issue 12, attack 7
+		{"/\n/evil.example/", "/"},
+		{"/\r/evil.example/", "/"},
+		{"/\x00/evil.example", "/"},
+		{"/\x7f/evil.example", "/"},
+		{"/\u0085/evil.example", "/"}, // a C1 control
+		{"/\t\t//evil.example", "/"},
+		{"/printers/1\t", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{" /printers/1", "/"},
+		{"/\xff/x", "/"},
+		{"/%09/evil.example/", "/%09/evil.example"}, // escaped: a path here
+	}
+	for _, tt := range tests {
+		got := safeNext(tt.next)
+		if got != tt.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tt.next, got, tt.want)
+		}
+		if u := asBrowser(t, got); u.Host != "paperboy.example" || u.Scheme != "https" {
+			t.Errorf("safeNext(%q) = %q, which a browser follows to %s", tt.next, got, u)
+		}
+	}
+}
+
+// FuzzSafeNext: whatever comes in, a browser stays on this site.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/printers/1", "//evil.example", "/\t/evil.example/", `/\evil`, "/%2F/evil", "/\u3002evil", "http://x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if u := asBrowser(t, got); u.Host != "paperboy.example" || u.Scheme != "https" {
+			t.Fatalf("safeNext(%q) = %q, which a browser follows to %s", next, got, u)
+		}
+	})
 }

@@ -17,6 +17,9 @@ func (s *Server) handleWebPersonality(w http.ResponseWriter, r *http.Request) er
 		err = errField("face", "Choose a picture for the face: a PNG, JPEG or GIF.")
 	}
 	if err == nil {
+		err = s.allowPersonality(user(r))
+	}
+	if err == nil {
 		bms, berr := s.personalityBitmaps(w, r, true)
 		if err = berr; err == nil {
 			_, err = s.setPersonality(r.Context(), p, bms)

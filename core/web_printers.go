@@ -1,23 +1,17 @@
 package core
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"paperboy/store"
 )
 
-// timeZones are the zones the time-zone select offers: UTC and the
-// canonical zones of the tz database's zone1970.tab.
-//
-//go:embed web/zones.txt
-var timeZonesFile string
-
-var timeZones = strings.Fields(timeZonesFile)
+// timeZones are the zones the time-zone select offers: UTC and the zones
+// of places of the tz database's zone.tab, the ones the store takes.
+var timeZones = store.TimeZones()
 
 // historyLen is how many deliveries a printer's page shows.
 const historyLen = 50

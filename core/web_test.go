@@ -507,7 +507,7 @@ func TestWeb_Claim(t *testing.T) {
 			for range 3 {
 				b.submit("/", "/printers/claim", url.Values{"claim_code": {string(typo)}})
 			}
-			if p := b.submit("/", "/printers/claim", url.Values{"claim_code": {string(typo)}}); p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "too many claim attempts") {
+			if p := b.submit("/", "/printers/claim", url.Values{"claim_code": {string(typo)}}); p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many claim attempts") {
 				t.Fatalf("over the claim limit: status %d:\n%s", p.status, p.body)
 			}
 		})

@@ -57,6 +57,9 @@ func checkTokenName(name string) string {
 	case utf8.RuneCountInString(name) > maxTokenNameLen:
 		return fmt.Sprintf("That name is too long: at most %d characters.", maxTokenNameLen)
 	}
+	if msg := nameProblem("The name", name); msg != "" {
+		return msg + "."
+	}
 	return ""
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -344,14 +345,19 @@ func (s *Store) setPrinter(ctx context.Context, printerID int64, column string, 
 	return nil
 }
 
-// CheckTimeZone reports whether zone is an IANA time zone name this system
-// knows ("Local" is not one: it is the server's, not the printer's).
+// CheckTimeZone reports whether zone is a time zone a printer may be in: a
+// canonical IANA name this binary knows (zones.go). Any other is refused
+// with a *ZoneError, which names the zone to use when zone is an old name
+// of one. ("Local" is never one: it is the server's, not the printer's.)
 func CheckTimeZone(zone string) error {
-	if zone == "" || zone == "Local" || len(zone) > 64 {
-		return fmt.Errorf("store: time zone %q: want an IANA name such as Europe/London", zone)
+	if zones.ok[zone] {
+		if _, err := time.LoadLocation(zone); err == nil {
+			return nil
+		}
 	}
-	if _, err := time.LoadLocation(zone); err != nil {
-		return fmt.Errorf("store: time zone %q: want an IANA name such as Europe/London", zone)
+	use := zones.use[strings.ToLower(zone)]
+	if use == zone {
+		use = "" // a zone this binary's tzdata lacks
 	}
-	return nil
+	return &ZoneError{Zone: zone, Use: use}
 }

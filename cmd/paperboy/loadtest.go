@@ -22,13 +22,18 @@ import (
 // an idle bridge costs it: memory per bridge, and the CPU its heartbeats
 // take.
 func runLoadtest(e env, args []string) error {
-	fs := newFlags(e, "loadtest", "loadtest [--server URL] [--bridges N] [--heartbeat 10s] [--settle 20s] [--measure 60s]")
+	fs := newFlags(e, "loadtest", "loadtest [--server URL] [--metrics URL | --metrics-token TOKEN] [--bridges N] [--heartbeat 10s] [--settle 20s] [--measure 60s]")
 	server := fs.String("server", "ws://localhost:8080/api/v1/connection", "the server's bridge endpoint")
 	bridges := fs.Int("bridges", 2000, "how many virtual bridges to attach")
 	heartbeat := fs.Duration("heartbeat", virtual.DefaultHeartbeatEvery, "time between each printer's heartbeats")
 	settle := fs.Duration("settle", 20*time.Second, "wait this long after all are online before measuring memory")
 	measure := fs.Duration("measure", 60*time.Second, "measure CPU over this long")
 	rate := fs.Int("rate", 500, "bridges connected per second")
+	metrics := fs.String("metrics", "", "the server's metrics: http://ADDR/metrics of its --metrics-listen; default /metrics at --server's address, with --metrics-token")
+	token := fs.String("metrics-token", "", "the server's --metrics-token, for /metrics at --server's address (or PAPERBOY_METRICS_TOKEN)")
+	if err := fs.fromEnv(); err != nil {
+		return err
+	}
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -39,11 +44,14 @@ func runLoadtest(e env, args []string) error {
 	if *bridges < 1 || *rate < 1 {
 		return errors.New("--bridges and --rate must be 1 or more")
 	}
-	metricsURL, err := serverURL(*server, "/metrics")
-	if err != nil {
-		return err
+	metricsURL := *metrics
+	if metricsURL == "" {
+		if metricsURL, err = serverURL(*server, "/metrics"); err != nil {
+			return err
+		}
 	}
-	before, err := scrape(metricsURL)
+	read := func() (map[string]float64, error) { return scrape(metricsURL, *token) }
+	before, err := read()
 	if err != nil {
 		return err
 	}
@@ -67,7 +75,7 @@ func runLoadtest(e env, args []string) error {
 	fmt.Fprintf(e.stderr, "loadtest: %d bridges started; waiting for the server to see them\n", *bridges)
 	deadline := time.Now().Add(2*time.Minute + *heartbeat)
 	for {
-		m, err := scrape(metricsURL)
+		m, err := read()
 		if err != nil {
 			return err
 		}
@@ -76,18 +84,19 @@ func runLoadtest(e env, args []string) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the server sees %v bridges and %v printers online, want %d", m["paperboy_bridges_online"], m["paperboy_printers_online"], *bridges)
+			return fmt.Errorf("the server sees %v bridges and %v printers online, want %d (a server caps the connections from one address: "+
+				"start it with --max-conns-per-address 0)", m["paperboy_bridges_online"], m["paperboy_printers_online"], *bridges)
 		}
 		time.Sleep(time.Second)
 	}
 	fmt.Fprintf(e.stderr, "loadtest: all online; settling for %v, then measuring for %v\n", *settle, *measure)
 	time.Sleep(*settle)
-	mid, err := scrape(metricsURL)
+	mid, err := read()
 	if err != nil {
 		return err
 	}
 	time.Sleep(*measure)
-	after, err := scrape(metricsURL)
+	after, err := read()
 	if err != nil {
 		return err
 	}
@@ -128,14 +137,26 @@ func serverURL(server, path string) (string, error) {
 }
 
 // scrape reads the samples of a Prometheus text page: name (with labels)
-// → value.
-func scrape(u string) (map[string]float64, error) {
-	resp, err := http.Get(u)
+// → value. A token, if any, goes as Authorization: Bearer.
+func scrape(u, token string) (map[string]float64, error) {
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusUnauthorized:
+		return nil, fmt.Errorf("metrics: %s at %s: give the server --metrics-listen ADDR (then --metrics http://ADDR/metrics here) "+
+			"or --metrics-token TOKEN (then --metrics-token TOKEN here)", resp.Status, u)
+	default:
 		return nil, fmt.Errorf("metrics: %s", resp.Status)
 	}
 	out := map[string]float64{}

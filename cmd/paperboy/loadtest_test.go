@@ -8,13 +8,15 @@ import (
 	"testing"
 )
 
-// TestLoadtest keeps the load tool working on a few bridges; the figures
-// for the issue come from running it by hand with 2,000 (see README).
+// TestLoadtest keeps the load tool working on a few bridges, reading the
+// metrics with the server's token; the figures for the issue come from
+// running it by hand with 2,000 (see README).
 func TestLoadtest(t *testing.T) {
-	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--log-level", "warn")
+	const token = "loadtest-metrics-token"
+	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--log-level", "warn", "--metrics-token", token)
 	base := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
 	r := paperboy(t, "", "loadtest", "--server", "ws://"+base+"/api/v1/connection", "--bridges", "40",
-		"--heartbeat", "100ms", "--settle", "0s", "--measure", "1s", "--rate", "200")
+		"--heartbeat", "100ms", "--settle", "0s", "--measure", "1s", "--rate", "200", "--metrics-token", token)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

@@ -127,6 +127,21 @@ func newFlags(e env, name, synopsis string) *flags {
 	return &flags{FlagSet: fs, synopsis: synopsis, out: e.stdout}
 }
 
+// fromEnv sets each flag from its PAPERBOY_ variable, if set: --max-pending
+// from PAPERBOY_MAX_PENDING. Called before parse, so the command line wins.
+func (fs *flags) fromEnv() error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "PAPERBOY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && v != "" && err == nil {
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, serr)
+			}
+		}
+	})
+	return err
+}
+
 // parse parses flags wherever they stand among the arguments, so
 // "preview IMAGE -o OUT.png" works as well as "preview -o OUT.png IMAGE", and
 // returns the other arguments. "--" ends the flags.

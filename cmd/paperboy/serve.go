@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -63,7 +64,10 @@ func runServe(e env, args []string) error {
 	bridgeLogLines := fs.Int("bridge-log-lines-per-minute", core.DefaultBridgeLogLinesPerMinute, "log lines about one bridge socket a minute at most")
 	newDevices := fs.Int("new-devices-per-hour", core.DefaultNewDevicesPerHour, "devices never seen before that the bridges of one client address may add an hour")
 	printsPerMinute := fs.Int("prints-per-minute", core.DefaultPrintsPerMinute, "prints a user may send a minute")
-	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes (and friend codes) a user may try a minute")
+	claimsPerMinute := fs.Int("claims-per-minute", core.DefaultClaimsPerMinute, "claim codes (and friend codes) a user may try a minute (a client address: twice as many)")
+	personalities := fs.Int("personalities-per-hour", core.DefaultPersonalitiesPerHour, "personalities (four pictures each) a user may send an hour")
+	subPreviews := fs.Int("subscription-previews-per-minute", core.DefaultSubscriptionPreviewsPerMinute, "previews of a subscription's next edition a user may ask for a minute")
+	maxPrinters := fs.Int("max-printers", core.DefaultMaxPrinters, "printers one account may have")
 	friendMessages := fs.Int("friend-messages-per-hour", core.DefaultFriendMessagesPerHour, "messages a printer takes an hour from its owner's friends, all together")
 	signInsPerMinute := fs.Int("signins-per-minute", core.DefaultSignInsPerMinute, "sign-in attempts an email may make a minute (a client address: four times as many)")
 	sessionLifetime := fs.Duration("session-lifetime", core.DefaultSessionLifetime, "a web session unused this long ends")
@@ -79,6 +83,17 @@ func runServe(e env, args []string) error {
 	imageMemory := fs.Int("image-memory-mb", core.DefaultImageMemoryBytes>>20, "uploaded pictures being decoded at once may take this many MB of memory, all together; more wait")
 	lead := fs.Duration("edition-lead", scheduler.DefaultLead, "editions are made this long before their hour")
 	catchUp := fs.Duration("catch-up", scheduler.DefaultWindow, "after downtime, editions missed less than this long ago are still made")
+	readHeaderTimeout := fs.Duration("http-read-header-timeout", core.DefaultReadHeaderTimeout, "a request's header must arrive within this")
+	readTimeout := fs.Duration("http-read-timeout", core.DefaultReadTimeout, "a whole request, its body included, must arrive within this (an upload over a slow link too)")
+	writeTimeout := fs.Duration("http-write-timeout", core.DefaultHTTPWriteTimeout, "a request must be answered within this of its header: its body, the work and the answer")
+	idleTimeout := fs.Duration("http-idle-timeout", core.DefaultIdleTimeout, "a keep-alive connection idle this long is closed")
+	maxConns := fs.Int("max-conns-per-address", core.DefaultMaxConnsPerAddress, "connections one client address (an IPv6 /64) may hold open; 0: no cap")
+	trusted := fs.String("trusted-proxies", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For is believed")
+	metricsListen := fs.String("metrics-listen", "", "serve /metrics, with no token, on this address of its own (such as 127.0.0.1:9090)")
+	metricsToken := fs.String("metrics-token", "", "serve /metrics on --listen too, to requests with Authorization: Bearer TOKEN (better given as PAPERBOY_METRICS_TOKEN)")
+	if err := fs.fromEnv(); err != nil {
+		return err
+	}
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -108,8 +123,40 @@ func runServe(e env, args []string) error {
 	if *sessionLifetime <= 0 {
 		return errors.New("--session-lifetime must be more than 0, such as 720h")
 	}
-	if *friendMessages <= 0 {
-		return errors.New("--friend-messages-per-hour must be more than 0")
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"friend-messages-per-hour", *friendMessages}, {"prints-per-minute", *printsPerMinute}, {"claims-per-minute", *claimsPerMinute},
+		{"personalities-per-hour", *personalities}, {"subscription-previews-per-minute", *subPreviews}, {"max-printers", *maxPrinters}} {
+		if n.v <= 0 {
+			return fmt.Errorf("--%s must be more than 0", n.name)
+		}
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"http-read-header-timeout", *readHeaderTimeout}, {"http-read-timeout", *readTimeout},
+		{"http-write-timeout", *writeTimeout}, {"http-idle-timeout", *idleTimeout}} {
+		if t.d <= 0 {
+			return fmt.Errorf("--%s must be more than 0", t.name)
+		}
+	}
+	if *writeTimeout <= *readTimeout {
+		return errors.New("--http-write-timeout must be longer than --http-read-timeout: it starts when the header has been read, before the body")
+	}
+	if *maxConns < 0 {
+		return errors.New("--max-conns-per-address must not be negative (0: no cap)")
+	}
+	httpCfg := core.HTTPConfig{ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout,
+		IdleTimeout: *idleTimeout, MaxConnsPerAddress: *maxConns}
+	if *maxConns == 0 {
+		httpCfg.MaxConnsPerAddress = -1 // core's zero is its default
+	}
+	if httpCfg.TrustedProxies, err = parsePrefixes(*trusted); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if *metricsToken != "" && len(*metricsToken) < minMetricsToken {
+		return fmt.Errorf("--metrics-token must be at least %d characters, such as what openssl rand -hex 16 prints: anyone may try it", minMetricsToken)
 	}
 	log, err := newLogger(e.stderr, *level, *format)
 	if err != nil {
@@ -131,11 +178,13 @@ func runServe(e env, args []string) error {
 	}
 	srv := core.New(core.Config{
 		Publications: host,
-		Listen:       *listen, PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
+		Listen:       *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken,
+		PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
 		ImageMemoryBytes:    int64(*imageMemory) << 20,
 		MaxDevicesPerBridge: *bridgeDevices, BridgeMessagesPerSecond: *bridgeMessages, BridgeLogLinesPerMinute: *bridgeLogLines,
-		NewDevicesPerHour: *newDevices,
+		NewDevicesPerHour:    *newDevices,
+		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
 			Expiry: *expiry, Retention: *retention},
 		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
@@ -144,6 +193,9 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "paperboy is serving on http://%s (bridges: ws://%s/api/v1/connection)\n", srv.Addr(), srv.Addr())
+	if a := srv.MetricsAddr(); a != "" {
+		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", a)
+	}
 	<-ctx.Done()
 	log.Info("stopping")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -153,6 +205,32 @@ func runServe(e env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// minMetricsToken is the shortest --metrics-token: it is tried with no
+// limit, so it must be too long to guess.
+const minMetricsToken = 16
+
+// parsePrefixes reads a comma-separated list of addresses and CIDR
+// prefixes; an address is a prefix of itself alone.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			a = a.Unmap().WithZone("")
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or a prefix such as 10.0.0.0/8", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func runUserAdd(e env, args []string) error {

@@ -17,6 +17,16 @@ func TestFlags_ServeRefused(t *testing.T) {
 		{"--signins-per-minute", "-3"},
 		{"--session-lifetime", "0s"},
 		{"--session-lifetime", "-1h"},
+		{"--http-read-timeout", "0s"},
+		{"--http-idle-timeout", "-1s"},
+		{"--http-write-timeout", "1m"}, // not longer than the read timeout, 2m
+		{"--max-conns-per-address", "-1"},
+		{"--max-printers", "0"},
+		{"--personalities-per-hour", "-1"},
+		{"--subscription-previews-per-minute", "0"},
+		{"--prints-per-minute", "0"},
+		{"--trusted-proxies", "10.0.0.0/8, proxy.example"},
+		{"--metrics-token", "short"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -26,6 +36,52 @@ func TestFlags_ServeRefused(t *testing.T) {
 				t.Errorf("stderr %q does not name %s", r.stderr, args[0])
 			}
 		})
+	}
+}
+
+// TestFlags_ServeFromEnv: every flag may come from its PAPERBOY_
+// variable, and a bad value there is named.
+func TestFlags_ServeFromEnv(t *testing.T) {
+	t.Setenv("PAPERBOY_HTTP_IDLE_TIMEOUT", "soon")
+	r := paperboy(t, "", "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0")
+	r.mustFailWithOneLine(t)
+	if !strings.Contains(r.stderr, "PAPERBOY_HTTP_IDLE_TIMEOUT") {
+		t.Errorf("stderr %q does not name the variable", r.stderr)
+	}
+	t.Setenv("PAPERBOY_HTTP_IDLE_TIMEOUT", "0s")
+	r = paperboy(t, "", "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0")
+	r.mustFailWithOneLine(t)
+	if !strings.Contains(r.stderr, "--http-idle-timeout") {
+		t.Errorf("stderr %q does not name the flag", r.stderr)
+	}
+}
+
+// TestFlags_ServeMetrics: /metrics is not served unless asked for; with
+// --metrics-listen it is, there, and loadtest reads it there.
+func TestFlags_ServeMetrics(t *testing.T) {
+	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--plugins", t.TempDir(),
+		"--log-level", "warn", "--metrics-listen", "127.0.0.1:0")
+	base := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
+	metrics := srv.waitLine(regexp.MustCompile(`^metrics on (http://[0-9.:]+/metrics)$`))[1]
+	for url, want := range map[string]int{"http://" + base + "/metrics": http.StatusNotFound, metrics: http.StatusOK} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", url, resp.StatusCode, want)
+		}
+	}
+	r := paperboy(t, "", "loadtest", "--server", "ws://"+base+"/api/v1/connection", "--bridges", "2",
+		"--heartbeat", "100ms", "--settle", "0s", "--measure", "100ms", "--metrics", metrics)
+	if r.code != 0 {
+		t.Fatalf("loadtest with --metrics: exit %d: %s", r.code, r.stderr)
+	}
+	r = paperboy(t, "", "loadtest", "--server", "ws://"+base+"/api/v1/connection", "--bridges", "2")
+	r.mustFailWithOneLine(t)
+	if !strings.Contains(r.stderr, "--metrics-listen") {
+		t.Errorf("loadtest without the metrics: %q does not say how to reach them", r.stderr)
 	}
 }
 
