@@ -302,18 +302,6 @@ func (s *Server) formImage(w http.ResponseWriter, r *http.Request, field string,
 	return bm, err
 }
 
-// pictureError says what is wrong with a form's picture, after the form's
-// field: codec's errors begin "image: " and name their kind ("malformed")
-// for code, not for people.
-func pictureError(field string, err error) error {
-	if errors.Is(err, codec.ErrImageFormat) {
-		return errField(field, field+": not a PNG, JPEG or GIF picture")
-	}
-	detail := strings.TrimPrefix(err.Error(), "image: ")
-	detail = strings.TrimPrefix(detail, codec.ErrMalformed.Error()+": ")
-	return errField(field, field+": the picture cannot be read: "+detail)
-}
-
 // formDither is the dithering a form asks for with "dither",
 // floyd-steinberg by default.
 func formDither(r *http.Request) (codec.Dither, error) {

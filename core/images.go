@@ -80,7 +80,7 @@ func (s *Server) messagePicture(w http.ResponseWriter, r *http.Request, data []b
 		pw, ph := info.PrintSize()
 		return 2*int64(pw)*int64(ph) + 1<<20
 	}
-	err := s.withPicture(w, r, "image", "", data, extra, func(img *image.RGBA) error {
+	err := s.withPicture(w, r, "image", "image: ", data, extra, func(img *image.RGBA) error {
 		var err error
 		out, err = greyPNG(img)
 		return err

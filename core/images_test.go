@@ -102,7 +102,7 @@ func TestServer_PictureBurst(t *testing.T) {
 	}
 	wg.Wait()
 	runtime.ReadMemStats(&after)
-	const want = `{"error":"the picture is too large to print: a 5000×5000 16-bit colour PNG with transparency takes 191 MB to read, ` +
+	const want = `{"error":"image: the picture is too large to print: a 5000×5000 16-bit colour PNG with transparency takes 191 MB to read, ` +
 		`and a picture may take at most 96 MB (12.6 megapixels of this kind); scale it down"}`
 	for i := range statuses {
 		if statuses[i] != http.StatusBadRequest || strings.TrimSpace(answers[i]) != want {

@@ -83,9 +83,9 @@ func TestServer_ErrorsInWords(t *testing.T) {
 		return w.FormDataContentType(), buf.String()
 	}
 	pics := []struct{ path, field, says string }{
-		{printer + "/print", "image", "image: not a PNG, JPEG or GIF picture"},
-		{printer + "/personality", "face", "face: not a PNG, JPEG or GIF picture"},
-		{printer + "/personality", "cannot_see_bridge", "cannot_see_bridge: the picture cannot be read: "},
+		{printer + "/print", "image", "image: the file is not a PNG, JPEG or GIF picture"},
+		{printer + "/personality", "face", "face: the file is not a PNG, JPEG or GIF picture"},
+		{printer + "/personality", "cannot_see_bridge", "cannot_see_bridge: the PNG picture is damaged and cannot be read"},
 	}
 	for _, p := range pics {
 		data := []byte("not a picture")

@@ -456,6 +456,7 @@ func TestWeb_PrinterMovedAndHandedOn(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	b, path, fb, dev := webPrinter(t, ts)
+	eventually(t, "online", func() bool { return strings.Contains(b.get(path).body, `class="status online"`) })
 	fb.ws.Close()
 	eventually(t, "offline", func() bool { return !strings.Contains(b.get(path).body, `class="status online"`) })
 	swap := ts.bridge(0xB9)
