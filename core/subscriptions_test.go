@@ -158,6 +158,7 @@ func TestServer_SubscriptionPrints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the next minute; not in -short")
 	}
+	t.Parallel() // it waits up to a minute: beside the others
 	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello"), Scheduler: scheduler.Config{Tick: 100 * time.Millisecond}})
 	token, id, b, dev := onlinePrinter(t, ts)
 	at := time.Now().UTC().Add(time.Minute)

@@ -31,22 +31,14 @@ type result struct {
 	code           int
 }
 
-// paperboy runs the paperboy command with args and stdin.
+// paperboy runs the paperboy command with args and stdin, in this process:
+// run is all main does but exit, and starting the (race) binary again for
+// each of the hundreds of golden cases took most of this package's time.
+// Commands that must run beside the test (serve, printer) use start.
 func paperboy(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	// A -race binary sleeps a second at exit unless told not to.
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
-	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running paperboy %v: %v", args, err)
-	}
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
 	return result{out.String(), errOut.String(), code}
 }
 
