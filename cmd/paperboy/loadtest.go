@@ -74,8 +74,9 @@ func runLoadtest(e env, args []string) error {
 	tick.Stop()
 	fmt.Fprintf(e.stderr, "loadtest: %d bridges started; waiting for the server to see them\n", *bridges)
 	deadline := time.Now().Add(2*time.Minute + *heartbeat)
+	var m map[string]float64
 	for {
-		m, err := read()
+		m, err = read()
 		if err != nil {
 			return err
 		}
@@ -88,6 +89,10 @@ func runLoadtest(e env, args []string) error {
 				"start it with --max-conns-per-address 0)", m["paperboy_bridges_online"], m["paperboy_printers_online"], *bridges)
 		}
 		time.Sleep(time.Second)
+	}
+	if n := m[`paperboy_bridge_refused_total{reason="too_many_new_devices"}`]; n > before[`paperboy_bridge_refused_total{reason="too_many_new_devices"}`] {
+		fmt.Fprintf(e.stderr, "loadtest: the server did not store %v of the printers, new to it from one address: "+
+			"start it with --new-devices-per-hour above %d to measure what storing them costs\n", n, *bridges)
 	}
 	fmt.Fprintf(e.stderr, "loadtest: all online; settling for %v, then measuring for %v\n", *settle, *measure)
 	time.Sleep(*settle)
