@@ -36,9 +36,12 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 
 // printerJSON is a printer as the API shows it.
 type printerJSON struct {
-	ID            int64      `json:"id"`
-	Name          string     `json:"name"`
-	Status        string     `json:"status"` // online, offline, waiting for key, never seen
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Status: online, offline, waiting for its key, never seen, behind
+	// another bridge, reset and claimed by someone else. Online: it prints
+	// what is sent to it now.
+	Status        string     `json:"status"`
 	Online        bool       `json:"online"`
 	LastSeenAt    *time.Time `json:"last_seen_at"`
 	DeviceAddress string     `json:"device_address,omitempty"`
@@ -90,7 +93,8 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 	}
 	switch {
 	case out.MovedToBridge != "":
-		out.Status = "behind another bridge" // it prints once its owner confirms
+		// Heard, maybe, but it prints nothing until its owner confirms.
+		out.Status, out.Online = "behind another bridge", false
 	case out.Online:
 	case !p.HandedOnAt.IsZero() && p.HandedOnAt.After(last):
 		out.Status = "reset and claimed by someone else"
