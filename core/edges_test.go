@@ -220,28 +220,6 @@ func mustPrefixes(t *testing.T, vs ...string) []netip.Prefix {
 	return out
 }
 
-// call sends a request and returns the answer, its body read.
-func (ts *testServer) call(method, path, token, contentType, body string) (*http.Response, string) {
-	ts.t.Helper()
-	req, err := http.NewRequest(method, ts.base+path, strings.NewReader(body))
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, string(data)
-}
-
 // checkRetryAfter fails unless an answer is a 429 that says in whole
 // seconds when to try again.
 func checkRetryAfter(t *testing.T, what string, status int, h http.Header) int {

@@ -62,7 +62,24 @@ func (ts *testServer) user(email string) string {
 // do sends a request and decodes a JSON answer into out (if not nil).
 func (ts *testServer) do(method, path, token, contentType string, body io.Reader, out any) int {
 	ts.t.Helper()
-	req, err := http.NewRequest(method, ts.base+path, body)
+	var text []byte
+	if body != nil {
+		text, _ = io.ReadAll(body)
+	}
+	resp, data := ts.call(method, path, token, contentType, string(text))
+	if out != nil {
+		if err := json.Unmarshal([]byte(data), out); err != nil {
+			ts.t.Fatalf("%s %s: %d %q is not JSON: %v", method, path, resp.StatusCode, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// call sends a request and returns the answer, its body read; a redirect
+// is not followed.
+func (ts *testServer) call(method, path, token, contentType, body string) (*http.Response, string) {
+	ts.t.Helper()
+	req, err := http.NewRequest(method, ts.base+path, strings.NewReader(body))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -72,18 +89,13 @@ func (ts *testServer) do(method, path, token, contentType string, body io.Reader
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		ts.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			ts.t.Fatalf("%s %s: %d %q is not JSON: %v", method, path, resp.StatusCode, data, err)
-		}
-	}
-	return resp.StatusCode
+	return resp, string(data)
 }
 
 func (ts *testServer) postJSON(path, token string, v any, out any) int {
