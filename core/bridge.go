@@ -305,7 +305,9 @@ func (s *Server) untrack(c *bridgeConn) {
 		s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
 	}
 	s.hub.mu.Unlock()
-	s.wentOffline(s.presence.bridgeGone(c))
+	gone, online := s.presence.bridgeGone(c)
+	s.wentOffline(gone, online)
+	s.release(gone)
 }
 
 // identify records the bridge address of a socket from its first message,

@@ -13,6 +13,11 @@ import (
 type Config struct {
 	// Listen is the address to serve on, e.g. ":8080".
 	Listen string
+	// Instance names this server among those sharing a database: a device
+	// one instance hears is left alone by the others while it is heard.
+	// "" is the host's name and the address served on, which stay the same
+	// across restarts.
+	Instance string
 	// HTTP is how long a client may take and how many connections one
 	// address may hold, on Listen.
 	HTTP HTTPConfig

@@ -40,7 +40,15 @@
 //     about the device is refused (device_elsewhere). So a second socket
 //     naming an online device never gets its commands, and a real bridge
 //     that dials again after a network fault (its old socket half-open)
-//     takes its printers back within the presence timeout.
+//     takes its printers back within the presence timeout. Instances
+//     sharing a database do the same through it: the instance whose
+//     socket speaks for a device holds it in the store (devices.seen_by,
+//     written with its heartbeats), and another leaves it alone until that
+//     instance lets go (the socket closed) or has not heard it for the
+//     presence timeout and the time its heartbeats take to be written
+//     (FlushEvery). An instance's name (Config.Instance) stays the same
+//     across its restarts, so a restarted server takes its printers back
+//     at once.
 //  3. A printer's device is paired through a bridge: the first bridge it is
 //     heard through with its key once it is the printer's (after a claim,
 //     and the key of that claim code). Only a socket of that bridge prints

@@ -166,8 +166,8 @@ func (s *Server) storable(ctx context.Context, c *bridgeConn, dev codec.Address)
 // prints only behind the bridge it was paired through, or another its
 // owner confirmed (core/doc.go).
 func (s *Server) deviceReady(ctx context.Context, c *bridgeConn, dev codec.Address) {
-	if ok, _ := s.presence.speaksFor(c, dev); !ok || !s.storable(ctx, c, dev) {
-		return // it went away, or moved, meanwhile
+	if ok, _ := s.presence.speaksFor(c, dev); !ok || !s.storable(ctx, c, dev) || !s.hold(ctx, c, dev) {
+		return // it went away, or moved, meanwhile, or is heard elsewhere
 	}
 	bridge := c.address().String()
 	if err := s.store.DeviceSeen(ctx, dev.String(), dev.HardwareXor(), bridge); err != nil {
@@ -206,6 +206,32 @@ func (s *Server) deviceReady(ctx context.Context, c *bridgeConn, dev codec.Addre
 	s.queue.Online(p.ID, delivery.Target{Bridge: c.address(), Device: dev, Sender: c})
 	c.note(slog.LevelInfo, "printer online", "device", dev, "printer", p.ID)
 }
+
+// hold takes a device c speaks for for this instance, in the store, unless
+// another instance sharing the database has heard it within the presence
+// timeout (and the time it takes to say so): there, a socket already
+// speaks for it, and this one may not (core/doc.go). Refused, the device
+// is offline here, and checked again when it is next heard.
+func (s *Server) hold(ctx context.Context, c *bridgeConn, dev codec.Address) bool {
+	ok, err := s.store.HoldDevice(ctx, dev.String(), s.instance, time.Now().Add(-s.cfg.PresenceTimeout-s.cfg.FlushEvery))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ok = true // new: nobody holds it, and the caller records it
+	case err != nil:
+		c.logger().Error("hold device", "device", dev, slog.Any("error", err))
+		return false
+	case !ok:
+		s.presence.unready(c, dev, time.Now().Add(holdRetry))
+		c.refuse("device_elsewhere", "device heard through another server instance", "device", dev)
+		return false
+	}
+	s.presence.setHeld(dev)
+	return true
+}
+
+// holdRetry is how long a socket that named a device another instance
+// holds waits before it is checked again.
+const holdRetry = 5 * time.Second
 
 // handOn tells the owners of the printers a device just paired may have
 // been (the same hardware xor, their device silent) that it was reset and
@@ -255,12 +281,31 @@ func (s *Server) wentOffline(gone []offline, online int) {
 	s.metrics.printersOnline.Set(float64(online))
 }
 
+// release lets other instances sharing the database speak for the devices
+// of a socket that closed at once, rather than after the presence timeout.
+func (s *Server) release(gone []offline) {
+	var addrs []string
+	for _, o := range gone {
+		if o.printerID != 0 {
+			addrs = append(addrs, o.dev.String())
+		}
+	}
+	if len(addrs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
+	defer cancel()
+	if err := s.store.ReleaseDevices(ctx, s.instance, addrs); err != nil {
+		s.log.Error("release devices", slog.Any("error", err))
+	}
+}
+
 // keyRequired answers a device's key request, when c may have its key: a
 // paired device gets it behind its own bridge only; a device not paired
 // gets the key of the newest claim code for its hardware xor, and is
 // attached to that code's printer (core/doc.go).
 func (s *Server) keyRequired(ctx context.Context, c *bridgeConn, dev codec.Address) {
-	if ok, _ := s.presence.speaksFor(c, dev); !ok || !s.storable(ctx, c, dev) {
+	if ok, _ := s.presence.speaksFor(c, dev); !ok || !s.storable(ctx, c, dev) || !s.hold(ctx, c, dev) {
 		return
 	}
 	xor := dev.HardwareXor()
@@ -422,7 +467,7 @@ func (s *Server) runPresence() {
 const forgetOffline = time.Hour
 
 func (s *Server) flush(ctx context.Context) {
-	if err := s.store.TouchDevices(ctx, s.presence.touches()); err != nil {
+	if err := s.store.TouchDevices(ctx, s.instance, s.presence.touches()); err != nil {
 		s.log.Error("flush heartbeats", slog.Any("error", err))
 	}
 }

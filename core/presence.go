@@ -33,6 +33,10 @@ type deviceState struct {
 	printerID   int64 // its printer's dispatcher runs, sending to conn; 0 if none
 	dirty       bool  // heard since the last flush
 	stored      bool  // the store has it
+	held        bool  // this instance holds it in the store (Server.hold)
+	// checkAfter: another instance held it; its socket here is not checked
+	// again before then (each check is a write to the store).
+	checkAfter time.Time
 }
 
 // heardKind says what a device's message tells of it.
@@ -89,7 +93,7 @@ func (p *presence) heard(c *bridgeConn, dev codec.Address, kind heardKind, now t
 				p.online--
 			}
 		}
-		d.conn = c
+		d.conn, d.checkAfter = c, time.Time{}
 		c.devices = append(c.devices, dev)
 	}
 	if !d.online {
@@ -98,7 +102,7 @@ func (p *presence) heard(c *bridgeConn, dev codec.Address, kind heardKind, now t
 	wasReady := d.online && !d.awaitingKey
 	d.lastHeard, d.online, d.dirty = now, true, true
 	d.awaitingKey = kind == heardKeyRequest
-	h.ready = !wasReady && !d.awaitingKey
+	h.ready = !wasReady && !d.awaitingKey && !now.Before(d.checkAfter)
 	h.online = p.online
 	return h
 }
@@ -113,6 +117,30 @@ func (p *presence) speaksFor(c *bridgeConn, dev codec.Address) (bool, int64) {
 		return false, 0
 	}
 	return true, d.printerID
+}
+
+// unready marks offline here a device c speaks for that another instance
+// holds: it is checked again when it is next heard after checkAfter.
+func (p *presence) unready(c *bridgeConn, dev codec.Address, checkAfter time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if d := p.devices[dev]; d != nil && d.conn == c {
+		d.held, d.checkAfter = false, checkAfter
+		if d.online {
+			d.online, d.printerID = false, 0
+			p.online--
+		}
+	}
+}
+
+// setHeld records that this instance holds a device in the store: its
+// heartbeats are written there.
+func (p *presence) setHeld(dev codec.Address) {
+	p.mu.Lock()
+	if d := p.devices[dev]; d != nil {
+		d.held = true
+	}
+	p.mu.Unlock()
 }
 
 // setUptime records a heartbeat's uptime.
@@ -216,7 +244,7 @@ func (p *presence) touches() []store.DeviceTouch {
 	defer p.mu.Unlock()
 	var out []store.DeviceTouch
 	for addr, d := range p.devices {
-		if d.dirty && !d.awaitingKey && d.stored {
+		if d.dirty && !d.awaitingKey && d.held {
 			out = append(out, store.DeviceTouch{Address: addr.String(), Uptime: d.uptime, SeenAt: d.lastHeard})
 		}
 		d.dirty = false

@@ -495,3 +495,42 @@ func TestWeb_PrinterMovedAndHandedOn(t *testing.T) {
 	})
 	b.checkPage(path, p)
 }
+
+func TestSecurity_TwoInstances(t *testing.T) {
+	// Two servers on one database: a socket on one naming a device that a
+	// socket on the other speaks for is refused there too; once that
+	// socket closes, a bridge dialling the other instance prints at once.
+	t.Parallel()
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			a := newTestServer(t, kind, core.Config{})
+			b := a.sibling(core.Config{})
+			o := ownedPrinter(t, a)
+			rogue := b.bridge(0xB1) // the owner's bridge's address, on the other instance
+			rogue.send(codec.DeviceConnect{Header: rogue.h(), Device: o.dev})
+			rogue.event(o.dev, codec.Heartbeat{Uptime: 1})
+			eventually(t, "refused on the other instance", func() bool { return b.refused("device_elsewhere") >= 1 })
+			id := a.queuePrint(o.id, 7)
+			c, _ := printCommand(t, o.real, o.dev)
+			o.real.printIt(o.dev, c)
+			eventually(t, "printed", func() bool { return a.delivery(id).State == store.StatePrinted })
+			rogue.noCommand(300 * time.Millisecond)
+
+			// The bridge's socket on the first instance closes (and the
+			// stranger's); it dials the second, which may speak for its
+			// printer at once.
+			rogue.ws.Close()
+			o.real.ws.Close()
+			eventually(t, "offline on the first", func() bool { return !a.printers(o.token)[0].Online })
+			id = a.queuePrint(o.id, 8)
+			again := b.bridge(0xB1)
+			again.send(codec.DeviceConnect{Header: again.h(), Device: o.dev})
+			c, n := printCommand(t, again, o.dev)
+			if n != 8 {
+				t.Fatalf("the second instance sent print %d", n)
+			}
+			again.printIt(o.dev, c)
+			eventually(t, "printed through the second", func() bool { return a.delivery(id).State == store.StatePrinted })
+		})
+	}
+}

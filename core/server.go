@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -55,6 +56,10 @@ type Server struct {
 	schedCtx       context.Context
 	stopSched      context.CancelFunc
 	schedDone      chan struct{}
+
+	// instance is the name of this server among those sharing the
+	// database (Config.Instance), set by Start.
+	instance string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -132,6 +137,10 @@ func (s *Server) Start() error {
 		}
 	}
 	s.ln = ln
+	if s.instance = s.cfg.Instance; s.instance == "" {
+		host, _ := os.Hostname()
+		s.instance = host + " " + ln.Addr().String()
+	}
 	served := ln
 	if s.cfg.HTTP.MaxConnsPerAddress > 0 {
 		served = newCapListener(ln, s.cfg.HTTP.MaxConnsPerAddress, s.trustedProxy, s.metrics.connsRefused)

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -47,6 +48,22 @@ func newTestServer(t *testing.T, kind string, cfg core.Config) *testServer {
 	}
 	t.Cleanup(func() { srv.Shutdown(t.Context()) })
 	return &testServer{t: t, srv: srv, store: st, base: "http://" + srv.Addr()}
+}
+
+// sibling is a second server on ts's store, as another instance sharing
+// its database.
+func (ts *testServer) sibling(cfg core.Config) *testServer {
+	ts.t.Helper()
+	cfg.Listen = "127.0.0.1:0"
+	if cfg.MetricsToken == "" {
+		cfg.MetricsToken = testMetricsToken
+	}
+	srv := core.New(cfg, ts.store, slog.New(slog.DiscardHandler))
+	if err := srv.Start(); err != nil {
+		ts.t.Fatal(err)
+	}
+	ts.t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return &testServer{t: ts.t, srv: srv, store: ts.store, base: "http://" + srv.Addr()}
 }
 
 // user adds a user and returns their token.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -78,6 +79,9 @@ type Device struct {
 	// since MovedAt; "" if none. It prints there once its owner confirms.
 	MovedBridge string
 	MovedAt     time.Time
+	// SeenBy is the server instance that last heard the device, "" if
+	// none holds it (HoldDevice).
+	SeenBy string
 }
 
 // DeviceSeen records that a device was heard from through a bridge with
@@ -131,21 +135,23 @@ type DeviceTouch struct {
 	SeenAt  time.Time
 }
 
-// TouchDevices writes the last seen time and uptime of many devices in one
-// transaction, and forgets their key requests: a device that heartbeats has
-// its key. Devices not yet recorded are skipped.
-func (s *Store) TouchDevices(ctx context.Context, touches []DeviceTouch) error {
+// TouchDevices writes the last seen time and uptime of many devices heard
+// by a server instance in one transaction, and forgets their key requests:
+// a device that heartbeats has its key. Devices not yet recorded are
+// skipped.
+func (s *Store) TouchDevices(ctx context.Context, instance string, touches []DeviceTouch) error {
 	if len(touches) == 0 {
 		return nil
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL WHERE address = ?`)
+		stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL, seen_by = ?
+			WHERE address = ?`)
 		if err != nil {
 			return fmt.Errorf("store: touch devices: %w", err)
 		}
 		defer stmt.Close()
 		for _, t := range touches {
-			if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, t.Address); err != nil {
+			if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, instance, t.Address); err != nil {
 				return fmt.Errorf("store: touch device %s: %w", t.Address, err)
 			}
 		}
@@ -155,7 +161,7 @@ func (s *Store) TouchDevices(ctx context.Context, touches []DeviceTouch) error {
 
 const deviceColumns = `address, hardware_xor, bridge_address, COALESCE(device_type, 0), firmware_build, loader_build,
 	COALESCE(protocol_version, 0), COALESCE(reset_description, 0), COALESCE(last_uptime, 0), first_seen_at, last_seen_at, key_requested_at,
-	COALESCE(claim_id, 0), COALESCE(paired_bridge, ''), paired_at, COALESCE(moved_bridge, ''), moved_at`
+	COALESCE(claim_id, 0), COALESCE(paired_bridge, ''), paired_at, COALESCE(moved_bridge, ''), moved_at, COALESCE(seen_by, '')`
 
 func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
 	var d Device
@@ -163,7 +169,7 @@ func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
 	var key, paired, moved sql.NullInt64
 	err := row.Scan(&d.Address, &d.HardwareXor, &d.BridgeAddress, &d.DeviceType, &d.FirmwareBuild, &d.LoaderBuild,
 		&d.ProtocolVersion, &d.ResetDescription, &d.LastUptime, &first, &last, &key,
-		&d.ClaimID, &d.PairedBridge, &paired, &d.MovedBridge, &moved)
+		&d.ClaimID, &d.PairedBridge, &paired, &d.MovedBridge, &moved, &d.SeenBy)
 	d.FirstSeenAt, d.LastSeenAt, d.KeyRequestedAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), millis(key)
 	d.PairedAt, d.MovedAt = millis(paired), millis(moved)
 	return d, err
@@ -180,4 +186,45 @@ func (s *Store) DeviceByAddress(ctx context.Context, addr string) (Device, error
 		return Device{}, fmt.Errorf("store: device %s: %w", addr, err)
 	}
 	return d, nil
+}
+
+// HoldDevice records that a server instance hears a device, unless another
+// instance has heard it since heardSince: with several instances on one
+// database, only one speaks for a device at a time (core/doc.go). It
+// reports whether the instance holds the device. It returns ErrNotFound for
+// a device never recorded.
+func (s *Store) HoldDevice(ctx context.Context, addr, instance string, heardSince time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE devices SET seen_by = ?, last_seen_at = ? WHERE address = ?
+		AND (seen_by IS NULL OR seen_by = ? OR last_seen_at < ?)`, instance, s.now(), addr, instance, heardSince.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("store: hold device %s: %w", addr, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: hold device %s: %w", addr, err)
+	}
+	if n == 0 {
+		if _, err := s.DeviceByAddress(ctx, addr); err != nil {
+			return false, err
+		}
+	}
+	return n > 0, nil
+}
+
+// ReleaseDevices lets go of devices a server instance held (their socket
+// closed): another instance may speak for them at once.
+func (s *Store) ReleaseDevices(ctx context.Context, instance string, addrs []string) error {
+	for len(addrs) > 0 {
+		chunk := addrs[:min(len(addrs), 500)]
+		addrs = addrs[len(chunk):]
+		args := []any{instance}
+		for _, a := range chunk {
+			args = append(args, a)
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE devices SET seen_by = NULL WHERE seen_by = ? AND address IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`)`, args...); err != nil {
+			return fmt.Errorf("store: release devices: %w", err)
+		}
+	}
+	return nil
 }

@@ -34,7 +34,7 @@ type Printer struct {
 const printerColumns = `p.id, p.owner_id, p.name, p.hardware_xor, COALESCE(p.device_address, ''), p.time_zone, p.created_at, p.handed_on_at,
 	COALESCE(d.bridge_address, ''), COALESCE(d.device_type, 0), COALESCE(d.firmware_build, ''), COALESCE(d.loader_build, ''),
 	COALESCE(d.last_uptime, 0), d.first_seen_at, d.last_seen_at, d.key_requested_at,
-	COALESCE(d.claim_id, 0), COALESCE(d.paired_bridge, ''), d.paired_at, COALESCE(d.moved_bridge, ''), d.moved_at`
+	COALESCE(d.claim_id, 0), COALESCE(d.paired_bridge, ''), d.paired_at, COALESCE(d.moved_bridge, ''), d.moved_at, COALESCE(d.seen_by, '')`
 
 const printerFrom = ` FROM printers p LEFT JOIN devices d ON d.address = p.device_address`
 
@@ -45,7 +45,7 @@ func scanPrinter(row interface{ Scan(...any) error }) (Printer, error) {
 	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.HardwareXor, &p.DeviceAddress, &p.TimeZone, &created, &handed,
 		&p.Device.BridgeAddress, &p.Device.DeviceType, &p.Device.FirmwareBuild, &p.Device.LoaderBuild,
 		&p.Device.LastUptime, &first, &last, &key,
-		&p.Device.ClaimID, &p.Device.PairedBridge, &paired, &p.Device.MovedBridge, &moved)
+		&p.Device.ClaimID, &p.Device.PairedBridge, &paired, &p.Device.MovedBridge, &moved, &p.Device.SeenBy)
 	p.CreatedAt, p.HandedOnAt = time.UnixMilli(created).UTC(), millis(handed)
 	if p.DeviceAddress != "" {
 		p.Device.Address, p.Device.HardwareXor = p.DeviceAddress, p.HardwareXor

@@ -9,7 +9,10 @@ ALTER TABLE devices
   ADD COLUMN paired_bridge VARCHAR(16),
   ADD COLUMN paired_at     BIGINT,
   ADD COLUMN moved_bridge  VARCHAR(16),
-  ADD COLUMN moved_at      BIGINT;
+  ADD COLUMN moved_at      BIGINT,
+  -- The server instance that last heard the device (its sockets speak for
+  -- it there): another instance leaves it alone while it is heard.
+  ADD COLUMN seen_by       VARCHAR(255);
 
 -- Devices already attached to a printer were paired through the bridge
 -- they were last seen behind.

@@ -9,6 +9,9 @@ ALTER TABLE devices ADD COLUMN paired_bridge TEXT;
 ALTER TABLE devices ADD COLUMN paired_at INTEGER;
 ALTER TABLE devices ADD COLUMN moved_bridge TEXT;
 ALTER TABLE devices ADD COLUMN moved_at INTEGER;
+-- The server instance that last heard the device (its sockets speak for
+-- it there): another instance leaves it alone while it is heard.
+ALTER TABLE devices ADD COLUMN seen_by TEXT;
 
 -- Devices already attached to a printer were paired through the bridge
 -- they were last seen behind.
