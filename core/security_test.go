@@ -506,12 +506,18 @@ func TestSecurity_TwoInstances(t *testing.T) {
 			a := newTestServer(t, kind, core.Config{})
 			b := a.sibling(core.Config{})
 			o := ownedPrinter(t, a)
+			// A print first: the first instance holds the printer once it
+			// prints on it.
+			id := a.queuePrint(o.id, 6)
+			c, _ := printCommand(t, o.real, o.dev)
+			o.real.printIt(o.dev, c)
+			eventually(t, "printed", func() bool { return a.delivery(id).State == store.StatePrinted })
 			rogue := b.bridge(0xB1) // the owner's bridge's address, on the other instance
 			rogue.send(codec.DeviceConnect{Header: rogue.h(), Device: o.dev})
 			rogue.event(o.dev, codec.Heartbeat{Uptime: 1})
 			eventually(t, "refused on the other instance", func() bool { return b.refused("device_elsewhere") >= 1 })
-			id := a.queuePrint(o.id, 7)
-			c, _ := printCommand(t, o.real, o.dev)
+			id = a.queuePrint(o.id, 7)
+			c, _ = printCommand(t, o.real, o.dev)
 			o.real.printIt(o.dev, c)
 			eventually(t, "printed", func() bool { return a.delivery(id).State == store.StatePrinted })
 			rogue.noCommand(300 * time.Millisecond)
