@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"paperboy/codec"
+	"paperboy/delivery"
 	"paperboy/store"
 )
 
@@ -273,15 +274,16 @@ func (s *Server) pathPrinter(r *http.Request) (store.Printer, error) {
 // user's to see: the same words, so neither can be told from the other.
 func errNoPrinter(r *http.Request) error { return errNotFound("no such printer: " + r.PathValue("id")) }
 
-// parseMode reads "mode": "now" (the default) or "button".
-func parseMode(v string) (button bool, err error) {
-	switch v {
-	case "", "now":
-		return false, nil
-	case "button":
-		return true, nil
+// parseMode reads a "mode": "now" (print at once) or "button" (print when
+// the button is pressed); "" is def.
+func parseMode(v string, def store.Mode) (store.Mode, error) {
+	switch m := store.Mode(v); m {
+	case "":
+		return def, nil
+	case store.ModeNow, store.ModeButton:
+		return m, nil
 	}
-	return false, errBadRequest(`mode must be "now" (print at once) or "button" (print when the button is pressed)`)
+	return "", errField("mode", `mode must be "now" (print at once) or "button" (print when the button is pressed)`)
 }
 
 // formImage reads an image file of a parsed multipart form, dithered; a
@@ -392,13 +394,7 @@ func (s *Server) allowPersonality(u store.User) error {
 // setPersonality queues a printer's new personality, its four pictures:
 // the setting of the API and of the web app.
 func (s *Server) setPersonality(ctx context.Context, p store.Printer, bms []*codec.Bitmap) (store.Delivery, error) {
-	payload, err := codec.EncodePayload(codec.SetPersonality, 0, bms...)
-	if err != nil {
-		return store.Delivery{}, err
-	}
-	d, err := s.queue.Enqueue(ctx, store.NewDelivery{
-		PrinterID: p.ID, Kind: "personality", Command: uint16(codec.SetPersonality), Payload: payload,
-	})
+	d, err := s.queue.Print(ctx, delivery.Print{PrinterID: p.ID, Kind: "personality", Command: codec.SetPersonality, Pictures: bms})
 	if err != nil {
 		return store.Delivery{}, err
 	}

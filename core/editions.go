@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"paperboy/codec"
+	"paperboy/delivery"
 	"paperboy/plugins"
 	"paperboy/sdk"
 	"paperboy/store"
@@ -31,44 +31,37 @@ type edition struct {
 	finished     string
 }
 
-// printEdition renders an edition of a publication for a printer and
-// queues it (a message with its sender, "" for the owner's own); when the
-// publication fails, a failed delivery records why in the printer's
-// history, and the error is returned.
-func (s *Server) printEdition(ctx context.Context, printerID int64, name, kind, sender string, a sdk.RenderArgs, cmd codec.CommandCode) (edition, error) {
+// printEdition asks a publication for an edition now and hands it to the
+// print path (delivery.Queue.Print) as p; when the publication fails, the
+// printer's history records why, and the error is returned (a
+// *plugins.Error for the publication's fault).
+func (s *Server) printEdition(ctx context.Context, p delivery.Print, a sdk.RenderArgs) (edition, error) {
 	if s.plugins == nil {
 		return edition{}, ErrNoPublications
 	}
-	out, err := s.plugins.Render(ctx, name, a)
-	var bm *codec.Bitmap
-	if err == nil && out.PNG != nil {
-		bm, err = codec.DecodeEdition(out.PNG)
-		if err != nil {
-			err = &plugins.Error{Publication: name, Msg: err.Error(), Err: err}
-		}
-	}
-	if err != nil {
-		var pe *plugins.Error
-		if errors.As(err, &pe) {
-			reason := "not printed: " + pe.Error()
-			if _, ferr := s.store.CreateFailedDelivery(context.WithoutCancel(ctx), printerID, kind, reason); ferr != nil {
-				s.log.Error("record failed edition", "printer", printerID, slog.Any("error", ferr))
-			}
-			s.log.Warn("edition failed", "publication", name, "printer", printerID, slog.Any("error", err))
-		}
-		return edition{}, err
-	}
+	out, err := s.plugins.Render(ctx, p.Publication, a)
+	var pe *plugins.Error
 	switch {
+	case errors.As(err, &pe):
+		s.queue.NotPrinted(ctx, p.PrinterID, p.Kind, pe)
+		s.log.Warn("edition failed", "publication", p.Publication, "printer", p.PrinterID, slog.Any("error", err))
+		return edition{}, err
+	case err != nil:
+		return edition{}, err
 	case out.NothingToday:
 		return edition{nothingToday: true}, nil
 	case out.Finished != "":
 		return edition{finished: out.Finished}, nil
+	case out.PNG == nil:
+		return edition{}, nil
 	}
-	payload, err := codec.EncodePayload(cmd, 0, bm)
-	if err != nil {
-		return edition{}, err
+	p.Edition = out.PNG
+	d, err := s.queue.Print(ctx, p)
+	var perr *delivery.PictureError
+	if errors.As(err, &perr) {
+		s.log.Warn("edition failed", "publication", p.Publication, "printer", p.PrinterID, slog.Any("error", err))
+		return edition{}, &plugins.Error{Publication: p.Publication, Msg: perr.Err.Error(), Err: perr}
 	}
-	d, err := s.queue.Enqueue(ctx, store.NewDelivery{PrinterID: printerID, Kind: kind, Command: uint16(cmd), Payload: payload, Sender: sender})
 	return edition{delivery: d}, err
 }
 
@@ -150,7 +143,7 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	button, err := parseMode(req.Mode)
+	mode, err := parseMode(req.Mode, store.ModeNow)
 	if err != nil {
 		return err
 	}
@@ -170,8 +163,8 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	cfg, _ := meta.CheckConfig(sdk.Config(req.Config))
-	cmd := printCommand(button)
-	ed, err := s.printEdition(r.Context(), p.ID, req.Publication, "edition", "", sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)}, cmd)
+	ed, err := s.printEdition(r.Context(), delivery.Print{PrinterID: p.ID, Kind: "edition", Publication: req.Publication, Mode: mode},
+		sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)})
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
 		return &httpError{http.StatusBadGateway, pe.Error()}
@@ -206,15 +199,6 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"delivery_id": d.ID, "state": d.State})
 	return nil
-}
-
-// printCommand is the command a print goes as: at once, or when the
-// printer's button is pressed.
-func printCommand(button bool) codec.CommandCode {
-	if button {
-		return codec.SetDelivery
-	}
-	return codec.SetDeliveryAndPrint
 }
 
 // allowPrint takes one of a user's prints a minute, or says there are none
@@ -278,7 +262,8 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 	if u.ID != p.OwnerID {
 		sender = u.Email
 	}
-	ed, err := s.printEdition(ctx, p.ID, FriendsPublication, "message", sender, messageArgs(p, u, req), printCommand(req.button))
+	ed, err := s.printEdition(ctx, delivery.Print{PrinterID: p.ID, Kind: "message", Sender: sender, Publication: FriendsPublication,
+		Mode: req.mode}, messageArgs(p, u, req))
 	if err != nil {
 		return store.Delivery{}, messageError(err)
 	}
@@ -315,8 +300,8 @@ type printReq struct {
 	// image is the picture as the publication gets it: made from the
 	// upload (a PNG, JPEG or GIF) by messagePicture, a grey PNG at most
 	// the print's width.
-	image  []byte
-	button bool
+	image []byte
+	mode  store.Mode
 }
 
 // printRequest reads a message. The picture is decoded here once, within
@@ -334,11 +319,11 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 		if err := decodeJSON(w, r, &body); err != nil {
 			return req, err
 		}
-		button, err := parseMode(body.Mode)
+		mode, err := parseMode(body.Mode, store.ModeNow)
 		if err != nil {
 			return req, err
 		}
-		req.text, req.button = body.Text, button
+		req.text, req.mode = body.Text, mode
 	case "multipart/form-data":
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 		if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
@@ -349,11 +334,11 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 			return req, errBadRequest("a multipart form with a text or an image file is expected: " + err.Error())
 		}
 		defer r.MultipartForm.RemoveAll()
-		button, err := parseMode(r.FormValue("mode"))
+		mode, err := parseMode(r.FormValue("mode"), store.ModeNow)
 		if err != nil {
 			return req, err
 		}
-		req.text, req.button = r.FormValue("text"), button
+		req.text, req.mode = r.FormValue("text"), mode
 		if r.MultipartForm.File["image"] != nil {
 			f, _, err := r.FormFile("image")
 			if err != nil {

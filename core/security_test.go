@@ -36,7 +36,8 @@ func ownedPrinter(t *testing.T, ts *testServer) owned {
 	o.id = ts.claim(o.token, o.code).ID
 	o.real = ts.bridge(0xB1)
 	o.real.pair(o.dev, o.code)
-	eventually(t, "ann's printer online", func() bool { return ts.printers(o.token)[0].Online })
+	// Online, and paired: its socket is checked and its printer prints.
+	eventually(t, "ann's printer online", func() bool { p := ts.printers(o.token)[0]; return p.Online && p.PairedBridge != "" })
 	return o
 }
 

@@ -28,7 +28,7 @@ type subscriptionJSON struct {
 	Time          string            `json:"time"` // "08:00", in the printer's time zone
 	TimeZone      string            `json:"time_zone"`
 	Days          []string          `json:"days"` // empty: every day the publication publishes
-	Mode          string            `json:"mode"`
+	Mode          store.Mode        `json:"mode"`
 	Paused        bool              `json:"paused"`
 	DeliveryCount int               `json:"delivery_count"`
 	CreatedAt     time.Time         `json:"created_at"`
@@ -120,15 +120,6 @@ func parseDays(names []string, meta sdk.Meta) (uint8, error) {
 	return mask, nil
 }
 
-func parseSubscriptionMode(v string) (string, error) {
-	switch v {
-	case "", store.ModeButton:
-		return store.ModeButton, nil
-	case store.ModeNow:
-		return store.ModeNow, nil
-	}
-	return "", errField("mode", `mode must be "button" (print when the button is pressed) or "now" (print at once)`)
-}
 
 // publicationFor is a scheduled publication's Meta, or the error to answer.
 func (s *Server) publicationFor(name string) (sdk.Meta, error) {
@@ -245,11 +236,12 @@ func (s *Server) subscribe(r *http.Request, p store.Printer, req subscriptionReq
 	if err != nil {
 		return store.Subscription{}, nil, err
 	}
-	mode := ""
+	var v string
 	if req.Mode != nil {
-		mode = *req.Mode
+		v = *req.Mode
 	}
-	if mode, err = parseSubscriptionMode(mode); err != nil {
+	mode, err := parseMode(v, store.ModeButton)
+	if err != nil {
 		return store.Subscription{}, nil, err
 	}
 	if req.Paused != nil {
@@ -347,7 +339,7 @@ func (s *Server) changeSubscription(r *http.Request, sub store.Subscription, req
 		upd.Days = &days
 	}
 	if req.Mode != nil {
-		mode, err := parseSubscriptionMode(*req.Mode)
+		mode, err := parseMode(*req.Mode, store.ModeButton)
 		if err != nil {
 			return sub, nil, err
 		}

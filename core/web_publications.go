@@ -259,7 +259,7 @@ type formValues struct {
 // defaults.
 func formValuesOf(r *http.Request, meta sdk.Meta) formValues {
 	if r.Method != http.MethodPost {
-		return formValues{Time: "07:00", Mode: store.ModeButton}
+		return formValues{Time: "07:00", Mode: string(store.ModeButton)}
 	}
 	v := formValues{Config: map[string]string{}, Time: r.PostFormValue("time"), Days: r.PostForm["days"], Mode: r.PostFormValue("mode")}
 	for _, f := range meta.Fields {
@@ -270,7 +270,7 @@ func formValuesOf(r *http.Request, meta sdk.Meta) formValues {
 
 // subscriptionValues are a subscription's settings, for its form.
 func subscriptionValues(sub subscriptionJSON) formValues {
-	return formValues{Config: sub.Config, Time: sub.Time, Days: sub.Days, Mode: sub.Mode}
+	return formValues{Config: sub.Config, Time: sub.Time, Days: sub.Days, Mode: string(sub.Mode)}
 }
 
 // subscribeForm is a publication's form with the values given and the

@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
-	"paperboy/codec"
+	"paperboy/delivery"
 	"paperboy/sdk"
 	"paperboy/store"
 )
@@ -30,10 +29,13 @@ type Plugins interface {
 	Publications
 }
 
-// Enqueuer queues an edition's print and records it on its claim, both or
-// neither; delivery.Queue is one.
-type Enqueuer interface {
-	EnqueueEdition(ctx context.Context, e store.Edition, n store.NewDelivery) (store.Delivery, error)
+// Printer is the print path (delivery.Queue): it queues an edition's
+// print and records it on its claim, both or neither, and records in a
+// printer's history what did not print.
+type Printer interface {
+	Print(ctx context.Context, p delivery.Print) (store.Delivery, error)
+	NotPrinted(ctx context.Context, printerID int64, kind string, why error)
+	Failed(ctx context.Context, printerID int64, kind, reason string)
 }
 
 // Config tunes the scheduler; zero values mean the defaults.
@@ -110,7 +112,7 @@ const NoLead time.Duration = -1
 type Scheduler struct {
 	store   *store.Store
 	plugins Plugins
-	queue   Enqueuer
+	queue   Printer
 	cfg     Config
 	clock   Clock
 	log     *slog.Logger
@@ -131,7 +133,7 @@ type seen struct {
 }
 
 // New makes a scheduler; Run runs it.
-func New(st *store.Store, p Plugins, q Enqueuer, cfg Config, logger *slog.Logger) *Scheduler {
+func New(st *store.Store, p Plugins, q Printer, cfg Config, logger *slog.Logger) *Scheduler {
 	cfg = cfg.withDefaults()
 	return &Scheduler{
 		store: st, plugins: p, queue: q, cfg: cfg, clock: cfg.Clock, log: logger.With("part", "scheduler"),
@@ -333,15 +335,9 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 		log.Info("nothing today")
 	case store.OutcomeFinished:
 		log.Info("subscription finished", "reason", r.Reason)
-		note := fmt.Sprintf("%s: the subscription has ended: %s", j.sub.Publication, r.Reason)
-		if _, err := s.store.CreateFailedDelivery(after, j.sub.PrinterID, "edition", clip(note)); err != nil {
-			log.Error("record the end in the history", slog.Any("error", err))
-		}
+		s.queue.Failed(after, j.sub.PrinterID, "edition", fmt.Sprintf("%s: the subscription has ended: %s", j.sub.Publication, r.Reason))
 	case store.OutcomeFailed:
-		log.Warn("edition failed", "reason", r.Reason)
-		if _, err := s.store.CreateFailedDelivery(after, j.sub.PrinterID, "edition", clip(r.Reason)); err != nil {
-			log.Error("record failed edition", slog.Any("error", err))
-		}
+		log.Warn("edition failed", "reason", r.Reason) // the print path put it in the history
 	}
 }
 
@@ -368,59 +364,33 @@ func (s *Scheduler) edition(ctx context.Context, j job, ed store.Edition) (r sto
 		return r, true
 	}
 	failed := func(err error) store.EditionResult {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, j.sub.Publication+": ") {
-			msg = j.sub.Publication + ": " + msg
-		}
-		return store.EditionResult{Outcome: store.OutcomeFailed, Reason: "not printed: " + msg}
+		return store.EditionResult{Outcome: store.OutcomeFailed, Reason: delivery.NotPrintedReason(err)}
 	}
 	switch {
 	case err != nil:
+		err = delivery.Named(j.sub.Publication, err)
+		s.queue.NotPrinted(ctx, j.sub.PrinterID, "edition", err)
 		return failed(err), false
 	case out.NothingToday:
 		return store.EditionResult{Outcome: store.OutcomeNothingToday}, false
 	case out.Finished != "":
 		return store.EditionResult{Outcome: store.OutcomeFinished, Reason: out.Finished}, false
 	}
-	payload, cmd, err := editionPayload(out.PNG, j.sub.Mode)
-	if err != nil {
-		return failed(err), false
-	}
-	d, err := s.queue.EnqueueEdition(context.WithoutCancel(ctx), ed, store.NewDelivery{
-		PrinterID: j.sub.PrinterID, Kind: "edition", Command: uint16(cmd), Payload: payload, NotBefore: j.due,
-	})
-	if errors.Is(err, store.ErrNotFound) {
+	d, err := s.queue.Print(context.WithoutCancel(ctx), delivery.Print{PrinterID: j.sub.PrinterID, Kind: "edition",
+		Publication: j.sub.Publication, Edition: out.PNG, Mode: j.sub.Mode, NotBefore: j.due, Claim: &ed})
+	var perr *delivery.PictureError
+	switch {
+	case errors.As(err, &perr):
+		return failed(perr), false // in the history already
+	case errors.Is(err, store.ErrNotFound):
 		// Taken over by another run while this one rendered: it is theirs.
 		return store.EditionResult{Outcome: store.OutcomeDelivered}, false
-	}
-	if err != nil {
-		return store.EditionResult{Outcome: store.OutcomeFailed, Reason: "not queued: " + err.Error()}, false
+	case err != nil:
+		reason := "not queued: " + err.Error()
+		s.queue.Failed(ctx, j.sub.PrinterID, "edition", reason)
+		return store.EditionResult{Outcome: store.OutcomeFailed, Reason: reason}, false
 	}
 	return store.EditionResult{Outcome: store.OutcomeDelivered, DeliveryID: d.ID}, false
-}
-
-// editionPayload turns a plugin's edition (a PNG) into the command that
-// prints it in the subscription's mode. It refuses what is not a picture of
-// the print's width: a plugin's output is outside input like any other.
-func editionPayload(png []byte, mode string) ([]byte, codec.CommandCode, error) {
-	bm, err := codec.DecodeEdition(png)
-	if err != nil {
-		return nil, 0, err
-	}
-	cmd := codec.SetDelivery
-	if mode == store.ModeNow {
-		cmd = codec.SetDeliveryAndPrint
-	}
-	payload, err := codec.EncodePayload(cmd, 0, bm)
-	return payload, cmd, err
-}
-
-// clip keeps a note within what the history holds.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 1000 {
-		return string(r[:999]) + "…"
-	}
-	return s
 }
 
 // pool runs jobs, at most n at once and at most per of one publication,

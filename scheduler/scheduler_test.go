@@ -25,7 +25,7 @@ import (
 // The real parts fit the interfaces.
 var (
 	_ scheduler.Plugins  = (*plugins.Host)(nil)
-	_ scheduler.Enqueuer = (*delivery.Queue)(nil)
+	_ scheduler.Printer = (*delivery.Queue)(nil)
 )
 
 // fakePlugins publishes "news" (every day), "weekly" (weekdays) and

@@ -9,10 +9,14 @@ import (
 	"time"
 )
 
-// Subscription modes: how an edition prints.
+// Mode says when a print comes out: at once, or when the printer's button
+// is pressed. Subscriptions keep theirs; every print has one.
+type Mode string
+
+// The modes.
 const (
-	ModeButton = "button" // waits for the printer's button
-	ModeNow    = "now"    // prints at once
+	ModeButton Mode = "button" // waits for the printer's button
+	ModeNow    Mode = "now"    // prints at once
 )
 
 // AllDays is a Days mask with every weekday.
@@ -29,7 +33,7 @@ type Subscription struct {
 	// Days are the weekdays editions are due on: bit d for time.Weekday d
 	// (Sunday is bit 0); 0 for every day the publication publishes.
 	Days          uint8
-	Mode          string // ModeButton or ModeNow
+	Mode          Mode
 	Paused        bool
 	DeliveryCount int // editions delivered so far
 	CreatedAt     time.Time
@@ -46,7 +50,7 @@ type NewSubscription struct {
 	Config       map[string]string
 	Hour, Minute int
 	Days         uint8  // 0: every day the publication publishes
-	Mode         string // "" is ModeButton
+	Mode         Mode // "" is ModeButton
 }
 
 // SubscriptionUpdate changes a subscription: nil fields stay as they are.
@@ -54,11 +58,11 @@ type SubscriptionUpdate struct {
 	Config       map[string]string
 	Hour, Minute *int
 	Days         *uint8
-	Mode         *string
+	Mode         *Mode
 }
 
 // checkSubscription says what is wrong with a subscription's times and mode.
-func checkSubscription(hour, minute int, days uint8, mode string) error {
+func checkSubscription(hour, minute int, days uint8, mode Mode) error {
 	switch {
 	case hour < 0 || hour > 23:
 		return fmt.Errorf("store: subscription hour %d: want 0 to 23", hour)
