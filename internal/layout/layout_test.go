@@ -19,7 +19,7 @@ var allowed = map[string][]string{
 	"store":     {},
 	"sdk":       {"codec"},
 	"delivery":  {"codec", "store"},
-	"scheduler": {"store", "plugins", "codec", "delivery", "sdk"}, // sdk: the plugin host's words (RenderArgs, Output, Meta)
+	"scheduler": {"store", "plugins", "delivery", "sdk"}, // sdk: the plugin host's words (RenderArgs, Output, Meta); delivery: the print path
 	"plugins":   {"sdk"},
 }
 
