@@ -75,7 +75,7 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 		st, ok := s.presence.state(addr)
 		stored := p.Device.LastSeenAt
 		elsewhere := !ok || (!st.online && stored.After(st.lastHeard.Add(s.cfg.PresenceTimeout)))
-		if elsewhere && time.Since(stored) < s.cfg.PresenceTimeout+s.cfg.FlushEvery {
+		if elsewhere && s.now().Sub(stored) < s.cfg.PresenceTimeout+s.cfg.FlushEvery {
 			// Heard from lately through another instance sharing the store
 			// (which writes heartbeats every FlushEvery), not here.
 			out.Status, out.Online = "online", true
@@ -207,7 +207,7 @@ func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (
 // address's, which is twice as large: a few accounts on one address get no
 // more tries than two.
 func (s *Server) allowCode(r *http.Request, u store.User, byUser *rateLimiter[int64], byIP *rateLimiter[string], what string) error {
-	now := time.Now()
+	now := s.now()
 	if ok, wait := byUser.take(u.ID, now); !ok {
 		return errTooMany(fmt.Sprintf("Too many %s: at most %d a minute. Try again in %s.", what, s.cfg.ClaimsPerMinute, wait), wait)
 	}
@@ -385,7 +385,7 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 // allowPersonality takes one of a user's personalities an hour, before its
 // pictures are decoded, or says there are none left.
 func (s *Server) allowPersonality(u store.User) error {
-	if ok, wait := s.personalities.take(u.ID, time.Now()); !ok {
+	if ok, wait := s.personalities.take(u.ID, s.now()); !ok {
 		return errTooMany(fmt.Sprintf("Too many personalities: at most %d an hour. Try again in %s.", s.cfg.PersonalitiesPerHour, wait), wait)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"paperboy/codec"
+	"paperboy/delivery"
 	"paperboy/internal/storetest"
 	"paperboy/store"
 )
@@ -26,7 +27,10 @@ func BenchmarkEnqueueToCommand(b *testing.B) {
 
 func benchEnqueueToCommand(b *testing.B, kind string, printers, perSecond int) {
 	st := storetest.Open(b, kind)
-	srv := New(Config{Listen: "127.0.0.1:0", HTTP: HTTPConfig{MaxConnsPerAddress: -1}}, st, slog.New(slog.DiscardHandler)) // all from here
+	queue := delivery.New(st, delivery.Config{}, slog.New(slog.DiscardHandler))
+	defer queue.Close()
+	srv := New(Config{Listen: "127.0.0.1:0", HTTP: HTTPConfig{MaxConnsPerAddress: -1}}, // all from here
+		Parts{Store: st, Queue: queue}, slog.New(slog.DiscardHandler))
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package core_test
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -34,14 +33,8 @@ func TestSchedulerBurst(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			st := storetest.Open(t, kind)
 			// A thousand bridges, all from here: no cap on connections.
-			srv := core.New(core.Config{Listen: "127.0.0.1:0", Publications: pluginHost(t, "hello", "puzzle"),
-				PrintsPerMinute: 1 << 30, Scheduler: scheduler.Config{Tick: time.Second, Lead: 3 * time.Minute},
-				HTTP: core.HTTPConfig{MaxConnsPerAddress: -1}},
-				st, slog.New(slog.DiscardHandler))
-			if err := srv.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Shutdown(context.Background())
+			srv := startServer(t, core.Config{PrintsPerMinute: 1 << 30, HTTP: core.HTTPConfig{MaxConnsPerAddress: -1}}, st,
+				withPublications(pluginHost(t, "hello", "puzzle")), withScheduler(scheduler.Config{Tick: time.Second, Lead: 3 * time.Minute}))
 			ctx, cancel := context.WithCancel(t.Context())
 			var wg sync.WaitGroup
 			defer wg.Wait()

@@ -3,10 +3,6 @@ package core
 import (
 	"net/netip"
 	"time"
-
-	"paperboy/delivery"
-	"paperboy/plugins"
-	"paperboy/scheduler"
 )
 
 // Config is the server's configuration; zero values mean the defaults.
@@ -92,13 +88,7 @@ type Config struct {
 	SessionLifetime time.Duration
 	// Workers is how many goroutines handle bridge events that need the
 	// store; each bridge's events go to one of them, in order.
-	Workers  int
-	Delivery delivery.Config
-	// Publications are the plugins editions and messages are made with;
-	// nil runs the server without them (and without the scheduler).
-	Publications *plugins.Host
-	// Scheduler makes the subscriptions' editions at their hours.
-	Scheduler scheduler.Config
+	Workers int
 }
 
 // Defaults, with their reasons.

@@ -2,11 +2,9 @@ package core_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -123,8 +121,7 @@ func TestServer_SlowBodyCut(t *testing.T) {
 func TestServer_BridgeOutlivesHTTPTimeouts(t *testing.T) {
 	t.Parallel()
 	const d = 200 * time.Millisecond
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"),
-		HTTP: core.HTTPConfig{ReadHeaderTimeout: d, ReadTimeout: d, WriteTimeout: d, IdleTimeout: d}})
+	ts := newTestServer(t, "sqlite", core.Config{HTTP: core.HTTPConfig{ReadHeaderTimeout: d, ReadTimeout: d, WriteTimeout: d, IdleTimeout: d}}, withPublications(pluginHost(t, "friends")))
 	ann := ts.user("ann@example.com")
 	code := codec.ClaimCode{HardwareXor: 0x0D0E0F, Secret: 41}
 	dev := device(6, code.HardwareXor)
@@ -238,7 +235,7 @@ func checkRetryAfter(t *testing.T, what string, status int, h http.Header) int {
 // the web app, says when to try again (issue 12, attack 9).
 func TestServer_RetryAfterOnEvery429(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), ClaimsPerMinute: 1, PrintsPerMinute: 1, SignInsPerMinute: 1})
+	ts := newTestServer(t, "sqlite", core.Config{ClaimsPerMinute: 1, PrintsPerMinute: 1, SignInsPerMinute: 1}, withPublications(pluginHost(t, "friends")))
 	token, id, _, _ := onlinePrinter(t, ts) // its claim takes the one claim of the minute
 	json := "application/json"
 	twice := func(what, method, path, body string) {
@@ -263,7 +260,7 @@ func TestServer_RetryAfterOnEvery429(t *testing.T) {
 	checkRetryAfter(t, "web sign-in", p.status, p.header)
 
 	// A full queue: no wait is known, a minute is said.
-	full := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), Delivery: delivery.Config{MaxPending: 1}})
+	full := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")), withDelivery(delivery.Config{MaxPending: 1}))
 	token, id, _, _ = onlinePrinter(t, full)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
 	full.call("POST", path, token, json, `{"text": "one"}`)
@@ -277,15 +274,7 @@ func TestServer_RetryAfterOnEvery429(t *testing.T) {
 // operator says, a listener of its own or with a token (issue 12, "Low").
 func TestServer_MetricsOnlyForTheOperator(t *testing.T) {
 	t.Parallel()
-	start := func(cfg core.Config) *core.Server {
-		cfg.Listen = "127.0.0.1:0"
-		srv := core.New(cfg, storetest.Open(t, "sqlite"), slog.New(slog.DiscardHandler))
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { srv.Shutdown(context.Background()) })
-		return srv
-	}
+	start := func(cfg core.Config) *core.Server { return startServer(t, cfg, storetest.Open(t, "sqlite")) }
 	get := func(url, token string) int {
 		t.Helper()
 		req, _ := http.NewRequest("GET", url, nil)

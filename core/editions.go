@@ -164,7 +164,7 @@ func (s *Server) handleEditionPrint(w http.ResponseWriter, r *http.Request) erro
 	}
 	cfg, _ := meta.CheckConfig(sdk.Config(req.Config))
 	ed, err := s.printEdition(r.Context(), delivery.Print{PrinterID: p.ID, Kind: "edition", Publication: req.Publication, Mode: mode},
-		sdk.RenderArgs{Config: cfg, Time: time.Now().In(loc)})
+		sdk.RenderArgs{Config: cfg, Time: s.now().In(loc)})
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
 		return &httpError{http.StatusBadGateway, pe.Error()}
@@ -204,7 +204,7 @@ func (s *Server) handlePrinterPrint(w http.ResponseWriter, r *http.Request) erro
 // allowPrint takes one of a user's prints a minute, or says there are none
 // left.
 func (s *Server) allowPrint(u store.User) error {
-	if ok, wait := s.prints.take(u.ID, time.Now()); !ok {
+	if ok, wait := s.prints.take(u.ID, s.now()); !ok {
 		return errTooMany(fmt.Sprintf("Too many prints: at most %d a minute. Try again in %s.", s.cfg.PrintsPerMinute, wait), wait)
 	}
 	return nil
@@ -219,7 +219,7 @@ func (s *Server) allowMessage(p store.Printer, u store.User) error {
 	if u.ID == p.OwnerID {
 		return nil
 	}
-	if ok, wait := s.friendPrints.take(p.ID, time.Now()); !ok {
+	if ok, wait := s.friendPrints.take(p.ID, s.now()); !ok {
 		return errTooMany(fmt.Sprintf("%s has had all the messages it takes from friends for now (at most %d an hour). Try again in %s.",
 			p.Name, s.cfg.FriendMessagesPerHour, wait), wait)
 	}
@@ -228,8 +228,7 @@ func (s *Server) allowMessage(p store.Printer, u store.User) error {
 
 // messageArgs is what the friends publication is given for a message: the
 // note shows the time where the printer is.
-func messageArgs(p store.Printer, u store.User, req printReq) sdk.RenderArgs {
-	now := time.Now()
+func messageArgs(now time.Time, p store.Printer, u store.User, req printReq) sdk.RenderArgs {
 	return sdk.RenderArgs{
 		Config: sdk.Config{}, Time: now.In(p.Location()),
 		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
@@ -263,7 +262,7 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 		sender = u.Email
 	}
 	ed, err := s.printEdition(ctx, delivery.Print{PrinterID: p.ID, Kind: "message", Sender: sender, Publication: FriendsPublication,
-		Mode: req.mode}, messageArgs(p, u, req))
+		Mode: req.mode}, messageArgs(s.now(), p, u, req))
 	if err != nil {
 		return store.Delivery{}, messageError(err)
 	}
@@ -277,13 +276,13 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 // previewMessage renders a message as it would print, without printing
 // it: the note as a 1-bit PNG.
 func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.User, req printReq) ([]byte, error) {
-	if ok, wait := s.previews.take(u.ID, time.Now()); !ok {
+	if ok, wait := s.previews.take(u.ID, s.now()); !ok {
 		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait), wait)
 	}
 	if s.plugins == nil {
 		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
 	}
-	data, err := s.editionPNG(ctx, FriendsPublication, messageArgs(p, u, req))
+	data, err := s.editionPNG(ctx, FriendsPublication, messageArgs(s.now(), p, u, req))
 	if err == nil && data == nil {
 		return nil, errNothingMade
 	}

@@ -93,7 +93,7 @@ func drawing(t *testing.T) []byte {
 }
 
 func TestServer_PrintIsANote(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
 
@@ -146,7 +146,7 @@ func TestServer_PrintIsANote(t *testing.T) {
 }
 
 func TestServer_PrintWithoutFriends(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	var e errorOut
 	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/print", id), token, map[string]string{"text": "hi"}, &e); st != http.StatusServiceUnavailable || !strings.Contains(e.Error, "friends") {
@@ -155,7 +155,7 @@ func TestServer_PrintWithoutFriends(t *testing.T) {
 }
 
 func TestServer_Editions(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "puzzle")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "puzzle")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/editions", id)
 
@@ -240,7 +240,7 @@ func TestServer_PluginFaults(t *testing.T) {
 	if err := h.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	ts := newTestServer(t, "sqlite", core.Config{Publications: h})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(h))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/editions", id)
 

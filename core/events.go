@@ -37,7 +37,7 @@ func (s *Server) receive(c *bridgeConn, m codec.Message) {
 		c.refuse("bridge_address_changed", "message naming another bridge than the socket's first", "named", b.BridgeAddress())
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	switch m := m.(type) {
 	case codec.PowerOn:
 		s.work(c, func(ctx context.Context) { s.bridgePoweredOn(ctx, c, m) })
@@ -151,7 +151,7 @@ func (s *Server) storable(ctx context.Context, c *bridgeConn, dev codec.Address)
 	case !errors.Is(err, store.ErrNotFound):
 		c.logger().Error("device", "device", dev, slog.Any("error", err))
 		return false
-	case !s.newDevices.allow(c.ip, time.Now()):
+	case !s.newDevices.allow(c.ip, s.now()):
 		c.refuse("too_many_new_devices", "new device not recorded: too many from this address", "device", dev,
 			"per_hour", s.cfg.NewDevicesPerHour)
 		return false
@@ -213,7 +213,7 @@ func (s *Server) deviceReady(ctx context.Context, c *bridgeConn, dev codec.Addre
 // speaks for it, and this one may not (core/doc.go). Refused, the device
 // is offline here, and checked again when it is next heard.
 func (s *Server) hold(ctx context.Context, c *bridgeConn, dev codec.Address) bool {
-	ok, err := s.store.HoldDevice(ctx, dev.String(), s.instance, time.Now().Add(-s.cfg.PresenceTimeout-s.cfg.FlushEvery))
+	ok, err := s.store.HoldDevice(ctx, dev.String(), s.instance, s.now().Add(-s.cfg.PresenceTimeout-s.cfg.FlushEvery))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		ok = true // new: nobody holds it, and the caller records it
@@ -221,7 +221,7 @@ func (s *Server) hold(ctx context.Context, c *bridgeConn, dev codec.Address) boo
 		c.logger().Error("hold device", "device", dev, slog.Any("error", err))
 		return false
 	case !ok:
-		s.presence.unready(c, dev, time.Now().Add(holdRetry))
+		s.presence.unready(c, dev, s.now().Add(holdRetry))
 		c.refuse("device_elsewhere", "device heard through another server instance", "device", dev)
 		return false
 	}
@@ -445,19 +445,19 @@ func (s *Server) recheck(addr string) {
 // runPresence sweeps presence and flushes heartbeats to the store until the
 // server stops, then flushes once more.
 func (s *Server) runPresence() {
-	sweep := time.NewTicker(min(s.cfg.PresenceTimeout/4, time.Second*5))
-	defer sweep.Stop()
-	flush := time.NewTicker(s.cfg.FlushEvery)
-	defer flush.Stop()
+	every := min(s.cfg.PresenceTimeout/4, time.Second*5)
+	sweep, flush := s.clock.After(every), s.clock.After(s.cfg.FlushEvery)
 	for {
 		select {
 		case <-s.ctx.Done():
 			s.flush(context.Background())
 			return
-		case now := <-sweep.C:
+		case now := <-sweep:
 			s.wentOffline(s.presence.sweep(now.Add(-s.cfg.PresenceTimeout), now.Add(-forgetOffline)))
-		case <-flush.C:
+			sweep = s.clock.After(every)
+		case <-flush:
 			s.flush(s.ctx)
+			flush = s.clock.After(s.cfg.FlushEvery)
 		}
 	}
 }

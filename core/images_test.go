@@ -70,7 +70,7 @@ func pictureForm(data []byte) (string, []byte) {
 // It measures what the server allocates, so it runs alone: not in
 // parallel with the tests that do.
 func TestServer_PictureBurst(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
 	attack := plainPNG(t, 5000, 5000, 16, 6)
@@ -128,7 +128,7 @@ func TestServer_PictureBurst(t *testing.T) {
 // a time, sent at once, wait their turn and all print.
 func TestServer_PicturesWithinBudget(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), ImageMemoryBytes: 40 << 20})
+	ts := newTestServer(t, "sqlite", core.Config{ImageMemoryBytes: 40 << 20}, withPublications(pluginHost(t, "friends")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
 	// 3000×2000 of 8-bit colour: 24 MB decoded, so two do not fit at once.

@@ -20,7 +20,7 @@ import (
 // (issue 12, "Low").
 func TestServer_ErrorsInWords(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "friends")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	printer := fmt.Sprintf("/api/v1/printers/%d", id)
 	var sub struct{ ID int64 }

@@ -58,7 +58,7 @@ func TestServer_PersonalitiesLimited(t *testing.T) {
 
 func TestServer_EditionsLimited(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello"), PrintsPerMinute: 2})
+	ts := newTestServer(t, "sqlite", core.Config{PrintsPerMinute: 2}, withPublications(pluginHost(t, "hello")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/editions", id)
 	edition := `{"publication": "hello", "config": {"name": "Ada"}}`
@@ -73,7 +73,7 @@ func TestServer_EditionsLimited(t *testing.T) {
 
 func TestServer_SubscriptionPreviewsLimited(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello"), SubscriptionPreviewsPerMinute: 2})
+	ts := newTestServer(t, "sqlite", core.Config{SubscriptionPreviewsPerMinute: 2}, withPublications(pluginHost(t, "hello")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	var sub struct{ ID int64 }
 	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/subscriptions", id), token,
@@ -90,7 +90,7 @@ func TestServer_SubscriptionPreviewsLimited(t *testing.T) {
 	checkRetryAfter(t, "a 3rd preview in the minute: "+msg, resp.StatusCode, resp.Header)
 
 	// The web app's preview: the same limit.
-	ts = newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello"), SubscriptionPreviewsPerMinute: 2})
+	ts = newTestServer(t, "sqlite", core.Config{SubscriptionPreviewsPerMinute: 2}, withPublications(pluginHost(t, "hello")))
 	b, printer, _, _ := webPrinter(t, ts)
 	page, _ := subscribeHello(t, b, printer)
 	b.get(page + "/preview.png")

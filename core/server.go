@@ -13,7 +13,6 @@ import (
 	"paperboy/codec"
 	"paperboy/delivery"
 	"paperboy/plugins"
-	"paperboy/scheduler"
 	"paperboy/store"
 )
 
@@ -51,12 +50,9 @@ type Server struct {
 	signInsByIP    *rateLimiter[string]
 	pages          pages
 	plugins        *plugins.Host
-	samples        samples              // the catalogue's sample prints
-	sched          *scheduler.Scheduler // nil without plugins
-	schedCtx       context.Context
-	stopSched      context.CancelFunc
-	schedDone      chan struct{}
+	samples        samples // the catalogue's sample prints
 
+	clock delivery.Clock
 	// instance is the name of this server among those sharing the
 	// database (Config.Instance), set by Start.
 	instance string
@@ -71,13 +67,25 @@ type Server struct {
 	metricsLn   net.Listener
 }
 
-// New makes a server on a store; Start serves it.
-func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
+// Parts are what a server runs on, made and wired by its caller
+// (cmd/paperboy): the store, the print queue, and the publications (nil:
+// none). The scheduler, if any, runs beside it, on the same queue.
+type Parts struct {
+	Store        *store.Store
+	Queue        *delivery.Queue
+	Publications *plugins.Host
+	// Clock is the server's time, nil for delivery.RealClock: tests give
+	// the queue, the scheduler, the store and the server one fake clock.
+	Clock delivery.Clock
+}
+
+// New makes a server on its parts; Start serves it.
+func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		cfg: cfg, store: st, log: logger, metrics: newMetrics(),
-		queue:          delivery.New(st, cfg.Delivery, logger),
+		cfg: cfg, store: parts.Store, log: logger, metrics: newMetrics(),
+		queue:          parts.Queue,
 		prints:         newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
 		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
 		claimsByIP:     newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
@@ -92,14 +100,13 @@ func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
 		pages:          mustParsePages(),
-		plugins:        cfg.Publications,
+		plugins:        parts.Publications,
+		clock:          parts.Clock,
 		ctx:            ctx, cancel: cancel,
 	}
-	if cfg.Publications != nil {
-		s.sched = scheduler.New(st, cfg.Publications, s.queue, cfg.Scheduler, logger)
+	if s.clock == nil {
+		s.clock = delivery.RealClock
 	}
-	s.schedCtx, s.stopSched = context.WithCancel(context.Background())
-	s.schedDone = make(chan struct{})
 	s.hub.all = map[*bridgeConn]struct{}{}
 	s.hub.byAddr = map[codec.Address]int{}
 	s.presence.devices = map[codec.Address]*deviceState{}
@@ -150,18 +157,12 @@ func (s *Server) Start() error {
 			s.log.Error("serve", slog.Any("error", err))
 		}
 	}()
-	go func() {
-		defer close(s.schedDone)
-		if s.sched == nil {
-			return
-		}
-		if err := s.sched.Run(s.schedCtx); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("scheduler", slog.Any("error", err))
-		}
-	}()
 	s.log.Info("serving", "addr", ln.Addr().String(), "db", s.store.Name())
 	return nil
 }
+
+// now is the server's time.
+func (s *Server) now() time.Time { return s.clock.Now() }
 
 // Addr is the address Start listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -176,19 +177,14 @@ func (s *Server) MetricsAddr() string {
 }
 
 // Shutdown stops taking requests, closes the bridges' sockets, stops the
-// dispatchers and workers, and writes the last heartbeats.
+// workers, and writes the last heartbeats. The caller stops the queue
+// afterwards (and any scheduler before).
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	if s.metricsHTTP != nil {
 		s.metricsHTTP.Shutdown(ctx)
 	}
-	// The scheduler first: what it makes goes into the queue.
-	s.stopSched()
-	if s.ln != nil {
-		<-s.schedDone
-	}
 	s.closeBridges()
-	s.queue.Close()
 	s.cancel()
 	s.wg.Wait()
 	return err

@@ -21,6 +21,8 @@ import (
 	"paperboy/core"
 	"paperboy/delivery"
 	"paperboy/internal/storetest"
+	"paperboy/plugins"
+	"paperboy/scheduler"
 	"paperboy/store"
 )
 
@@ -35,34 +37,92 @@ type testServer struct {
 // testMetricsToken lets the tests read their server's /metrics.
 const testMetricsToken = "metrics-for-the-tests"
 
-func newTestServer(t *testing.T, kind string, cfg core.Config) *testServer {
+// part is something a test server runs on besides its config.
+type part func(*testParts)
+
+type testParts struct {
+	publications *plugins.Host
+	delivery     delivery.Config
+	scheduler    *scheduler.Config // nil: no scheduler
+	clock        delivery.Clock    // nil: the real one
+}
+
+// withPublications gives a test server publications.
+func withPublications(h *plugins.Host) part { return func(p *testParts) { p.publications = h } }
+
+// withDelivery tunes a test server's queue.
+func withDelivery(c delivery.Config) part { return func(p *testParts) { p.delivery = c } }
+
+// withScheduler runs a scheduler beside a test server, on its queue and
+// publications, as cmd/paperboy does.
+func withScheduler(c scheduler.Config) part { return func(p *testParts) { p.scheduler = &c } }
+
+// withClock gives the server, its queue, its scheduler and its store one
+// clock.
+func withClock(c delivery.Clock) part { return func(p *testParts) { p.clock = c } }
+
+// startServer wires a server on a store as cmd/paperboy does (a queue, the
+// server, and a scheduler if asked for), starts it on 127.0.0.1:0, and
+// stops it all when the test ends.
+func startServer(tb testing.TB, cfg core.Config, st *store.Store, parts ...part) *core.Server {
+	tb.Helper()
+	var tp testParts
+	for _, p := range parts {
+		p(&tp)
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	log := slog.New(slog.DiscardHandler)
+	if tp.clock != nil {
+		st.Now, tp.delivery.Clock = tp.clock.Now, tp.clock
+		if tp.scheduler != nil {
+			tp.scheduler.Clock = tp.clock
+		}
+	}
+	queue := delivery.New(st, tp.delivery, log)
+	srv := core.New(cfg, core.Parts{Store: st, Queue: queue, Publications: tp.publications, Clock: tp.clock}, log)
+	if err := srv.Start(); err != nil {
+		queue.Close()
+		tb.Fatal(err)
+	}
+	stopSched := func() {}
+	if tp.scheduler != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		sched := scheduler.New(st, tp.publications, queue, *tp.scheduler, log)
+		go func() {
+			defer close(done)
+			sched.Run(ctx)
+		}()
+		stopSched = func() { cancel(); <-done }
+	}
+	tb.Cleanup(func() {
+		stopSched()
+		srv.Shutdown(context.Background())
+		queue.Close()
+	})
+	return srv
+}
+
+func newTestServer(t *testing.T, kind string, cfg core.Config, parts ...part) *testServer {
 	t.Helper()
 	st := storetest.Open(t, kind)
-	cfg.Listen = "127.0.0.1:0"
 	if cfg.MetricsToken == "" {
 		cfg.MetricsToken = testMetricsToken
 	}
-	srv := core.New(cfg, st, slog.New(slog.DiscardHandler))
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(t.Context()) })
+	srv := startServer(t, cfg, st, parts...)
 	return &testServer{t: t, srv: srv, store: st, base: "http://" + srv.Addr()}
 }
 
 // sibling is a second server on ts's store, as another instance sharing
 // its database.
-func (ts *testServer) sibling(cfg core.Config) *testServer {
+func (ts *testServer) sibling(cfg core.Config, parts ...part) *testServer {
 	ts.t.Helper()
-	cfg.Listen = "127.0.0.1:0"
 	if cfg.MetricsToken == "" {
 		cfg.MetricsToken = testMetricsToken
 	}
-	srv := core.New(cfg, ts.store, slog.New(slog.DiscardHandler))
-	if err := srv.Start(); err != nil {
-		ts.t.Fatal(err)
-	}
-	ts.t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	srv := startServer(ts.t, cfg, ts.store, parts...)
 	return &testServer{t: ts.t, srv: srv, store: ts.store, base: "http://" + srv.Addr()}
 }
 
@@ -482,7 +542,7 @@ func TestServer_UnknownAndMalformed(t *testing.T) {
 func TestServer_PrintEndToEnd(t *testing.T) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			ts := newTestServer(t, kind, core.Config{Publications: pluginHost(t, "friends")})
+			ts := newTestServer(t, kind, core.Config{}, withPublications(pluginHost(t, "friends")))
 			ann := ts.user("ann@example.com")
 			code := codec.ClaimCode{HardwareXor: 0x0A0B0C, Secret: 99}
 			dev := device(3, code.HardwareXor)
@@ -523,7 +583,7 @@ func TestServer_PrintEndToEnd(t *testing.T) {
 }
 
 func TestServer_APIErrors(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), MaxUploadBytes: 64 << 10, ClaimsPerMinute: 3, PrintsPerMinute: 2})
+	ts := newTestServer(t, "sqlite", core.Config{MaxUploadBytes: 64 << 10, ClaimsPerMinute: 3, PrintsPerMinute: 2}, withPublications(pluginHost(t, "friends")))
 	ann, bob := ts.user("ann@example.com"), ts.user("bob@example.com")
 	annsPrinter := ts.claim(ann, codec.ClaimCode{HardwareXor: 1, Secret: 1})
 	bobsPath := fmt.Sprintf("/api/v1/printers/%d", annsPrinter.ID)
@@ -586,7 +646,7 @@ func TestServer_APIErrors(t *testing.T) {
 }
 
 func TestServer_PersonalityModeAndPreview(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), Delivery: delivery.Config{MaxPending: 3}})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")), withDelivery(delivery.Config{MaxPending: 3}))
 	ann := ts.user("ann@example.com")
 	code := codec.ClaimCode{HardwareXor: 0x0C0D0E, Secret: 5}
 	dev := device(4, code.HardwareXor)

@@ -74,7 +74,7 @@ func (s *Server) nextEdition(sub store.Subscription, p store.Printer) (time.Time
 	if err != nil {
 		return time.Time{}, false
 	}
-	next := scheduler.Next(scheduler.ScheduleOf(sub, meta), p.Location(), time.Now())
+	next := scheduler.Next(scheduler.ScheduleOf(sub, meta), p.Location(), s.now())
 	return next, !next.IsZero()
 }
 
@@ -119,7 +119,6 @@ func parseDays(names []string, meta sdk.Meta) (uint8, error) {
 	}
 	return mask, nil
 }
-
 
 // publicationFor is a scheduled publication's Meta, or the error to answer.
 func (s *Server) publicationFor(name string) (sdk.Meta, error) {
@@ -390,12 +389,12 @@ func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Reques
 	if _, err := s.publicationFor(sub.Publication); err != nil {
 		return err
 	}
-	if ok, wait := s.subPreviews.take(user(r).ID, time.Now()); !ok {
+	if ok, wait := s.subPreviews.take(user(r).ID, s.now()); !ok {
 		return errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", s.cfg.SubscriptionPreviewsPerMinute, wait), wait)
 	}
 	at, ok := s.nextEdition(sub, p)
 	if !ok {
-		at = time.Now().In(p.Location())
+		at = s.now().In(p.Location())
 	}
 	data, err := s.editionPNG(r.Context(), sub.Publication, sdk.RenderArgs{Config: sdk.Config(sub.Config), Time: at, Count: sub.DeliveryCount})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"paperboy/codec"
 	"paperboy/core"
+	"paperboy/delivery"
 	"paperboy/scheduler"
 )
 
@@ -27,7 +28,7 @@ type subscriptionOut struct {
 }
 
 func TestServer_Subscriptions(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "puzzle", "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "puzzle", "friends")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	bob := ts.user("bob@example.com")
 	subs := fmt.Sprintf("/api/v1/printers/%d/subscriptions", id)
@@ -155,25 +156,40 @@ func TestServer_Subscriptions(t *testing.T) {
 // prints a subscription's edition at its minute, once. It waits for the
 // next minute of the clock.
 func TestServer_SubscriptionPrints(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the next minute; not in -short")
-	}
-	t.Parallel() // it waits up to a minute: beside the others
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello"), Scheduler: scheduler.Config{Tick: 100 * time.Millisecond}})
+	// One clock for the server, its queue, its scheduler and its store,
+	// moved by the test: the edition prints at its minute, not before, and
+	// once.
+	t.Parallel()
+	clock := delivery.NewFakeClock(time.Date(2026, 12, 1, 7, 58, 30, 0, time.UTC))
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")),
+		withScheduler(scheduler.Config{Tick: 10 * time.Second}), withClock(clock))
 	token, id, b, dev := onlinePrinter(t, ts)
-	at := time.Now().UTC().Add(time.Minute)
+	moment := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	var sub subscriptionOut
 	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/subscriptions", id), token, map[string]any{"publication": "hello",
-		"time": at.Format("15:04"), "mode": "now"}, &sub); st != http.StatusCreated {
+		"time": moment.Format("15:04"), "mode": "now"}, &sub); st != http.StatusCreated {
 		t.Fatalf("subscribe: status %d", st)
 	}
-	moment := at.Truncate(time.Minute)
-	c, ok := b.commandWithin(moment.Sub(time.Now()) + 20*time.Second).(codec.DeviceCommand)
-	if !ok {
-		t.Fatal("no edition")
+	// The edition is made ahead of its minute and waits for it; the
+	// printer heartbeats as the clock moves on, so it stays online.
+	var c codec.DeviceCommand
+	for c.ID == 0 {
+		if clock.Now().After(moment.Add(time.Minute)) {
+			t.Fatal("no edition a minute after its moment")
+		}
+		b.event(dev, codec.Heartbeat{Uptime: 1})
+		clock.Advance(5 * time.Second)
+		select {
+		case cmd := <-b.cmds:
+			var ok bool
+			if c, ok = cmd.(codec.DeviceCommand); !ok {
+				t.Fatalf("got %#v", cmd)
+			}
+		case <-time.After(100 * time.Millisecond): // a real wait: for the server to act on the move
+		}
 	}
-	if early := moment.Sub(time.Now()); early > 0 {
-		t.Fatalf("the edition came %v before its minute", early)
+	if clock.Now().Before(moment) {
+		t.Fatalf("the edition came at %v, before its minute", clock.Now())
 	}
 	pl, err := codec.ParsePayload(c.Payload)
 	if err != nil || pl.Command != codec.SetDeliveryAndPrint {
@@ -185,5 +201,9 @@ func TestServer_SubscriptionPrints(t *testing.T) {
 		ts.do("GET", fmt.Sprintf("/api/v1/subscriptions/%d", sub.ID), token, "", nil, &sub)
 		return sub.DeliveryCount == 1
 	})
-	b.noCommand(time.Second) // once
+	for range 6 { // a minute more: nothing else
+		b.event(dev, codec.Heartbeat{Uptime: 2})
+		clock.Advance(10 * time.Second)
+	}
+	b.noCommand(300 * time.Millisecond)
 }

@@ -58,7 +58,7 @@ func checkEmail(email string) string {
 // tooManySignIns takes a sign-in attempt from the email's and the
 // address's allowance; over either, it says how long to wait.
 func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, bool) {
-	now := time.Now()
+	now := s.now()
 	okIP, waitIP := s.signInsByIP.take(s.clientIP(r), now)
 	if !okIP {
 		return waitIP, true
@@ -73,7 +73,7 @@ func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, b
 // renderTooMany is the page of a sign-in or sign-up over its limit.
 func (s *Server) renderTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) error {
 	w.Header().Set("Retry-After", retryAfter(wait))
-	at := time.Now().Add(wait).UTC().Format("15:04:05 MST")
+	at := s.now().Add(wait).UTC().Format("15:04:05 MST")
 	return s.render(w, r, http.StatusTooManyRequests, "error", errorTitles[http.StatusTooManyRequests], map[string]string{
 		"Message": fmt.Sprintf("Too many sign-in attempts. Try again in %s (at %s).", wait, at),
 	})
@@ -104,7 +104,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusBadRequest, "signup", "Sign up", f)
 	}
 	// Hashing is slow on purpose: sign-ups share the address's allowance.
-	if ok, wait := s.signInsByIP.take(s.clientIP(r), time.Now()); !ok {
+	if ok, wait := s.signInsByIP.take(s.clientIP(r), s.now()); !ok {
 		return s.renderTooMany(w, r, wait)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -181,10 +181,10 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 // the cookie. Expired sessions are cleared out now and then, here.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User) error {
 	token := randomToken(32)
-	if _, err := s.store.CreateSession(r.Context(), HashToken(token), u.ID, time.Now().Add(s.cfg.SessionLifetime)); err != nil {
+	if _, err := s.store.CreateSession(r.Context(), HashToken(token), u.ID, s.now().Add(s.cfg.SessionLifetime)); err != nil {
 		return err
 	}
-	if _, err := s.store.PruneSessions(r.Context(), time.Now()); err != nil {
+	if _, err := s.store.PruneSessions(r.Context(), s.now()); err != nil {
 		s.log.Warn("prune sessions", slog.Any("error", err))
 	}
 	setCookie(w, r, sessionCookie, token, s.cfg.SessionLifetime)
@@ -194,10 +194,10 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 // touchSession moves a session's expiry on, at most every
 // sessionTouchEvery: a session ends after SessionLifetime unused.
 func (s *Server) touchSession(w http.ResponseWriter, r *http.Request, ss store.Session, token string) {
-	if time.Since(ss.LastSeenAt) < sessionTouchEvery {
+	if s.now().Sub(ss.LastSeenAt) < sessionTouchEvery {
 		return
 	}
-	if err := s.store.TouchSession(r.Context(), ss.ID, time.Now().Add(s.cfg.SessionLifetime)); err != nil {
+	if err := s.store.TouchSession(r.Context(), ss.ID, s.now().Add(s.cfg.SessionLifetime)); err != nil {
 		s.log.Warn("touch session", slog.Any("error", err))
 		return
 	}

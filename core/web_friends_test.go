@@ -43,7 +43,7 @@ func (b *browser) friendID(email string) string {
 func TestWeb_Friends(t *testing.T) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			ts := newTestServer(t, kind, core.Config{Publications: pluginHost(t, "friends"), FriendMessagesPerHour: 2})
+			ts := newTestServer(t, kind, core.Config{FriendMessagesPerHour: 2}, withPublications(pluginHost(t, "friends")))
 			ann, printerPath, fb, dev := webPrinter(t, ts)
 			send := printerPath + "/send"
 			bob := ts.browser()
@@ -168,7 +168,7 @@ func TestWeb_Friends(t *testing.T) {
 }
 
 func TestServer_FriendsAPI(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	annToken, id, fb, dev := onlinePrinter(t, ts)
 	bobToken := ts.user("bob@example.com")
 	print := fmt.Sprintf("/api/v1/printers/%d/print", id)
@@ -260,7 +260,7 @@ func TestServer_FriendsAPI(t *testing.T) {
 
 func TestWeb_SendPhotoWithoutJS(t *testing.T) {
 	// The form works without the page's script: a photo in the file field.
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	ann, printerPath, fb, dev := webPrinter(t, ts)
 	p := ann.submitMultipart(printerPath+"/send", printerPath+"/send", map[string]string{"mode": "now"}, map[string][]byte{"image": drawing(t)})
 	if p.status != 200 || !strings.Contains(p.body, "Sent: it prints") {
@@ -303,7 +303,7 @@ func TestWeb_InviteNewcomer(t *testing.T) {
 // TestWeb_SenderLimit: a sender's own allowance (prints a minute) holds on
 // every printer, their own too, and the page says when to try again.
 func TestWeb_SenderLimit(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends"), PrintsPerMinute: 2})
+	ts := newTestServer(t, "sqlite", core.Config{PrintsPerMinute: 2}, withPublications(pluginHost(t, "friends")))
 	ann, printerPath, _, _ := webPrinter(t, ts)
 	for i := range 2 {
 		if p := ann.submitMultipart(printerPath+"/send", printerPath+"/send", map[string]string{"text": "hi"}, nil); p.status != 200 {

@@ -1,7 +1,6 @@
 package core_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -25,8 +24,7 @@ func FuzzWebForms(f *testing.F) {
 	if err := host.Load(f.Context()); err != nil {
 		f.Fatal(err)
 	}
-	srv := core.New(core.Config{Listen: "127.0.0.1:0", Publications: host}, st, slog.New(slog.DiscardHandler))
-	f.Cleanup(func() { srv.Shutdown(context.Background()) })
+	srv := startServer(f, core.Config{}, st, withPublications(host))
 	h := srv.Handler()
 	jar := map[string]*http.Cookie{}
 	send := func(method, path, contentType, body string) *httptest.ResponseRecorder {

@@ -116,7 +116,7 @@ func subscribeHello(t *testing.T, b *browser, path string) (string, webPage) {
 }
 
 func TestWeb_SubscriptionPage(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")))
 	b, path, _, _ := webPrinter(t, ts)
 	sub, page := subscribeHello(t, b, path)
 	for _, want := range []string{"Subscribed.", "<h1>Hello</h1>", "At 08:15 on mon, thu; prints at once.", "The next edition is due ",
@@ -220,7 +220,7 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 }
 
 func TestWeb_Sample(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "friends", "testdata/garbage")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "friends", "testdata/garbage")))
 	b := ts.browser()
 	b.signUp("ann@example.com")
 	cat := b.get("/publications")

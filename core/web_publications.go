@@ -191,7 +191,7 @@ func (s *Server) handlePublicationSample(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.now()
 	data, err := s.samples.get(meta.Name, now, func() ([]byte, error) {
 		// Not the request's context: a visitor who leaves the page must
 		// not leave a failed sample for the next. The host bounds the call.

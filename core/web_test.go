@@ -515,7 +515,7 @@ func TestWeb_Claim(t *testing.T) {
 }
 
 func TestWeb_PrinterPage(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	b, path, fb, dev := webPrinter(t, ts)
 
 	page := b.get(path)
@@ -650,7 +650,7 @@ func TestWeb_PrinterPage(t *testing.T) {
 }
 
 func TestWeb_Subscribe(t *testing.T) {
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "weather", "news", "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "weather", "news", "friends")))
 	b, path, _, _ := webPrinter(t, ts)
 	id := strings.TrimPrefix(path, "/printers/")
 

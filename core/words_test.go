@@ -15,7 +15,7 @@ import (
 
 func TestServer_CanonicalZonesOnly(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	printer := fmt.Sprintf("/api/v1/printers/%d", id)
 	tests := []struct {
@@ -115,7 +115,7 @@ func jsonString(s string) string {
 // sender's error, said next to its field, not a publication's failure.
 func TestWeb_BytesThatAreNotText(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{Publications: pluginHost(t, "hello", "friends")})
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "friends")))
 	b, path, _, _ := webPrinter(t, ts)
 	form := path + "/subscribe?publication=hello"
 	b.get(form)

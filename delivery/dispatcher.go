@@ -48,7 +48,7 @@ func (d *dispatcher) run(ctx context.Context) {
 		log.Info("sending again what may not have arrived", "deliveries", n)
 	}
 	for ctx.Err() == nil {
-		now := time.Now()
+		now := d.q.cfg.Clock.Now()
 		next, err := d.q.store.NextDelivery(ctx, d.printerID, now)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -80,12 +80,10 @@ func (d *dispatcher) run(ctx context.Context) {
 
 // idle waits for work, a poke, or the poll interval.
 func (d *dispatcher) idle(ctx context.Context, wait time.Duration) {
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-d.wake:
-	case <-t.C:
+	case <-d.q.cfg.Clock.After(wait):
 	}
 }
 
@@ -112,11 +110,10 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 	d.q.expect(id, d, *t)
 	if err := t.Sender.Send(frame); err != nil {
 		d.q.forget(id)
-		return d.q.store.Requeue(ctx, del.ID, time.Now().Add(d.q.cfg.RetryMin), -1, "bridge unreachable: "+err.Error())
+		return d.q.store.Requeue(ctx, del.ID, d.q.cfg.Clock.Now().Add(d.q.cfg.RetryMin), -1, "bridge unreachable: "+err.Error())
 	}
 	log.Debug("command sent", "attempt", del.Attempts+1)
-	timer := time.NewTimer(d.q.cfg.AnswerTimeout)
-	defer timer.Stop()
+	timeout := d.q.cfg.Clock.After(d.q.cfg.AnswerTimeout)
 	for {
 		select {
 		case <-ctx.Done():
@@ -124,10 +121,10 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 			// again when the printer is back.
 			d.q.forget(id)
 			return nil
-		case <-timer.C:
+		case <-timeout:
 			d.q.forget(id)
 			log.Warn("no answer, sending again", "after", d.q.cfg.AnswerTimeout)
-			return d.q.store.Requeue(context.WithoutCancel(ctx), del.ID, time.Now(), -1,
+			return d.q.store.Requeue(context.WithoutCancel(ctx), del.ID, d.q.cfg.Clock.Now(), -1,
 				fmt.Sprintf("no answer within %v", d.q.cfg.AnswerTimeout))
 		case a := <-d.answers:
 			if a.commandID != id {
@@ -149,13 +146,12 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 // reconnect only the one on its way may print twice (core/doc.go, "Answers
 // and prints"). It gives up after PrintTimeout: the event may be lost.
 func (d *dispatcher) awaitPrint(ctx context.Context, log *slog.Logger, id uint32) {
-	timer := time.NewTimer(d.q.cfg.PrintTimeout)
-	defer timer.Stop()
+	timeout := d.q.cfg.Clock.After(d.q.cfg.PrintTimeout)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-timer.C:
+		case <-timeout:
 			log.Info("no did-print event: sending the next anyway (the janitor takes it as printed)", "after", d.q.cfg.PrintTimeout)
 			return
 		case got := <-d.printed:
@@ -181,7 +177,7 @@ func (d *dispatcher) answered(ctx context.Context, log *slog.Logger, del store.D
 	case codec.ReturnBusy, codec.ReturnNetworkFailure:
 		wait := d.q.backoff(del.Attempts + 1)
 		log.Info("retrying", "return_code", a.code.String(), "in", wait)
-		return d.q.store.Requeue(ctx, del.ID, time.Now().Add(wait), int(a.code), a.code.String()+": trying again")
+		return d.q.store.Requeue(ctx, del.ID, d.q.cfg.Clock.Now().Add(wait), int(a.code), a.code.String()+": trying again")
 	default:
 		log.Warn("delivery failed", "return_code", a.code.String())
 		return d.q.store.MarkFailed(ctx, del.ID, int(a.code), a.code.String())

@@ -58,6 +58,9 @@ type Config struct {
 	// JanitorEvery is how often stale deliveries are expired and old ones
 	// pruned.
 	JanitorEvery time.Duration
+	// Clock is the queue's time; nil is RealClock. The store keeps its
+	// own (store.Store.Now): tests set both.
+	Clock Clock
 }
 
 // Defaults, with their reasons.
@@ -99,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPayloadBytes == 0 {
 		c.MaxPayloadBytes = DefaultMaxPayloadBytes
+	}
+	if c.Clock == nil {
+		c.Clock = RealClock
 	}
 	return c
 }
@@ -174,7 +180,7 @@ func (q *Queue) withExpiry(n store.NewDelivery) store.NewDelivery {
 	if n.ExpiresAt.IsZero() {
 		from := n.NotBefore
 		if from.IsZero() {
-			from = time.Now()
+			from = q.cfg.Clock.Now()
 		}
 		n.ExpiresAt = from.Add(q.cfg.Expiry)
 	}
@@ -321,11 +327,12 @@ func (q *Queue) Answered(from Sender, device codec.Address, commandID uint32, co
 // unknown id, another printer's command) is ignored. It reports whether it
 // was applied.
 func (q *Queue) AnswerLate(ctx context.Context, printerID int64, commandID uint32, code codec.ReturnCode) (bool, error) {
-	state, notBefore, reason := store.StateSent, time.Now(), ""
+	now := q.cfg.Clock.Now()
+	state, notBefore, reason := store.StateSent, now, ""
 	switch code {
 	case codec.ReturnSuccess:
 	case codec.ReturnBusy, codec.ReturnNetworkFailure:
-		state, notBefore, reason = store.StatePending, time.Now().Add(q.cfg.RetryMin), code.String()+": trying again"
+		state, notBefore, reason = store.StatePending, now.Add(q.cfg.RetryMin), code.String()+": trying again"
 	default:
 		state, reason = store.StateFailed, code.String()
 	}
@@ -399,13 +406,11 @@ func (q *Queue) watch() {
 	if err != nil && q.ctx.Err() == nil {
 		q.log.Error("watch for queued work", slog.Any("error", err))
 	}
-	t := time.NewTicker(q.cfg.ChangePoll)
-	defer t.Stop()
 	for {
 		select {
 		case <-q.ctx.Done():
 			return
-		case <-t.C:
+		case <-q.cfg.Clock.After(q.cfg.ChangePoll):
 		}
 		printers, seen, err := q.store.PendingPrintersSince(q.ctx, max(0, last-lookback))
 		if err != nil {
@@ -424,13 +429,12 @@ func (q *Queue) watch() {
 // janitor expires stale deliveries, takes as printed those the printer took
 // and never said it printed within PrintTimeout, and prunes old ones.
 func (q *Queue) janitor() {
-	t := time.NewTicker(min(q.cfg.JanitorEvery, q.cfg.PrintTimeout))
-	defer t.Stop()
+	every := min(q.cfg.JanitorEvery, q.cfg.PrintTimeout)
 	for {
 		select {
 		case <-q.ctx.Done():
 			return
-		case now := <-t.C:
+		case now := <-q.cfg.Clock.After(every):
 			if n, err := q.store.ExpireDue(q.ctx, now); err != nil {
 				q.log.Error("expire deliveries", slog.Any("error", err))
 			} else if n > 0 {

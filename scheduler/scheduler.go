@@ -61,8 +61,8 @@ type Config struct {
 	PerPublication int
 	// Keep is how long the record of a made edition is kept.
 	Keep time.Duration
-	// Clock is the scheduler's time; nil is RealClock.
-	Clock Clock
+	// Clock is the scheduler's time; nil is delivery.RealClock.
+	Clock delivery.Clock
 }
 
 // Defaults, with their reasons.
@@ -100,7 +100,7 @@ func (c Config) withDefaults() Config {
 		c.PerPublication = DefaultPerPublication
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock
+		c.Clock = delivery.RealClock
 	}
 	return c
 }
@@ -114,7 +114,7 @@ type Scheduler struct {
 	plugins Plugins
 	queue   Printer
 	cfg     Config
-	clock   Clock
+	clock   delivery.Clock
 	log     *slog.Logger
 	pool    *pool
 

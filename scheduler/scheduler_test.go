@@ -24,7 +24,7 @@ import (
 
 // The real parts fit the interfaces.
 var (
-	_ scheduler.Plugins  = (*plugins.Host)(nil)
+	_ scheduler.Plugins = (*plugins.Host)(nil)
 	_ scheduler.Printer = (*delivery.Queue)(nil)
 )
 
@@ -121,7 +121,7 @@ func picture(width int) []byte {
 // fixture is a store on a fake clock with a real delivery queue.
 type fixture struct {
 	st      *store.Store
-	clock   *scheduler.FakeClock
+	clock   *delivery.FakeClock
 	plugins *fakePlugins
 	queue   *delivery.Queue
 	user    store.User
@@ -130,7 +130,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, st *store.Store, start time.Time) *fixture {
 	t.Helper()
-	clock := scheduler.NewFakeClock(start)
+	clock := delivery.NewFakeClock(start)
 	st.Now = clock.Now
 	// Deliveries made at fake times must not expire or be pruned by the
 	// real clock while the test runs.

@@ -49,8 +49,8 @@ type NewSubscription struct {
 	Publication  string
 	Config       map[string]string
 	Hour, Minute int
-	Days         uint8  // 0: every day the publication publishes
-	Mode         Mode // "" is ModeButton
+	Days         uint8 // 0: every day the publication publishes
+	Mode         Mode  // "" is ModeButton
 }
 
 // SubscriptionUpdate changes a subscription: nil fields stay as they are.

@@ -176,31 +176,47 @@ func runServe(e env, args []string) error {
 	if err := host.Load(ctx); err != nil {
 		return err
 	}
+	// The parts, wired here: the print queue, the scheduler that makes
+	// the subscriptions' editions into it, and the server.
+	queue := delivery.New(st, delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
+		Expiry: *expiry, Retention: *retention}, log)
+	sched := scheduler.New(st, host, queue, scheduler.Config{Lead: schedLead, Window: *catchUp}, log)
 	srv := core.New(core.Config{
-		Publications: host,
-		Listen:       *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken,
+		Listen: *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken,
 		PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
 		ImageMemoryBytes:    int64(*imageMemory) << 20,
 		MaxDevicesPerBridge: *bridgeDevices, BridgeMessagesPerSecond: *bridgeMessages, BridgeLogLinesPerMinute: *bridgeLogLines,
 		NewDevicesPerHour:    *newDevices,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
-		Delivery: delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
-			Expiry: *expiry, Retention: *retention},
-		Scheduler: scheduler.Config{Lead: schedLead, Window: *catchUp},
-	}, st, log)
+	}, core.Parts{Store: st, Queue: queue, Publications: host}, log)
 	if err := srv.Start(); err != nil {
+		queue.Close()
 		return err
 	}
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		if err := sched.Run(schedCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("scheduler", slog.Any("error", err))
+		}
+	}()
 	fmt.Fprintf(e.stdout, "paperboy is serving on http://%s (bridges: ws://%s/api/v1/connection)\n", srv.Addr(), srv.Addr())
 	if a := srv.MetricsAddr(); a != "" {
 		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", a)
 	}
 	<-ctx.Done()
 	log.Info("stopping")
+	// The scheduler first (what it makes goes into the queue), then the
+	// server (its sockets), then the queue.
+	stopSched()
+	<-schedDone
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	err = srv.Shutdown(shutdown)
+	queue.Close()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	log.Info("stopped")

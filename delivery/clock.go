@@ -1,4 +1,4 @@
-package scheduler
+package delivery
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Clock is what the scheduler knows of time.
+// Clock is time as the queue, the scheduler and the server see it: the
+// system's (RealClock), or a FakeClock in tests.
 type Clock interface {
 	Now() time.Time
 	// After sends the time on the channel once d has passed.
