@@ -128,36 +128,6 @@ func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
 	return friend, nil
 }
 
-// printablePrinter is the printer named in the path, if the user may print
-// on it: their own, or a friend's who allowed them. Any other is not found,
-// as one that does not exist.
-func (s *Server) printablePrinter(r *http.Request) (store.Printer, error) {
-	p, err := s.pathPrinter(r)
-	if err != nil || p.OwnerID == user(r).ID {
-		return p, err
-	}
-	ok, err := s.store.MayPrint(r.Context(), p.ID, user(r).ID)
-	if err != nil {
-		return store.Printer{}, err
-	}
-	if !ok {
-		return store.Printer{}, errNoPrinter(r)
-	}
-	return p, nil
-}
-
-// messageRequest is the printer in the path the user may print on, and the
-// message the request carries. When the printer is not one, the printer
-// returned is the zero one.
-func (s *Server) messageRequest(w http.ResponseWriter, r *http.Request) (store.Printer, printReq, error) {
-	p, err := s.printablePrinter(r)
-	if err != nil {
-		return store.Printer{}, printReq{}, err
-	}
-	req, err := s.printRequest(w, r)
-	return p, req, err
-}
-
 // friendArg is the id of the friend named in the path: one of the user's
 // friends.
 func (s *Server) friendArg(r *http.Request) (int64, error) {
@@ -224,67 +194,4 @@ func (s *Server) friendsOf(r *http.Request) ([]friendJSON, error) {
 		out = append(out, fj)
 	}
 	return out, nil
-}
-
-// handleFriendList: GET /api/v1/friends, the user's friend code, invite
-// link and friends.
-func (s *Server) handleFriendList(w http.ResponseWriter, r *http.Request) error {
-	code, err := s.friendCode(r)
-	if err != nil {
-		return err
-	}
-	fs, err := s.friendsOf(r)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"code": formatFriendCode(code), "invite_path": "/friends/add/" + code, "friends": fs})
-	return nil
-}
-
-// handleFriendAdd: POST /api/v1/friends {"code": "K7QM-3XPD"}, befriends
-// whoever's code it is.
-func (s *Server) handleFriendAdd(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Code string `json:"code"`
-	}
-	if err := decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	f, err := s.befriend(r, req.Code)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "email": f.Email})
-	return nil
-}
-
-// handleFriendRemove: DELETE /api/v1/friends/{friend}.
-func (s *Server) handleFriendRemove(w http.ResponseWriter, r *http.Request) error {
-	friend, err := s.friendArg(r)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RemoveFriendship(r.Context(), user(r).ID, friend); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// handleFriendPrinter: PUT (allow) or DELETE (stop)
-// /api/v1/friends/{friend}/printers/{id}, for one of the user's printers.
-func (s *Server) handleFriendPrinter(w http.ResponseWriter, r *http.Request) error {
-	friend, err := s.friendArg(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return err
-	}
-	if err := s.store.SetPrinterFriend(r.Context(), user(r).ID, p.ID, friend, r.Method == http.MethodPut); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

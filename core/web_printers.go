@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"paperboy/store"
 )
@@ -146,25 +145,6 @@ func (s *Server) handleWebPrinterChange(w http.ResponseWriter, r *http.Request) 
 	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), done)
 }
 
-// ownDelivery is the printer and the delivery named in the path, if the
-// printer is the user's and the delivery is the printer's.
-func (s *Server) ownDelivery(r *http.Request) (store.Printer, store.Delivery, error) {
-	p, err := s.ownPrinter(r)
-	if err != nil {
-		return p, store.Delivery{}, err
-	}
-	notFound := errNotFound("no such delivery: " + r.PathValue("delivery"))
-	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
-	if err != nil {
-		return p, store.Delivery{}, notFound
-	}
-	d, err := s.store.DeliveryByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && d.PrinterID != p.ID) {
-		return p, store.Delivery{}, notFound
-	}
-	return p, d, err
-}
-
 // handleWebReprint queues a print of the history again, as it was.
 func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error {
 	p, d, err := s.ownDelivery(r)
@@ -199,4 +179,46 @@ func (s *Server) handleWebDeliveryDelete(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "deleted")
+}
+
+func (s *Server) handleWebPrinterMove(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	if err := s.confirmMove(r.Context(), &p, r.PostFormValue("bridge_address")); err != nil {
+		return err
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "moved")
+}
+
+// handleWebPersonality sets a printer's personality from the form on its
+// page, by the API's path (s.personalityBitmaps, setPersonality): the face,
+// and the other three pictures if given; those not given are the face.
+func (s *Server) handleWebPersonality(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.ownPrinter(r)
+	if err != nil {
+		return err
+	}
+	if _, _, ferr := r.FormFile("face"); ferr != nil {
+		err = errField("face", "Choose a picture for the face: a PNG, JPEG or GIF.")
+	}
+	if err == nil {
+		err = s.allowPersonality(user(r))
+	}
+	if err == nil {
+		bms, berr := s.personalityBitmaps(w, r, true)
+		if err = berr; err == nil {
+			_, err = s.setPersonality(r.Context(), p, bms)
+		}
+	}
+	if err != nil {
+		return s.formError(w, r, err, func(status int, field, msg string) error {
+			if field == "" || field == "dither" {
+				field = "face"
+			}
+			return s.renderPrinter(w, r, status, p, printerPage{Errors: map[string]string{field: msg}})
+		})
+	}
+	return redirect(w, r, fmt.Sprintf("/printers/%d", p.ID), "personality")
 }

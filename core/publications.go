@@ -1,0 +1,199 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"paperboy/plugins"
+	"paperboy/sdk"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// publicationJSON is a publication as the API shows it.
+type publicationJSON struct {
+	Name        string      `json:"name"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Kind        sdk.Kind    `json:"kind"`
+	Days        []string    `json:"days"`
+	Personal    bool        `json:"personal"`
+	Fields      []fieldJSON `json:"fields"`
+	Running     bool        `json:"running"`
+	Restarts    int         `json:"restarts"`
+	LastError   string      `json:"last_error,omitempty"`
+}
+
+type fieldJSON struct {
+	Name      string       `json:"name"`
+	Label     string       `json:"label"`
+	Help      string       `json:"help,omitempty"`
+	Type      string       `json:"type"`
+	Default   string       `json:"default,omitempty"`
+	Required  bool         `json:"required,omitempty"`
+	Choices   []sdk.Choice `json:"choices,omitempty"`
+	Min       *float64     `json:"min,omitempty"`
+	Max       *float64     `json:"max,omitempty"`
+	MaxLength int          `json:"max_length,omitempty"`
+	Example   string       `json:"example,omitempty"`
+}
+
+func publicationToJSON(info plugins.Info) publicationJSON {
+	m := info.Meta
+	out := publicationJSON{Name: m.Name, Title: m.Title, Description: m.Description, Kind: m.Kind, Personal: m.Personal,
+		Running: info.Running, Restarts: info.Restarts, LastError: info.LastError, Days: []string{}, Fields: []fieldJSON{}}
+	for _, d := range m.Days {
+		out.Days = append(out.Days, d.String())
+	}
+	for _, f := range m.Fields {
+		fj := fieldJSON{Name: f.Name, Label: f.Label, Help: f.Help, Type: string(f.Type), Default: f.Default,
+			Required: f.Required, Choices: f.Choices, MaxLength: f.MaxLength, Example: f.Example}
+		if f.Min < f.Max {
+			fj.Min, fj.Max = &f.Min, &f.Max
+		}
+		out.Fields = append(out.Fields, fj)
+	}
+	return out
+}
+
+// publicationFor is a scheduled publication's Meta, or the error to answer.
+func (s *Server) publicationFor(name string) (sdk.Meta, error) {
+	if s.plugins == nil {
+		return sdk.Meta{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+	}
+	meta, err := s.plugins.Meta(name)
+	if errors.Is(err, plugins.ErrUnknown) {
+		return sdk.Meta{}, errBadRequest(fmt.Sprintf("no publication %q", name))
+	}
+	if err != nil {
+		return sdk.Meta{}, err
+	}
+	if meta.Kind != sdk.Scheduled {
+		return sdk.Meta{}, errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it, not on a schedule", name))
+	}
+	return meta, nil
+}
+
+// checkConfig asks the publication about a config: its errors per field,
+// or the error of asking.
+func (s *Server) checkConfig(r *http.Request, name string, cfg map[string]string) (sdk.FieldErrors, error) {
+	// A form may carry bytes that are not text; the plugin protocol (and the
+	// publication) takes only text, so they are the sender's error here.
+	for k, v := range cfg {
+		if !utf8.ValidString(k) {
+			return nil, errBadRequest("a config field's name is not valid text (UTF-8)")
+		}
+		if !utf8.ValidString(v) {
+			return sdk.FieldErrors{k: "this is not valid text (UTF-8): type it again"}, nil
+		}
+	}
+	err := s.plugins.Validate(r.Context(), name, sdk.Config(cfg))
+	var fe sdk.FieldErrors
+	if errors.As(err, &fe) {
+		return fe, nil
+	}
+	var pe *plugins.Error
+	if errors.As(err, &pe) {
+		return nil, &httpError{http.StatusBadGateway, pe.Error()}
+	}
+	return nil, err
+}
+
+// samples are the sample prints, one for each installed publication at
+// most.
+type samples struct {
+	mu sync.Mutex
+	by map[string]*sample
+}
+
+// sample is one publication's sample print, or why there is none.
+type sample struct {
+	mu    sync.Mutex // held while it is made: one view makes it, the others wait for it
+	until time.Time  // kept until then
+	png   []byte     // nil, with no error: nothing to print that day
+	err   error
+}
+
+// get is the sample of a publication, made by render when there is none
+// or it is too old.
+func (c *samples) get(name string, now time.Time, render func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	if c.by == nil {
+		c.by = map[string]*sample{}
+	}
+	sm := c.by[name]
+	if sm == nil {
+		sm = &sample{}
+		c.by[name] = sm
+	}
+	c.mu.Unlock()
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if now.Before(sm.until) {
+		return sm.png, sm.err
+	}
+	sm.png, sm.err = render()
+	sm.until = now.Add(sampleFor)
+	if sm.err != nil {
+		sm.until = now.Add(sampleRetry)
+	}
+	return sm.png, sm.err
+}
+
+// sampleArgs are what a publication's sample is rendered with: its
+// fields' defaults (or examples, for fields with none), now in UTC (or on
+// the next day it publishes, so a weekly one has a sample every day), and
+// for a push publication a short message from "a friend".
+func sampleArgs(meta sdk.Meta, now time.Time) sdk.RenderArgs {
+	cfg := sdk.Config{}
+	for _, f := range meta.Fields {
+		switch {
+		case f.Default != "":
+			cfg[f.Name] = f.Default
+		case f.Example != "":
+			cfg[f.Name] = f.Example
+		}
+	}
+	at := now.UTC()
+	for i := 0; i < 7 && !meta.PublishesOn(at.Weekday()); i++ {
+		at = at.AddDate(0, 0, 1)
+	}
+	a := sdk.RenderArgs{Config: cfg, Time: at}
+	if meta.Kind == sdk.Push {
+		a.Push = &sdk.PushItem{Sender: "a friend", Text: sampleMessage, SentAt: at}
+	}
+	return a
+}
+
+// weekOrder is the order days are shown in: Monday first.
+var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// publishingDays says on which days a publication publishes, for people.
+func publishingDays(m sdk.Meta) string {
+	if len(m.Days) == 0 {
+		return "every day"
+	}
+	var names []string
+	for _, d := range weekOrder {
+		if m.PublishesOn(d) {
+			names = append(names, d.String())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// Sample prints: the catalogue shows each publication's edition for its
+// default config, made now (at most once an hour).
+const (
+	// sampleFor is how long a sample is kept: rendering every publication
+	// on each view of the catalogue would be slow, and unkind to the sites
+	// the ones that fetch read from.
+	sampleFor = time.Hour
+	// sampleRetry is how long a failed sample is kept: the network that
+	// was down may be back soon.
+	sampleRetry = 5 * time.Minute
+	// sampleMessage is what a push publication's sample says.
+	sampleMessage = "Hello! This is what a note from a friend looks like."
+)
