@@ -71,3 +71,8 @@ func byteSize(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// pathPrinter is the user's printer the request's path names ({id}).
+func (s *Server) pathPrinter(r *http.Request) (store.Printer, error) {
+	return s.ownPrinter(r.Context(), user(r), r.PathValue("id"))
+}

@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 // handleDeliveryPreview shows a delivery as it prints: its first image as a
 // 1-bit PNG, or image n (from 1) with ?image=n.
 func (s *Server) handleDeliveryPreview(w http.ResponseWriter, r *http.Request) error {
-	_, d, err := s.ownDelivery(r)
+	_, d, err := s.ownDelivery(r.Context(), user(r), r.PathValue("id"), r.PathValue("delivery"))
 	if err != nil {
 		return err
 	}

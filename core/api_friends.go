@@ -5,11 +5,11 @@ import "net/http"
 // handleFriendList: GET /api/v1/friends, the user's friend code, invite
 // link and friends.
 func (s *Server) handleFriendList(w http.ResponseWriter, r *http.Request) error {
-	code, err := s.friendCode(r)
+	code, err := s.friendCode(r.Context(), user(r))
 	if err != nil {
 		return err
 	}
-	fs, err := s.friendsOf(r)
+	fs, err := s.friendsOf(r.Context(), user(r))
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) handleFriendAdd(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	f, err := s.befriend(r, req.Code)
+	f, err := s.befriend(r.Context(), user(r), s.clientIP(r), req.Code)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (s *Server) handleFriendAdd(w http.ResponseWriter, r *http.Request) error {
 
 // handleFriendRemove: DELETE /api/v1/friends/{friend}.
 func (s *Server) handleFriendRemove(w http.ResponseWriter, r *http.Request) error {
-	friend, err := s.friendArg(r)
+	friend, err := s.friendByID(r.Context(), user(r), r.PathValue("friend"))
 	if err != nil {
 		return err
 	}
@@ -50,11 +50,11 @@ func (s *Server) handleFriendRemove(w http.ResponseWriter, r *http.Request) erro
 // handleFriendPrinter: PUT (allow) or DELETE (stop)
 // /api/v1/friends/{friend}/printers/{id}, for one of the user's printers.
 func (s *Server) handleFriendPrinter(w http.ResponseWriter, r *http.Request) error {
-	friend, err := s.friendArg(r)
+	friend, err := s.friendByID(r.Context(), user(r), r.PathValue("friend"))
 	if err != nil {
 		return err
 	}
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p, err := s.claimPrinter(r, user(r), req)
+	p, err := s.claimPrinter(r.Context(), user(r), s.clientIP(r), req)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error
 // and its time zone, {"name": "Kitchen", "time_zone": "Europe/London"}
 // (either or both).
 func (s *Server) handlePrinterChange(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ type moveRequest struct {
 }
 
 func (s *Server) handlePrinterMove(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ type eventJSON struct {
 }
 
 func (s *Server) handlePrinterEvents(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Server) handlePrinterEvents(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Server) handlePrinterPersonality(w http.ResponseWriter, r *http.Request
 		return errBadRequest("a multipart form with the images " + strings.Join(personalityImages, ", ") + " is expected")
 	}
 	defer r.MultipartForm.RemoveAll()
-	bms, err := s.personalityBitmaps(w, r, false)
+	bms, err := s.personalityBitmaps(r.Context(), r.MultipartForm, false)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func (s *Server) handlePublicationList(w http.ResponseWriter, r *http.Request) e
 // validateConfig asks the publication about a config; FieldErrors are
 // answered with an error per field.
 func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request, name string, cfg map[string]string) (bool, error) {
-	fe, err := s.checkConfig(r, name, cfg)
+	fe, err := s.checkConfig(r.Context(), name, cfg)
 	if fe != nil {
 		writeConfigErrors(w, fe)
 		return false, nil

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sub, fe, err := s.subscribe(r, p, req)
+	sub, fe, err := s.subscribe(r.Context(), p, req)
 	if fe != nil {
 		writeConfigErrors(w, fe)
 		return nil
@@ -46,7 +46,7 @@ func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleSubscriptionGet(w http.ResponseWriter, r *http.Request) error {
-	sub, p, err := s.ownSubscription(r)
+	sub, p, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Server) handleSubscriptionGet(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) handleSubscriptionChange(w http.ResponseWriter, r *http.Request) error {
-	sub, p, err := s.ownSubscription(r)
+	sub, p, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) handleSubscriptionChange(w http.ResponseWriter, r *http.Request
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sub, fe, err := s.changeSubscription(r, sub, req)
+	sub, fe, err := s.changeSubscription(r.Context(), sub, req)
 	if fe != nil {
 		writeConfigErrors(w, fe)
 		return nil
@@ -76,7 +76,7 @@ func (s *Server) handleSubscriptionChange(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleSubscriptionDelete(w http.ResponseWriter, r *http.Request) error {
-	sub, _, err := s.ownSubscription(r)
+	sub, _, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Server) handleSubscriptionDelete(w http.ResponseWriter, r *http.Request
 // handleSubscriptionPreview renders the next edition now, as the printer
 // will print it: a PNG, or 204 when there is nothing to print that day.
 func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Request) error {
-	sub, p, err := s.ownSubscription(r)
+	sub, p, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}

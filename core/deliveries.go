@@ -1,8 +1,8 @@
 package core
 
 import (
+	"context"
 	"errors"
-	"net/http"
 	"paperboy/store"
 	"strconv"
 	"time"
@@ -24,17 +24,17 @@ type deliveryJSON struct {
 
 // ownDelivery is the printer and the delivery named in the path, if the
 // printer is the user's and the delivery is the printer's.
-func (s *Server) ownDelivery(r *http.Request) (store.Printer, store.Delivery, error) {
-	p, err := s.ownPrinter(r)
+func (s *Server) ownDelivery(ctx context.Context, u store.User, printerID, deliveryID string) (store.Printer, store.Delivery, error) {
+	p, err := s.ownPrinter(ctx, u, printerID)
 	if err != nil {
 		return p, store.Delivery{}, err
 	}
-	notFound := errNotFound("no such delivery: " + r.PathValue("delivery"))
-	id, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
+	notFound := errNotFound("no such delivery: " + deliveryID)
+	id, err := strconv.ParseInt(deliveryID, 10, 64)
 	if err != nil {
 		return p, store.Delivery{}, notFound
 	}
-	d, err := s.store.DeliveryByID(r.Context(), id)
+	d, err := s.store.DeliveryByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.PrinterID != p.ID) {
 		return p, store.Delivery{}, notFound
 	}

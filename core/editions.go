@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/png"
 	"log/slog"
-	"net/http"
 
 	"paperboy/codec"
 	"paperboy/delivery"
@@ -68,7 +67,7 @@ func (s *Server) editionPNG(ctx context.Context, name string, a sdk.RenderArgs) 
 	out, err := s.plugins.Render(ctx, name, a)
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
-		return nil, &httpError{http.StatusBadGateway, pe.Error()}
+		return nil, errPublication(pe.Error())
 	}
 	if err != nil {
 		return nil, err
@@ -77,11 +76,11 @@ func (s *Server) editionPNG(ctx context.Context, name string, a sdk.RenderArgs) 
 	case out.NothingToday:
 		return nil, nil
 	case out.Finished != "":
-		return nil, &httpError{http.StatusConflict, fmt.Sprintf("%s says the subscription is finished: %s", name, out.Finished)}
+		return nil, errConflict(fmt.Sprintf("%s says the subscription is finished: %s", name, out.Finished))
 	}
 	bm, err := codec.DecodeEdition(out.PNG)
 	if err != nil {
-		return nil, &httpError{http.StatusBadGateway, name + ": " + err.Error()}
+		return nil, errPublication(name + ": " + err.Error())
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, bm); err != nil {

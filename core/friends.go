@@ -1,10 +1,10 @@
 package core
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -94,21 +94,21 @@ func countOf(n int) string {
 }
 
 // friendCode is the user's friend code, made the first time it is asked for.
-func (s *Server) friendCode(r *http.Request) (string, error) {
-	return s.store.FriendCode(r.Context(), user(r).ID, newFriendCode)
+func (s *Server) friendCode(ctx context.Context, u store.User) (string, error) {
+	return s.store.FriendCode(ctx, u.ID, newFriendCode)
 }
 
-// befriend makes the user a friend of whoever's code this is.
-func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
-	u := user(r)
-	if err := s.allowCode(r, u, s.friendAdds, s.friendAddsByIP, "friend codes tried"); err != nil {
+// befriend makes the user a friend of whoever's code this is; the code is
+// tried from the client address from.
+func (s *Server) befriend(ctx context.Context, u store.User, from, v string) (store.User, error) {
+	if err := s.allowCode(u, from, s.friendAdds, s.friendAddsByIP, "friend codes tried"); err != nil {
 		return store.User{}, err
 	}
 	code, err := parseFriendCode(v)
 	if err != nil {
 		return store.User{}, err
 	}
-	friend, err := s.store.UserByFriendCode(r.Context(), code)
+	friend, err := s.store.UserByFriendCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, errField("code", "No one has that friend code. Check it with your friend: they may have made a new one.")
 	}
@@ -118,7 +118,7 @@ func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
 	if friend.ID == u.ID {
 		return store.User{}, errField("code", "That is your own friend code: give it to a friend for them to enter.")
 	}
-	err = s.store.AddFriendship(r.Context(), u.ID, friend.ID)
+	err = s.store.AddFriendship(ctx, u.ID, friend.ID)
 	if err != nil && !errors.Is(err, store.ErrConflict) { // friends already: fine
 		return store.User{}, err
 	}
@@ -128,15 +128,15 @@ func (s *Server) befriend(r *http.Request, v string) (store.User, error) {
 	return friend, nil
 }
 
-// friendArg is the id of the friend named in the path: one of the user's
-// friends.
-func (s *Server) friendArg(r *http.Request) (int64, error) {
-	notFound := errNotFound("no such friend: " + r.PathValue("friend"))
-	id, err := strconv.ParseInt(r.PathValue("friend"), 10, 64)
+// friendByID is the id of a friend named by their id (as a path has it):
+// one of the user's friends, or not found.
+func (s *Server) friendByID(ctx context.Context, u store.User, v string) (int64, error) {
+	notFound := errNotFound("no such friend: " + v)
+	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, notFound
 	}
-	ok, err := s.store.AreFriends(r.Context(), user(r).ID, id)
+	ok, err := s.store.AreFriends(ctx, u.ID, id)
 	if err != nil {
 		return 0, err
 	}
@@ -165,17 +165,16 @@ type sharedPrinterJSON struct {
 }
 
 // friendsOf are the user's friends, with who may print where, both ways.
-func (s *Server) friendsOf(r *http.Request) ([]friendJSON, error) {
-	u := user(r)
-	fs, err := s.store.Friends(r.Context(), u.ID)
+func (s *Server) friendsOf(ctx context.Context, u store.User) ([]friendJSON, error) {
+	fs, err := s.store.Friends(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	allowed, err := s.store.PrinterFriends(r.Context(), u.ID)
+	allowed, err := s.store.PrinterFriends(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := s.store.SharedPrinters(r.Context(), u.ID)
+	shared, err := s.store.SharedPrinters(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}

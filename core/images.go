@@ -8,8 +8,8 @@ import (
 	"image/png"
 	"net/http"
 	"runtime"
-	"strconv"
 	"sync"
+	"time"
 
 	"paperboy/codec"
 )
@@ -24,7 +24,7 @@ import (
 
 // imageRetryAfter is what a 503 for a busy budget tells a client to wait:
 // pictures ahead take a second or two each.
-const imageRetryAfter = 5 // seconds
+const imageRetryAfter = 5 * time.Second
 
 // collectAbove is the need from which a picture has the garbage of those
 // before it collected before it is decoded (see withPicture).
@@ -32,25 +32,24 @@ const collectAbove = 16 << 20
 
 // errImagesBusy answers a picture that waited Config.ImageWait for room in
 // the budget.
-var errImagesBusy = &httpError{http.StatusServiceUnavailable,
-	"the server is busy with other pictures: try again in a few seconds"}
+var errImagesBusy = &httpError{status: http.StatusServiceUnavailable, code: CodeServerBusy,
+	msg: "the server is busy with other pictures: try again in a few seconds", wait: imageRetryAfter}
 
 // withPicture decodes an uploaded picture for a print, at most the print's
 // width (codec.DecodePrintImage), and hands it to use while its memory,
 // need bytes in all (what decoding takes, and what use takes beyond it,
 // extra), is held in the budget. A picture that cannot be printed gives
 // the field's error, in codec's words after prefix.
-func (s *Server) withPicture(w http.ResponseWriter, r *http.Request, field, prefix string, data []byte,
+func (s *Server) withPicture(ctx context.Context, field, prefix string, data []byte,
 	extra func(codec.ImageInfo) int64, use func(*image.RGBA) error) error {
 	info, err := codec.InspectImage(data)
 	if err != nil {
 		return errField(field, prefix+err.Error())
 	}
 	need := info.PrintBytes() + extra(info)
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ImageWait)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ImageWait)
 	defer cancel()
 	if err := s.images.acquire(ctx, need); err != nil { // waited too long, or the client has gone
-		w.Header().Set("Retry-After", strconv.Itoa(imageRetryAfter))
 		return errImagesBusy
 	}
 	defer s.images.release(need)
@@ -72,7 +71,7 @@ func (s *Server) withPicture(w http.ResponseWriter, r *http.Request, field, pref
 // given it: decoded once here, at most the print's width, upright, on
 // white, as an 8-bit grey PNG. The publication lays it out and dithers it,
 // so it gets grey levels, not dots, and never decodes the upload itself.
-func (s *Server) messagePicture(w http.ResponseWriter, r *http.Request, data []byte) ([]byte, error) {
+func (s *Server) messagePicture(ctx context.Context, data []byte) ([]byte, error) {
 	var out []byte
 	// Beyond decoding: the grey copy, and the PNG (at most as large, and
 	// the compressor's state).
@@ -80,7 +79,7 @@ func (s *Server) messagePicture(w http.ResponseWriter, r *http.Request, data []b
 		pw, ph := info.PrintSize()
 		return 2*int64(pw)*int64(ph) + 1<<20
 	}
-	err := s.withPicture(w, r, "image", "image: ", data, extra, func(img *image.RGBA) error {
+	err := s.withPicture(ctx, "image", "image: ", data, extra, func(img *image.RGBA) error {
 		var err error
 		out, err = greyPNG(img)
 		return err

@@ -150,10 +150,10 @@ func TestPrintRequest_Busy(t *testing.T) {
 	}
 	var data bytes.Buffer
 	png.Encode(&data, image.NewGray(image.Rect(0, 0, 10, 10)))
-	w := httptest.NewRecorder()
-	_, err := s.printRequest(w, imageRequest(t, data.Bytes()))
-	if err != errImagesBusy || w.Header().Get("Retry-After") != "5" {
-		t.Fatalf("err=%v, Retry-After %q; want %v and 5", err, w.Header().Get("Retry-After"), errImagesBusy)
+	w, r := httptest.NewRecorder(), imageRequest(t, data.Bytes())
+	_, err := s.printRequest(w, r)
+	if a := s.answer(w, r, err); err != errImagesBusy || a.status != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "5" {
+		t.Fatalf("err=%v answered %d, Retry-After %q; want %v, 503 and 5", err, a.status, w.Header().Get("Retry-After"), errImagesBusy)
 	}
 	s.images.release(1 << 20)
 	if _, err := s.printRequest(httptest.NewRecorder(), imageRequest(t, data.Bytes())); err != nil {

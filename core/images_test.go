@@ -102,8 +102,8 @@ func TestServer_PictureBurst(t *testing.T) {
 	}
 	wg.Wait()
 	runtime.ReadMemStats(&after)
-	const want = `{"error":"image: the picture is too large to print: a 5000×5000 16-bit colour PNG with transparency takes 191 MB to read, ` +
-		`and a picture may take at most 96 MB (12.6 megapixels of this kind); scale it down"}`
+	const want = `{"code":40001,"error":"image: the picture is too large to print: a 5000×5000 16-bit colour PNG with transparency takes 191 MB to read, ` +
+		`and a picture may take at most 96 MB (12.6 megapixels of this kind); scale it down","field":"image"}`
 	for i := range statuses {
 		if statuses[i] != http.StatusBadRequest || strings.TrimSpace(answers[i]) != want {
 			t.Errorf("picture %d: %d %s\nwant 400 %s", i, statuses[i], answers[i], want)

@@ -23,18 +23,23 @@ func jsonError(err error, v any) error {
 	case errors.As(err, &tooLarge):
 		return err
 	case errors.Is(err, io.EOF):
-		return errBadRequest("the body is empty: send a JSON object")
+		return errJSON("the body is empty: send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errBadRequest("the body ends in the middle of its JSON")
+		return errJSON("the body ends in the middle of its JSON")
 	case errors.As(err, &syntax):
-		return errBadRequest(fmt.Sprintf("the body is not valid JSON (at byte %d): %s", syntax.Offset, syntax.Error()))
+		return errJSON(fmt.Sprintf("the body is not valid JSON (at byte %d): %s", syntax.Offset, syntax.Error()))
 	case errors.As(err, &typ):
-		return errBadRequest(typeMessage(typ, reflect.TypeOf(v)))
+		return errJSON(typeMessage(typ, reflect.TypeOf(v)))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return errBadRequest("unknown field " + name)
+		return errJSON("unknown field " + name)
 	}
-	return errBadRequest("the body is not the JSON expected: " + strings.TrimPrefix(err.Error(), "json: "))
+	return errJSON("the body is not the JSON expected: " + strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// errJSON is a body that is not the JSON expected.
+func errJSON(msg string) error {
+	return &httpError{status: http.StatusBadRequest, code: CodeJSON, msg: msg}
 }
 
 // typeMessage says which field holds the wrong kind of value. The decoder

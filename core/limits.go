@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"net/http"
 	"paperboy/store"
 )
 
@@ -10,12 +9,12 @@ import (
 // guessed only by trying many) from the user's allowance and the client
 // address's, which is twice as large: a few accounts on one address get no
 // more tries than two.
-func (s *Server) allowCode(r *http.Request, u store.User, byUser *rateLimiter[int64], byIP *rateLimiter[string], what string) error {
+func (s *Server) allowCode(u store.User, from string, byUser *rateLimiter[int64], byIP *rateLimiter[string], what string) error {
 	now := s.now()
 	if ok, wait := byUser.take(u.ID, now); !ok {
 		return errTooMany(fmt.Sprintf("Too many %s: at most %d a minute. Try again in %s.", what, s.cfg.ClaimsPerMinute, wait), wait)
 	}
-	if ok, wait := byIP.take(s.clientIP(r), now); !ok {
+	if ok, wait := byIP.take(from, now); !ok {
 		return errTooMany(fmt.Sprintf("Too many %s from your address: at most %d a minute. Try again in %s.", what, 2*s.cfg.ClaimsPerMinute, wait), wait)
 	}
 	return nil

@@ -4,16 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net/http"
 	"paperboy/delivery"
 	"paperboy/plugins"
 	"paperboy/sdk"
 	"paperboy/store"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // FriendsPublication is the push publication friends' messages go through.
@@ -27,7 +22,7 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 		return store.Delivery{}, err
 	}
 	if s.plugins == nil {
-		return store.Delivery{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+		return store.Delivery{}, errUnavailable(ErrNoPublications.Error())
 	}
 	sender := ""
 	if u.ID != p.OwnerID {
@@ -52,7 +47,7 @@ func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.Us
 		return nil, errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", 2*s.cfg.PrintsPerMinute, wait), wait)
 	}
 	if s.plugins == nil {
-		return nil, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+		return nil, errUnavailable(ErrNoPublications.Error())
 	}
 	data, err := s.editionPNG(ctx, FriendsPublication, messageArgs(s.now(), p, u, req))
 	if err == nil && data == nil {
@@ -75,16 +70,16 @@ func messageError(err error) error {
 	var pe *plugins.Error
 	switch {
 	case errors.Is(err, plugins.ErrUnknown):
-		return &httpError{http.StatusServiceUnavailable, "messages print through the friends publication, which is not installed"}
+		return errUnavailable("messages print through the friends publication, which is not installed")
 	case errors.As(err, &pe):
-		return &httpError{http.StatusBadGateway, pe.Error()}
+		return errPublication(pe.Error())
 	}
 	return err
 }
 
 // errNothingMade is the friends publication's answer of nothing to a
 // message.
-var errNothingMade = &httpError{http.StatusBadGateway, "the friends publication made nothing of the message"}
+var errNothingMade = errPublication("the friends publication made nothing of the message")
 
 // printReq is a message: a text, a picture, or both.
 type printReq struct {
@@ -96,96 +91,20 @@ type printReq struct {
 	mode  store.Mode
 }
 
-// printRequest reads a message. The picture is decoded here once, within
-// the budget for pictures, so a bad one is the sender's error and not the
-// publication's, and the publication gets a small one.
-func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq, error) {
-	var req printReq
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/json":
-		var body struct {
-			Text string `json:"text"`
-			Mode string `json:"mode"`
-		}
-		if err := decodeJSON(w, r, &body); err != nil {
-			return req, err
-		}
-		mode, err := parseMode(body.Mode, store.ModeNow)
-		if err != nil {
-			return req, err
-		}
-		req.text, req.mode = body.Text, mode
-	case "multipart/form-data":
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
-		if err := r.ParseMultipartForm(s.cfg.MaxUploadBytes); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return req, err
-			}
-			return req, errBadRequest("a multipart form with a text or an image file is expected: " + err.Error())
-		}
-		defer r.MultipartForm.RemoveAll()
-		mode, err := parseMode(r.FormValue("mode"), store.ModeNow)
-		if err != nil {
-			return req, err
-		}
-		req.text, req.mode = r.FormValue("text"), mode
-		if r.MultipartForm.File["image"] != nil {
-			f, _, err := r.FormFile("image")
-			if err != nil {
-				return req, errBadRequest("the image file cannot be read: " + err.Error())
-			}
-			defer f.Close()
-			data, err := io.ReadAll(f)
-			if err != nil {
-				return req, err
-			}
-			if req.image, err = s.messagePicture(w, r, data); err != nil {
-				return req, err
-			}
-		}
-	default:
-		return req, errBadRequest(`send JSON {"text": "…"} or a multipart form with a "text" or an "image" file`)
-	}
-	if strings.TrimSpace(req.text) == "" && req.image == nil {
-		return req, errBadRequest("the message is empty: send a text or a picture")
-	}
-	if !utf8.ValidString(req.text) { // the plugin protocol takes only text
-		return req, errBadRequest("the text is not valid text (UTF-8): type it again")
-	}
-	if len(req.text) > sdk.MaxTextBytes {
-		return req, errBadRequest(fmt.Sprintf("the text is too long: at most %d KB", sdk.MaxTextBytes>>10))
-	}
-	return req, nil
-}
-
-// printablePrinter is the printer named in the path, if the user may print
-// on it: their own, or a friend's who allowed them. Any other is not found,
+// printablePrinter is a printer named by its id, if the user may print on
+// it: their own, or a friend's who allowed them. Any other is not found,
 // as one that does not exist.
-func (s *Server) printablePrinter(r *http.Request) (store.Printer, error) {
-	p, err := s.pathPrinter(r)
-	if err != nil || p.OwnerID == user(r).ID {
+func (s *Server) printablePrinter(ctx context.Context, u store.User, id string) (store.Printer, error) {
+	p, err := s.printerByID(ctx, id)
+	if err != nil || p.OwnerID == u.ID {
 		return p, err
 	}
-	ok, err := s.store.MayPrint(r.Context(), p.ID, user(r).ID)
+	ok, err := s.store.MayPrint(ctx, p.ID, u.ID)
 	if err != nil {
 		return store.Printer{}, err
 	}
 	if !ok {
-		return store.Printer{}, errNoPrinter(r)
+		return store.Printer{}, errNoPrinter(id)
 	}
 	return p, nil
-}
-
-// messageRequest is the printer in the path the user may print on, and the
-// message the request carries. When the printer is not one, the printer
-// returned is the zero one.
-func (s *Server) messageRequest(w http.ResponseWriter, r *http.Request) (store.Printer, printReq, error) {
-	p, err := s.printablePrinter(r)
-	if err != nil {
-		return store.Printer{}, printReq{}, err
-	}
-	req, err := s.printRequest(w, r)
-	return p, req, err
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"net/http"
+	"mime/multipart"
 	"paperboy/codec"
 	"paperboy/delivery"
 	"paperboy/store"
@@ -32,14 +32,14 @@ func (s *Server) setPersonality(ctx context.Context, p store.Printer, bms []*cod
 // not given is the face too: the printer then looks the same in every
 // state rather than keeping an old picture for some, and one upload is all
 // most people want.
-func (s *Server) personalityBitmaps(w http.ResponseWriter, r *http.Request, faceForMissing bool) ([]*codec.Bitmap, error) {
-	dither, err := formDither(r)
+func (s *Server) personalityBitmaps(ctx context.Context, form *multipart.Form, faceForMissing bool) ([]*codec.Bitmap, error) {
+	dither, err := formDither(form)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*codec.Bitmap, len(personalityImages))
 	for i, field := range personalityImages {
-		bm, err := s.formImage(w, r, field, dither)
+		bm, err := s.formImage(ctx, form, field, dither)
 		switch {
 		case err != nil:
 			return nil, err
@@ -56,10 +56,13 @@ func (s *Server) personalityBitmaps(w http.ResponseWriter, r *http.Request, face
 // formImage reads an image file of a parsed multipart form, dithered; a
 // nil bitmap and no error when the form has no such file. It is decoded
 // within the budget for pictures.
-func (s *Server) formImage(w http.ResponseWriter, r *http.Request, field string, dither codec.Dither) (*codec.Bitmap, error) {
-	f, _, err := r.FormFile(field)
-	if err != nil {
+func (s *Server) formImage(ctx context.Context, form *multipart.Form, field string, dither codec.Dither) (*codec.Bitmap, error) {
+	if len(form.File[field]) == 0 {
 		return nil, nil
+	}
+	f, err := form.File[field][0].Open()
+	if err != nil {
+		return nil, err
 	}
 	data, err := io.ReadAll(f)
 	f.Close()
@@ -68,7 +71,7 @@ func (s *Server) formImage(w http.ResponseWriter, r *http.Request, field string,
 	}
 	var bm *codec.Bitmap
 	extra := func(info codec.ImageInfo) int64 { return codec.RasterizeBytes(info.PrintSize()) }
-	err = s.withPicture(w, r, field, field+": ", data, extra, func(img *image.RGBA) error {
+	err = s.withPicture(ctx, field, field+": ", data, extra, func(img *image.RGBA) error {
 		bm = codec.Rasterize(img, dither)
 		return nil
 	})
@@ -77,8 +80,11 @@ func (s *Server) formImage(w http.ResponseWriter, r *http.Request, field string,
 
 // formDither is the dithering a form asks for with "dither",
 // floyd-steinberg by default.
-func formDither(r *http.Request) (codec.Dither, error) {
-	v := r.FormValue("dither")
+func formDither(form *multipart.Form) (codec.Dither, error) {
+	var v string
+	if vs := form.Value["dither"]; len(vs) > 0 {
+		v = vs[0]
+	}
 	if v == "" {
 		return codec.FloydSteinberg, nil
 	}

@@ -113,8 +113,8 @@ func checkClaim(req claimRequest) (claimRequest, error) {
 // claimPrinter claims a printer for a user with a checked claim request:
 // the claim of the API and of the web app. A mistyped code is a fieldError
 // of claim_code that says so.
-func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (store.Printer, error) {
-	if err := s.allowCode(r, u, s.claims, s.claimsByIP, "claim attempts"); err != nil {
+func (s *Server) claimPrinter(ctx context.Context, u store.User, from string, req claimRequest) (store.Printer, error) {
+	if err := s.allowCode(u, from, s.claims, s.claimsByIP, "claim attempts"); err != nil {
 		s.metrics.claimAttempts.WithLabelValues("rate_limited").Inc()
 		return store.Printer{}, err
 	}
@@ -123,11 +123,11 @@ func (s *Server) claimPrinter(r *http.Request, u store.User, req claimRequest) (
 		s.metrics.claimAttempts.WithLabelValues("invalid").Inc()
 		return store.Printer{}, errField("claim_code", err.Error())
 	}
-	if err := s.roomForPrinter(r.Context(), u, code.HardwareXor); err != nil {
+	if err := s.roomForPrinter(ctx, u, code.HardwareXor); err != nil {
 		s.metrics.claimAttempts.WithLabelValues("too_many_printers").Inc()
 		return store.Printer{}, err
 	}
-	p, err := s.store.Claim(r.Context(), store.Claim{UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name})
+	p, err := s.store.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: code.HardwareXor, Secret: code.Secret, Name: req.Name})
 	if errors.Is(err, store.ErrClaimSpent) {
 		s.metrics.claimAttempts.WithLabelValues("spent").Inc()
 		return store.Printer{}, errField("claim_code", store.ErrClaimSpent.Error())
@@ -154,38 +154,38 @@ func (s *Server) roomForPrinter(ctx context.Context, u store.User, xor uint32) e
 	if len(ps) < s.cfg.MaxPrinters || slices.ContainsFunc(ps, func(p store.Printer) bool { return p.HardwareXor == xor }) {
 		return nil
 	}
-	return &fieldError{"claim_code", &httpError{http.StatusForbidden, fmt.Sprintf(
+	return &fieldError{"claim_code", &httpError{status: http.StatusForbidden, code: CodeForbidden, msg: fmt.Sprintf(
 		"You have %d printers, the most one account may have: this one was not claimed. "+
 			"A printer you have already can be claimed again (after a reset, say).", len(ps))}}
 }
 
-// ownPrinter is the printer named in the path, if the user owns it; another
+// ownPrinter is a printer named by its id, if the user owns it; another
 // user's printer is not found, as one that does not exist.
-func (s *Server) ownPrinter(r *http.Request) (store.Printer, error) {
-	p, err := s.pathPrinter(r)
-	if err == nil && p.OwnerID != user(r).ID {
-		return store.Printer{}, errNoPrinter(r)
+func (s *Server) ownPrinter(ctx context.Context, u store.User, id string) (store.Printer, error) {
+	p, err := s.printerByID(ctx, id)
+	if err == nil && p.OwnerID != u.ID {
+		return store.Printer{}, errNoPrinter(id)
 	}
 	return p, err
 }
 
-// pathPrinter is the printer named in the path, whoever's it is: callers
-// decide who may see it.
-func (s *Server) pathPrinter(r *http.Request) (store.Printer, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return store.Printer{}, errNoPrinter(r)
+// printerByID is a printer named by its id (as a path has it), whoever's
+// it is: callers decide who may see it.
+func (s *Server) printerByID(ctx context.Context, id string) (store.Printer, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return store.Printer{}, errNoPrinter(id)
 	}
-	p, err := s.store.PrinterByID(r.Context(), id)
+	p, err := s.store.PrinterByID(ctx, n)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Printer{}, errNoPrinter(r)
+		return store.Printer{}, errNoPrinter(id)
 	}
 	return p, err
 }
 
 // errNoPrinter answers for a printer that does not exist or is not the
 // user's to see: the same words, so neither can be told from the other.
-func errNoPrinter(r *http.Request) error { return errNotFound("no such printer: " + r.PathValue("id")) }
+func errNoPrinter(id string) error { return errNotFound("no such printer: " + id) }
 
 // changePrinter renames a printer or sets its time zone, or both (nil:
 // left as it is), each checked before either is changed: the change of the
@@ -256,7 +256,7 @@ func (s *Server) confirmMove(ctx context.Context, p *store.Printer, bridge strin
 	}
 	err = s.store.ConfirmMove(ctx, p.ID, addr.String())
 	if errors.Is(err, store.ErrNotFound) {
-		return &httpError{http.StatusConflict, fmt.Sprintf("the printer has not shown up behind bridge %s: nothing to confirm", addr)}
+		return errConflict(fmt.Sprintf("the printer has not shown up behind bridge %s: nothing to confirm", addr))
 	}
 	if err != nil {
 		return err

@@ -1,9 +1,9 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"paperboy/plugins"
 	"paperboy/sdk"
 	"strings"
@@ -61,24 +61,31 @@ func publicationToJSON(info plugins.Info) publicationJSON {
 // publicationFor is a scheduled publication's Meta, or the error to answer.
 func (s *Server) publicationFor(name string) (sdk.Meta, error) {
 	if s.plugins == nil {
-		return sdk.Meta{}, &httpError{http.StatusServiceUnavailable, ErrNoPublications.Error()}
+		return sdk.Meta{}, errUnavailable(ErrNoPublications.Error())
 	}
 	meta, err := s.plugins.Meta(name)
 	if errors.Is(err, plugins.ErrUnknown) {
-		return sdk.Meta{}, errBadRequest(fmt.Sprintf("no publication %q", name))
+		return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("no publication %q", name))}
 	}
 	if err != nil {
 		return sdk.Meta{}, err
 	}
 	if meta.Kind != sdk.Scheduled {
-		return sdk.Meta{}, errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it, not on a schedule", name))
+		return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it, not on a schedule", name))}
 	}
 	return meta, nil
 }
 
+// unknownPublication is the error of a publication that is not one to
+// subscribe to: the API answers it 400 (the request names it), a page
+// about it 404.
+type unknownPublication struct{ error }
+
+func (e unknownPublication) Unwrap() error { return e.error }
+
 // checkConfig asks the publication about a config: its errors per field,
 // or the error of asking.
-func (s *Server) checkConfig(r *http.Request, name string, cfg map[string]string) (sdk.FieldErrors, error) {
+func (s *Server) checkConfig(ctx context.Context, name string, cfg map[string]string) (sdk.FieldErrors, error) {
 	// A form may carry bytes that are not text; the plugin protocol (and the
 	// publication) takes only text, so they are the sender's error here.
 	for k, v := range cfg {
@@ -89,14 +96,14 @@ func (s *Server) checkConfig(r *http.Request, name string, cfg map[string]string
 			return sdk.FieldErrors{k: "this is not valid text (UTF-8): type it again"}, nil
 		}
 	}
-	err := s.plugins.Validate(r.Context(), name, sdk.Config(cfg))
+	err := s.plugins.Validate(ctx, name, sdk.Config(cfg))
 	var fe sdk.FieldErrors
 	if errors.As(err, &fe) {
 		return fe, nil
 	}
 	var pe *plugins.Error
 	if errors.As(err, &pe) {
-		return nil, &httpError{http.StatusBadGateway, pe.Error()}
+		return nil, errPublication(pe.Error())
 	}
 	return nil, err
 }

@@ -1,9 +1,9 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +117,7 @@ func parseDays(names []string, meta sdk.Meta) (uint8, error) {
 // subscribe checks a new subscription and makes it: the subscribing of the
 // API and of the web app. A config the publication refuses is returned as
 // its errors per field.
-func (s *Server) subscribe(r *http.Request, p store.Printer, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
+func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
 	meta, err := s.publicationFor(req.Publication)
 	if err != nil {
 		return store.Subscription{}, nil, err
@@ -144,10 +144,10 @@ func (s *Server) subscribe(r *http.Request, p store.Printer, req subscriptionReq
 	if req.Paused != nil {
 		return store.Subscription{}, nil, errBadRequest("a new subscription runs; pause it afterwards")
 	}
-	if fe, err := s.checkConfig(r, req.Publication, req.Config); fe != nil || err != nil {
+	if fe, err := s.checkConfig(ctx, req.Publication, req.Config); fe != nil || err != nil {
 		return store.Subscription{}, fe, err
 	}
-	sub, err := s.store.CreateSubscription(r.Context(), store.NewSubscription{
+	sub, err := s.store.CreateSubscription(ctx, store.NewSubscription{
 		PrinterID: p.ID, Publication: req.Publication, Config: req.Config, Hour: hour, Minute: minute, Days: days, Mode: mode,
 	})
 	if err != nil {
@@ -159,21 +159,22 @@ func (s *Server) subscribe(r *http.Request, p store.Printer, req subscriptionReq
 
 // ownSubscription is the subscription named in the path, if it is on one of
 // the user's printers; any other is not found.
-func (s *Server) ownSubscription(r *http.Request) (store.Subscription, store.Printer, error) {
-	id, err := strconv.ParseInt(r.PathValue("sub"), 10, 64)
+func (s *Server) ownSubscription(ctx context.Context, u store.User, v string) (store.Subscription, store.Printer, error) {
+	notFound := errNotFound("no such subscription: " + v)
+	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return store.Subscription{}, store.Printer{}, errNotFound("no such subscription: " + r.PathValue("sub"))
+		return store.Subscription{}, store.Printer{}, notFound
 	}
-	sub, err := s.store.SubscriptionByID(r.Context(), id)
+	sub, err := s.store.SubscriptionByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return sub, store.Printer{}, errNotFound("no such subscription: " + r.PathValue("sub"))
+		return sub, store.Printer{}, notFound
 	}
 	if err != nil {
 		return sub, store.Printer{}, err
 	}
-	p, err := s.store.PrinterByID(r.Context(), sub.PrinterID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.OwnerID != user(r).ID) {
-		return sub, p, errNotFound("no such subscription: " + r.PathValue("sub"))
+	p, err := s.store.PrinterByID(ctx, sub.PrinterID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.OwnerID != u.ID) {
+		return sub, p, notFound
 	}
 	return sub, p, err
 }
@@ -182,7 +183,7 @@ func (s *Server) ownSubscription(r *http.Request) (store.Subscription, store.Pri
 // change of the API and of the web app. Nil fields of req are left as they
 // are; a config the publication refuses is returned as its errors per
 // field, and nothing is changed.
-func (s *Server) changeSubscription(r *http.Request, sub store.Subscription, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
+func (s *Server) changeSubscription(ctx context.Context, sub store.Subscription, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
 	if req.Publication != "" && req.Publication != sub.Publication {
 		return sub, nil, errBadRequest("a subscription's publication cannot change: subscribe to the other one")
 	}
@@ -216,17 +217,17 @@ func (s *Server) changeSubscription(r *http.Request, sub store.Subscription, req
 		if metaErr != nil {
 			return sub, nil, metaErr
 		}
-		if fe, err := s.checkConfig(r, sub.Publication, req.Config); fe != nil || err != nil {
+		if fe, err := s.checkConfig(ctx, sub.Publication, req.Config); fe != nil || err != nil {
 			return sub, fe, err
 		}
 		upd.Config = req.Config
 	}
-	sub, err := s.store.UpdateSubscription(r.Context(), sub.ID, upd)
+	sub, err := s.store.UpdateSubscription(ctx, sub.ID, upd)
 	if err != nil {
 		return sub, nil, err
 	}
 	if req.Paused != nil {
-		if err := s.store.PauseSubscription(r.Context(), sub.ID, *req.Paused); err != nil {
+		if err := s.store.PauseSubscription(ctx, sub.ID, *req.Paused); err != nil {
 			return sub, nil, err
 		}
 		sub.Paused = *req.Paused

@@ -180,7 +180,7 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, wr *webReq) e
 		return errBadRequest("the form could not be read: " + err.Error())
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(wr.csrf)) != 1 {
-		return &httpError{http.StatusForbidden, "This form's security token is missing or out of date, so it was not sent " +
+		return &httpError{status: http.StatusForbidden, code: CodeForbidden, msg: "This form's security token is missing or out of date, so it was not sent " +
 			"(forms only work from this site's own pages). Go back, reload the page and try again."}
 	}
 	return nil
@@ -317,8 +317,8 @@ var errorTitles = map[int]string{
 
 // webError answers an error with a page that says what went wrong.
 func (s *Server) webError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := s.answer(w, r, err)
-	s.renderError(w, r, status, msg)
+	a := s.answer(w, r, err)
+	s.renderError(w, r, a.status, a.msg)
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
@@ -339,17 +339,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 // (given the status, the field at fault or "", and the message); the
 // server's own errors get the error page.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, show func(status int, field, msg string) error) error {
-	status, msg := s.answer(w, r, err)
-	if status == http.StatusInternalServerError {
-		s.renderError(w, r, status, msg)
+	a := s.answer(w, r, err)
+	if a.status == http.StatusInternalServerError {
+		s.renderError(w, r, a.status, a.msg)
 		return nil
 	}
-	field := ""
-	var fe *fieldError
-	if errors.As(err, &fe) {
-		field = fe.field
-	}
-	return show(status, field, msg)
+	return show(a.status, a.field, a.msg)
 }
 
 // redirect answers a form with a 303 to a page, which may show a notice.

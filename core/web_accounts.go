@@ -57,9 +57,9 @@ func checkEmail(email string) string {
 
 // tooManySignIns takes a sign-in attempt from the email's and the
 // address's allowance; over either, it says how long to wait.
-func (s *Server) tooManySignIns(r *http.Request, email string) (time.Duration, bool) {
+func (s *Server) tooManySignIns(from, email string) (time.Duration, bool) {
 	now := s.now()
-	okIP, waitIP := s.signInsByIP.take(s.clientIP(r), now)
+	okIP, waitIP := s.signInsByIP.take(from, now)
 	if !okIP {
 		return waitIP, true
 	}
@@ -139,7 +139,7 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
-	if wait, over := s.tooManySignIns(r, f.Email); over {
+	if wait, over := s.tooManySignIns(s.clientIP(r), f.Email); over {
 		return s.renderTooMany(w, r, wait)
 	}
 	u, hash, err := s.store.UserPassword(r.Context(), f.Email)

@@ -37,11 +37,11 @@ func (s *Server) handleFriendsPage(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) renderFriends(w http.ResponseWriter, r *http.Request, status int, page friendsPage) error {
-	code, err := s.friendCode(r)
+	code, err := s.friendCode(r.Context(), user(r))
 	if err != nil {
 		return err
 	}
-	fs, err := s.friendsOf(r)
+	fs, err := s.friendsOf(r.Context(), user(r))
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) renderFriends(w http.ResponseWriter, r *http.Request, status in
 // page, or by the button of an invite link).
 func (s *Server) handleWebFriendAdd(w http.ResponseWriter, r *http.Request) error {
 	entered := r.PostFormValue("code")
-	if _, err := s.befriend(r, entered); err != nil {
+	if _, err := s.befriend(r.Context(), user(r), s.clientIP(r), entered); err != nil {
 		return s.formError(w, r, err, func(status int, _, msg string) error {
 			return s.renderFriends(w, r, status, friendsPage{Entered: entered, Errors: map[string]string{"code": msg}})
 		})
@@ -85,7 +85,7 @@ type invitePage struct {
 func (s *Server) handleInvitePage(w http.ResponseWriter, r *http.Request) error {
 	// The page says whether a code is someone's: it is tried as the form's
 	// codes are, or it would be the way to guess them.
-	if err := s.allowCode(r, user(r), s.friendAdds, s.friendAddsByIP, "invite links opened"); err != nil {
+	if err := s.allowCode(user(r), s.clientIP(r), s.friendAdds, s.friendAddsByIP, "invite links opened"); err != nil {
 		return err
 	}
 	code, err := parseFriendCode(r.PathValue("code"))
@@ -119,7 +119,7 @@ func (s *Server) handleWebFriendCode(w http.ResponseWriter, r *http.Request) err
 // handleWebFriendPrinters sets which of the user's printers a friend may
 // print on, from the boxes ticked.
 func (s *Server) handleWebFriendPrinters(w http.ResponseWriter, r *http.Request) error {
-	friend, err := s.friendArg(r)
+	friend, err := s.friendByID(r.Context(), user(r), r.PathValue("friend"))
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Server) handleWebFriendPrinters(w http.ResponseWriter, r *http.Request)
 
 // handleWebFriendRemove ends a friendship.
 func (s *Server) handleWebFriendRemove(w http.ResponseWriter, r *http.Request) error {
-	friend, err := s.friendArg(r)
+	friend, err := s.friendByID(r.Context(), user(r), r.PathValue("friend"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"paperboy/store"
@@ -16,10 +17,10 @@ type sendPage struct {
 	Errors  map[string]string // by field: text
 }
 
-func (s *Server) sendPageFor(r *http.Request, p store.Printer) (sendPage, error) {
-	page := sendPage{Printer: s.printerJSON(p), Own: p.OwnerID == user(r).ID, Errors: map[string]string{}}
+func (s *Server) sendPageFor(ctx context.Context, u store.User, p store.Printer) (sendPage, error) {
+	page := sendPage{Printer: s.printerJSON(p), Own: p.OwnerID == u.ID, Errors: map[string]string{}}
 	if !page.Own {
-		owner, err := s.store.UserByID(r.Context(), p.OwnerID)
+		owner, err := s.store.UserByID(ctx, p.OwnerID)
 		if err != nil {
 			return page, err
 		}
@@ -29,11 +30,11 @@ func (s *Server) sendPageFor(r *http.Request, p store.Printer) (sendPage, error)
 }
 
 func (s *Server) handleSendPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.printablePrinter(r)
+	p, err := s.printablePrinter(r.Context(), user(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	page, err := s.sendPageFor(r, p)
+	page, err := s.sendPageFor(r.Context(), user(r), p)
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func (s *Server) handleWebSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return s.formError(w, r, err, func(status int, _, msg string) error {
-			page, perr := s.sendPageFor(r, p)
+			page, perr := s.sendPageFor(r.Context(), user(r), p)
 			if perr != nil {
 				return perr
 			}

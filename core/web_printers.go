@@ -50,7 +50,7 @@ func (s *Server) handleWebClaim(w http.ResponseWriter, r *http.Request) error {
 	req, err := checkClaim(claimRequest{ClaimCode: r.PostFormValue("claim_code"), Name: r.PostFormValue("name")})
 	var p store.Printer
 	if err == nil {
-		p, err = s.claimPrinter(r, user(r), req)
+		p, err = s.claimPrinter(r.Context(), user(r), s.clientIP(r), req)
 	}
 	if err != nil {
 		return s.formError(w, r, err, func(status int, field, msg string) error {
@@ -82,7 +82,7 @@ type deliveryView struct {
 }
 
 func (s *Server) handlePrinterPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status in
 	if page.Events, err = s.store.PrinterEvents(r.Context(), p.ID, eventsLen); err != nil {
 		return err
 	}
-	if page.Subscriptions, err = s.subscriptionViews(r, p); err != nil {
+	if page.Subscriptions, err = s.subscriptionViews(r.Context(), p); err != nil {
 		return err
 	}
 	page.Printer, page.Zones = s.printerJSON(p), timeZones
@@ -118,7 +118,7 @@ func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status in
 // handleWebPrinterChange renames the printer or sets its time zone, from
 // the printer page's forms, each of which sends its own field.
 func (s *Server) handleWebPrinterChange(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Server) handleWebPrinterChange(w http.ResponseWriter, r *http.Request) 
 
 // handleWebReprint queues a print of the history again, as it was.
 func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error {
-	p, d, err := s.ownDelivery(r)
+	p, d, err := s.ownDelivery(r.Context(), user(r), r.PathValue("id"), r.PathValue("delivery"))
 	if err != nil {
 		return err
 	}
@@ -167,13 +167,13 @@ func (s *Server) handleWebReprint(w http.ResponseWriter, r *http.Request) error 
 
 // handleWebDeliveryDelete deletes a finished print from the history.
 func (s *Server) handleWebDeliveryDelete(w http.ResponseWriter, r *http.Request) error {
-	p, d, err := s.ownDelivery(r)
+	p, d, err := s.ownDelivery(r.Context(), user(r), r.PathValue("id"), r.PathValue("delivery"))
 	if err != nil {
 		return err
 	}
 	err = s.store.DeleteDelivery(r.Context(), p.ID, d.ID)
 	if errors.Is(err, store.ErrUnfinished) {
-		return &httpError{http.StatusConflict, "That print has not finished yet: it can be deleted once it has printed, failed or expired."}
+		return errConflict("That print has not finished yet: it can be deleted once it has printed, failed or expired.")
 	}
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func (s *Server) handleWebDeliveryDelete(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleWebPrinterMove(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Server) handleWebPrinterMove(w http.ResponseWriter, r *http.Request) er
 // page, by the API's path (s.personalityBitmaps, setPersonality): the face,
 // and the other three pictures if given; those not given are the face.
 func (s *Server) handleWebPersonality(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *Server) handleWebPersonality(w http.ResponseWriter, r *http.Request) er
 		err = s.allowPersonality(user(r))
 	}
 	if err == nil {
-		bms, berr := s.personalityBitmaps(w, r, true)
+		bms, berr := s.personalityBitmaps(r.Context(), r.MultipartForm, true)
 		if err = berr; err == nil {
 			_, err = s.setPersonality(r.Context(), p, bms)
 		}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,8 +17,8 @@ type subscriptionView struct {
 }
 
 // subscriptionViews are a printer's subscriptions, for its page.
-func (s *Server) subscriptionViews(r *http.Request, p store.Printer) ([]subscriptionView, error) {
-	subs, err := s.store.SubscriptionsByPrinter(r.Context(), p.ID)
+func (s *Server) subscriptionViews(ctx context.Context, p store.Printer) ([]subscriptionView, error) {
+	subs, err := s.store.SubscriptionsByPrinter(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,22 +176,21 @@ func (s *Server) subscriptionFormError(w http.ResponseWriter, r *http.Request, f
 	})
 }
 
-func (s *Server) subscribeMeta(r *http.Request) (sdk.Meta, error) {
-	name := r.FormValue("publication")
+func (s *Server) subscribeMeta(name string) (sdk.Meta, error) {
 	meta, err := s.publicationFor(name)
-	var he *httpError
-	if errors.As(err, &he) && he.status == http.StatusBadRequest {
-		return meta, errNotFound(he.msg)
+	var up unknownPublication
+	if errors.As(err, &up) {
+		return meta, errNotFound(up.Error())
 	}
 	return meta, err
 }
 
 func (s *Server) handleSubscribePage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
-	meta, err := s.subscribeMeta(r)
+	meta, err := s.subscribeMeta(r.FormValue("publication"))
 	if err != nil {
 		return err
 	}
@@ -202,15 +202,15 @@ func (s *Server) handleSubscribePage(w http.ResponseWriter, r *http.Request) err
 // API's path (subscribe), and shows the new subscription's page with its
 // first edition's preview.
 func (s *Server) handleWebSubscribe(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.ownPrinter(r)
+	p, err := s.pathPrinter(r)
 	if err != nil {
 		return err
 	}
-	meta, err := s.subscribeMeta(r)
+	meta, err := s.subscribeMeta(r.FormValue("publication"))
 	if err != nil {
 		return err
 	}
-	sub, fe, err := s.subscribe(r, p, formSubscription(r, meta))
+	sub, fe, err := s.subscribe(r.Context(), p, formSubscription(r, meta))
 	if fe != nil || err != nil {
 		return s.subscriptionFormError(w, r, fe, err, func(status int, fe sdk.FieldErrors, errs map[string]string) error {
 			return s.render(w, r, status, "subscribe", "Subscribe to "+meta.Title, subscribeForm(s.printerJSON(p), meta, formValuesOf(r, meta), fe, errs))
@@ -244,7 +244,7 @@ func (s *Server) subscriptionPage(sub store.Subscription, p store.Printer, vals 
 // handleSubscriptionPage shows a subscription: when its next edition is
 // due and a preview of it, its buttons, and its settings to change.
 func (s *Server) handleSubscriptionPage(w http.ResponseWriter, r *http.Request) error {
-	sub, p, err := s.ownSubscription(r)
+	sub, p, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (s *Server) handleSubscriptionPage(w http.ResponseWriter, r *http.Request) 
 // handleWebSubscriptionSave changes a subscription from the form on its
 // page, by the API's path (changeSubscription).
 func (s *Server) handleWebSubscriptionSave(w http.ResponseWriter, r *http.Request) error {
-	sub, p, err := s.ownSubscription(r)
+	sub, p, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (s *Server) handleWebSubscriptionSave(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	if _, fe, err := s.changeSubscription(r, sub, formSubscription(r, meta)); fe != nil || err != nil {
+	if _, fe, err := s.changeSubscription(r.Context(), sub, formSubscription(r, meta)); fe != nil || err != nil {
 		return s.subscriptionFormError(w, r, fe, err, func(status int, fe sdk.FieldErrors, errs map[string]string) error {
 			vals := formValuesOf(r, meta)
 			page, title, err := s.subscriptionPage(sub, p, &vals, fe, errs)
@@ -283,7 +283,7 @@ func (s *Server) handleWebSubscriptionSave(w http.ResponseWriter, r *http.Reques
 // handleWebSubscriptionChange pauses, resumes or ends a subscription from
 // its printer's page or its own (which it goes back to, but after an end).
 func (s *Server) handleWebSubscriptionChange(w http.ResponseWriter, r *http.Request) error {
-	sub, p, err := s.ownSubscription(r)
+	sub, p, err := s.ownSubscription(r.Context(), user(r), r.PathValue("sub"))
 	if err != nil {
 		return err
 	}
