@@ -83,7 +83,7 @@ func (s *Server) handleSubscriptionDelete(w http.ResponseWriter, r *http.Request
 	if err := s.store.DeleteSubscription(r.Context(), sub.ID); err != nil {
 		return err
 	}
-	s.log.Info("unsubscribed", "printer", sub.PrinterID, "subscription", sub.ID, "publication", sub.Publication)
+	s.log.Info("unsubscribed", "printer", sub.PrinterID, "subscription_id", sub.ID, "publication", sub.Publication)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

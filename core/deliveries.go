@@ -10,16 +10,16 @@ import (
 
 // deliveryJSON is a delivery as the API shows it.
 type deliveryJSON struct {
-	ID         int64      `json:"id"`
-	Kind       string     `json:"kind"`
-	State      string     `json:"state"`
-	CreatedAt  time.Time  `json:"created_at"`
-	SentAt     *time.Time `json:"sent_at"`
-	PrintedAt  *time.Time `json:"printed_at"`
-	Attempts   int        `json:"attempts"`
-	ReturnCode *int       `json:"return_code"`
-	Reason     string     `json:"reason,omitempty"`
-	Sender     string     `json:"sender,omitempty"` // the friend who sent a message
+	ID         int64       `json:"id"`
+	Kind       string      `json:"kind"`
+	State      store.State `json:"state"`
+	CreatedAt  time.Time   `json:"created_at"`
+	SentAt     *time.Time  `json:"sent_at"`
+	PrintedAt  *time.Time  `json:"printed_at"`
+	Attempts   int         `json:"attempts"`
+	ReturnCode *int        `json:"return_code"`
+	Reason     string      `json:"reason,omitempty"`
+	Sender     string      `json:"sender,omitempty"` // the friend who sent a message
 }
 
 // ownDelivery is the printer and the delivery named in the path, if the

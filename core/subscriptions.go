@@ -153,7 +153,7 @@ func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptio
 	if err != nil {
 		return store.Subscription{}, nil, err
 	}
-	s.log.Info("subscribed", "printer", p.ID, "subscription", sub.ID, "publication", sub.Publication)
+	s.log.Info("subscribed", "printer", p.ID, "subscription_id", sub.ID, "publication", sub.Publication)
 	return sub, nil, nil
 }
 

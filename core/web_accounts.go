@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -28,7 +29,10 @@ const sessionTouchEvery = 5 * time.Minute
 
 // dummyHash is compared with when there is no account, so a sign-in takes
 // as long whether or not the email has one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no account has this password"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no account has this password"), bcrypt.DefaultCost)
+	return h
+})
 
 // accountForm is the sign-up and sign-in forms' values and errors.
 type accountForm struct {
@@ -147,7 +151,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if hash == "" {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(r.PostFormValue("password")))
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(r.PostFormValue("password")))
 		f.Errors["form"] = "That email and password do not match an account."
 		return s.render(w, r, http.StatusBadRequest, "signin", "Sign in", f)
 	}

@@ -276,7 +276,7 @@ func (s *Server) handleWebSubscriptionSave(w http.ResponseWriter, r *http.Reques
 			return s.render(w, r, status, "subscribe", title, page)
 		})
 	}
-	s.log.Info("subscription changed", "printer", p.ID, "subscription", sub.ID, "publication", sub.Publication)
+	s.log.Info("subscription changed", "printer", p.ID, "subscription_id", sub.ID, "publication", sub.Publication)
 	return redirect(w, r, fmt.Sprintf("/subscriptions/%d", sub.ID), "changed")
 }
 
@@ -296,7 +296,7 @@ func (s *Server) handleWebSubscriptionChange(w http.ResponseWriter, r *http.Requ
 	case "delete":
 		done, err = "unsubscribed", s.store.DeleteSubscription(r.Context(), sub.ID)
 		if err == nil {
-			s.log.Info("unsubscribed", "printer", sub.PrinterID, "subscription", sub.ID, "publication", sub.Publication)
+			s.log.Info("unsubscribed", "printer", sub.PrinterID, "subscription_id", sub.ID, "publication", sub.Publication)
 		}
 	default:
 		return errNotFound("no such change: " + r.PathValue("action"))

@@ -80,11 +80,6 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	set := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
 	set(&c.AnswerTimeout, DefaultAnswerTimeout)
 	set(&c.PrintTimeout, DefaultPrintTimeout)
 	set(&c.RetryMin, DefaultRetryMin)
@@ -94,19 +89,19 @@ func (c Config) withDefaults() Config {
 	set(&c.Expiry, DefaultExpiry)
 	set(&c.Retention, DefaultRetention)
 	set(&c.JanitorEvery, DefaultJanitorEvery)
-	if c.IDBlock == 0 {
-		c.IDBlock = DefaultIDBlock
-	}
-	if c.MaxPending == 0 {
-		c.MaxPending = DefaultMaxPending
-	}
-	if c.MaxPayloadBytes == 0 {
-		c.MaxPayloadBytes = DefaultMaxPayloadBytes
-	}
-	if c.Clock == nil {
-		c.Clock = RealClock
-	}
+	set(&c.IDBlock, DefaultIDBlock)
+	set(&c.MaxPending, DefaultMaxPending)
+	set(&c.MaxPayloadBytes, DefaultMaxPayloadBytes)
+	set(&c.Clock, RealClock)
 	return c
+}
+
+// set gives a setting that is zero its default.
+func set[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // ErrQueueFull is returned (wrapped, with the numbers) when a printer has

@@ -121,9 +121,9 @@ func which(t *testing.T, c codec.DeviceCommand) int {
 }
 
 // state waits until a delivery is in a state, and returns it.
-func (f *fixture) state(t *testing.T, id int64, want string) store.Delivery {
+func (f *fixture) state(t *testing.T, id int64, want store.State) store.Delivery {
 	t.Helper()
-	return f.until(t, id, want, func(d store.Delivery) bool { return d.State == want })
+	return f.until(t, id, string(want), func(d store.Delivery) bool { return d.State == want })
 }
 
 // until waits until a delivery is as cond wants, and returns it.
@@ -203,7 +203,7 @@ func TestQueue_ReturnCodes(t *testing.T) {
 	tests := []struct {
 		name   string
 		code   codec.ReturnCode
-		state  string // after the first answer
+		state  store.State // after the first answer
 		reason string
 		retry  bool
 	}{

@@ -78,31 +78,25 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	set := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
 	set(&c.Tick, DefaultTick)
 	set(&c.Window, DefaultWindow)
 	set(&c.RenderTimeout, DefaultRenderTimeout)
 	set(&c.Lease, DefaultLease)
 	set(&c.Keep, DefaultKeep)
-	if c.Lead < 0 {
-		c.Lead = 0
-	} else if c.Lead == 0 {
-		c.Lead = DefaultLead
-	}
-	if c.Workers <= 0 {
-		c.Workers = DefaultWorkers
-	}
-	if c.PerPublication <= 0 {
-		c.PerPublication = DefaultPerPublication
-	}
-	if c.Clock == nil {
-		c.Clock = delivery.RealClock
-	}
+	set(&c.Lead, DefaultLead)
+	c.Lead = max(c.Lead, 0) // NoLead: made at the moment itself
+	set(&c.Workers, DefaultWorkers)
+	set(&c.PerPublication, DefaultPerPublication)
+	set(&c.Clock, delivery.RealClock)
 	return c
+}
+
+// set gives a setting that is zero its default.
+func set[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // NoLead, as Config.Lead, renders each edition at its moment.

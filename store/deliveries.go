@@ -9,13 +9,16 @@ import (
 	"time"
 )
 
+// State is where a delivery is, from its making to its printing.
+type State string
+
 // Delivery states.
 const (
-	StatePending = "pending" // stored, waiting to be sent
-	StateSent    = "sent"    // on its way: sent, not yet printed
-	StatePrinted = "printed" // done
-	StateFailed  = "failed"  // given up, Reason says why
-	StateExpired = "expired" // too old to print
+	StatePending State = "pending" // stored, waiting to be sent
+	StateSent    State = "sent"    // on its way: sent, not yet printed
+	StatePrinted State = "printed" // done
+	StateFailed  State = "failed"  // given up, Reason says why
+	StateExpired State = "expired" // too old to print
 )
 
 // Delivery is one print, from its making to its printing.
@@ -25,7 +28,7 @@ type Delivery struct {
 	Kind       string // message, edition, test, personality…
 	Command    uint16 // the codec command code
 	Payload    []byte // the encoded command payload; empty in listings
-	State      string
+	State      State
 	CreatedAt  time.Time
 	NotBefore  time.Time
 	ExpiresAt  time.Time // zero: never
@@ -62,25 +65,62 @@ type execer interface {
 
 func (s *Store) createDelivery(ctx context.Context, db execer, n NewDelivery) (Delivery, error) {
 	now := s.now()
-	notBefore := now
-	if !n.NotBefore.IsZero() {
-		notBefore = n.NotBefore.UnixMilli()
-	}
-	res, err := db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at, sender)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt), n.Sender)
+	id, err := s.insertDeliveries(ctx, db, [][]any{deliveryRow(n, StatePending, "", now)})
 	if err != nil {
 		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return Delivery{}, err
-	}
 	return Delivery{
 		ID: id, PrinterID: n.PrinterID, Kind: n.Kind, Command: n.Command, Payload: n.Payload, State: StatePending,
-		CreatedAt: time.UnixMilli(now).UTC(), NotBefore: time.UnixMilli(notBefore).UTC(), ExpiresAt: n.ExpiresAt.UTC(),
+		CreatedAt: time.UnixMilli(now).UTC(), NotBefore: time.UnixMilli(notBefore(n, now)).UTC(), ExpiresAt: n.ExpiresAt.UTC(),
 		ReturnCode: -1, Sender: n.Sender,
 	}, nil
+}
+
+// insertColumns are the columns a new delivery is stored with: every
+// insert of a delivery writes the same ones (deliveryRow).
+const insertColumns = `(printer_id, kind, command, payload, state, created_at, not_before, expires_at, sender, reason)`
+
+// deliveryRow is a new delivery's values, in insertColumns' order.
+func deliveryRow(n NewDelivery, state State, reason string, now int64) []any {
+	payload := n.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	return []any{n.PrinterID, n.Kind, n.Command, payload, state, now, notBefore(n, now), nullMillis(n.ExpiresAt), n.Sender, clip(reason)}
+}
+
+// notBefore is when a new delivery may be sent, in unix milliseconds: now
+// unless it says.
+func notBefore(n NewDelivery, now int64) int64 {
+	if n.NotBefore.IsZero() {
+		return now
+	}
+	return n.NotBefore.UnixMilli()
+}
+
+// insertDeliveries stores rows (deliveryRow's) in one statement and returns
+// the first one's id: one statement's rows get consecutive ids (SQLite: in
+// its transaction, the only writer; InnoDB: a simple insert). MySQL reports
+// the first id, SQLite the last.
+func (s *Store) insertDeliveries(ctx context.Context, db execer, rows [][]any) (int64, error) {
+	one := "(" + strings.Repeat("?, ", len(rows[0])-1) + "?)"
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	res, err := db.ExecContext(ctx, `INSERT INTO deliveries `+insertColumns+` VALUES `+
+		strings.Repeat(one+", ", len(rows)-1)+one, args...)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if s.dialect.name == "sqlite" {
+		id -= int64(len(rows)) - 1
+	}
+	return id, nil
 }
 
 // CreateDeliveries stores many pending deliveries in one transaction and
@@ -99,29 +139,13 @@ func (s *Store) CreateDeliveries(ctx context.Context, ns []NewDelivery) ([]int64
 			}
 			chunk := ns[:k]
 			ns = ns[k:]
-			args := make([]any, 0, 8*len(chunk))
-			for _, n := range chunk {
-				notBefore := now
-				if !n.NotBefore.IsZero() {
-					notBefore = n.NotBefore.UnixMilli()
-				}
-				args = append(args, n.PrinterID, n.Kind, n.Command, n.Payload, StatePending, now, notBefore, nullMillis(n.ExpiresAt))
+			rows := make([][]any, len(chunk))
+			for i, n := range chunk {
+				rows[i] = deliveryRow(n, StatePending, "", now)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, expires_at) VALUES `+
-				strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)-1)+`(?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			first, err := s.insertDeliveries(ctx, tx, rows)
 			if err != nil {
 				return err
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return err
-			}
-			// One statement's rows get consecutive ids (SQLite: in this
-			// transaction, the only writer; InnoDB: a simple insert). MySQL
-			// reports the first, SQLite the last.
-			first := id
-			if s.dialect.name == "sqlite" {
-				first = id - int64(len(chunk)) + 1
 			}
 			for i := range chunk {
 				ids = append(ids, first+int64(i))
@@ -203,7 +227,7 @@ func (s *Store) PendingPrintersSince(ctx context.Context, afterID int64) (printe
 }
 
 // CountDeliveries counts the deliveries in a state.
-func (s *Store) CountDeliveries(ctx context.Context, state string) (int, error) {
+func (s *Store) CountDeliveries(ctx context.Context, state State) (int, error) {
 	var n int
 	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE state = ?`, state).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count deliveries: %w", err)
@@ -224,17 +248,12 @@ func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
 // publication failed), so the printer's history says why.
 func (s *Store) CreateFailedDelivery(ctx context.Context, printerID int64, kind, reason string) (Delivery, error) {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (printer_id, kind, command, payload, state, created_at, not_before, reason)
-		VALUES (?, ?, 0, ?, ?, ?, ?, ?)`, printerID, kind, []byte{}, StateFailed, now, now, clip(reason))
+	id, err := s.insertDeliveries(ctx, s.db, [][]any{deliveryRow(NewDelivery{PrinterID: printerID, Kind: kind}, StateFailed, reason, now)})
 	if err != nil {
 		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return Delivery{}, err
-	}
 	return Delivery{ID: id, PrinterID: printerID, Kind: kind, State: StateFailed, CreatedAt: time.UnixMilli(now).UTC(),
-		NotBefore: time.UnixMilli(now).UTC(), ReturnCode: -1, Reason: reason}, nil
+		NotBefore: time.UnixMilli(now).UTC(), ReturnCode: -1, Reason: clip(reason)}, nil
 }
 
 const deliveryColumns = `id, printer_id, kind, command, state, created_at, not_before, expires_at, sent_at, answered_at,
@@ -387,7 +406,7 @@ func (s *Store) RequeueUnfinished(ctx context.Context, printerID int64) (int64, 
 // success, pending to retry not before notBefore, failed) with the return
 // code and reason. It returns ErrNotFound if no open, unanswered delivery
 // of the printer has that command id.
-func (s *Store) AnswerLate(ctx context.Context, printerID int64, commandID uint32, returnCode int, state string, notBefore time.Time, reason string) error {
+func (s *Store) AnswerLate(ctx context.Context, printerID int64, commandID uint32, returnCode int, state State, notBefore time.Time, reason string) error {
 	return s.transition(ctx, `state = ?, answered_at = ?, return_code = ?, reason = ?, not_before = ?`,
 		[]any{state, s.now(), returnCode, reason, notBefore.UnixMilli()},
 		`command_id = ? AND printer_id = ? AND state IN (?, ?) AND answered_at IS NULL`, commandID, printerID, StateSent, StatePending)

@@ -428,7 +428,7 @@ func TestStore_Deliveries(t *testing.T) {
 		}
 		want := []struct {
 			id    int64
-			state string
+			state store.State
 		}{{ids[2], store.StateFailed}, {ids[1], store.StatePending}, {ids[0], store.StatePrinted}}
 		if len(list) != len(want) {
 			t.Fatalf("%d deliveries, want %d", len(list), len(want))
@@ -517,7 +517,7 @@ func TestStore_ExpireAndPrune(t *testing.T) {
 		if n, err := s.ExpireDue(ctx, clock.Add(2*time.Hour)); err != nil || n != 1 {
 			t.Fatalf("ExpireDue=%d, %v; want 1", n, err)
 		}
-		for id, want := range map[int64]string{stale: store.StateExpired, fresh: store.StatePending, never: store.StatePending, printed: store.StatePrinted} {
+		for id, want := range map[int64]store.State{stale: store.StateExpired, fresh: store.StatePending, never: store.StatePending, printed: store.StatePrinted} {
 			if d, _ := s.DeliveryByID(ctx, id); d.State != want || (want == store.StateExpired && d.Reason == "") {
 				t.Errorf("delivery %d is %s (%q), want %s", id, d.State, d.Reason, want)
 			}
