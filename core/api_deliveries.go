@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
-	"paperboy/codec"
 	"strconv"
+
+	"paperboy/codec"
 )
 
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {

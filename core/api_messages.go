@@ -6,13 +6,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
 	"paperboy/delivery"
 	"paperboy/plugins"
 	"paperboy/sdk"
 	"paperboy/store"
-	"strings"
-	"time"
-	"unicode/utf8"
 )
 
 // handlePrinterPrint prints a message on the user's printer or a friend's

@@ -2,6 +2,7 @@ package core
 
 import (
 	"net/http"
+
 	"paperboy/sdk"
 )
 

@@ -3,8 +3,9 @@ package core
 import (
 	"fmt"
 	"net/http"
-	"paperboy/sdk"
 	"time"
+
+	"paperboy/sdk"
 )
 
 func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) error {

@@ -3,9 +3,10 @@ package core
 import (
 	"context"
 	"errors"
-	"paperboy/store"
 	"strconv"
 	"time"
+
+	"paperboy/store"
 )
 
 // deliveryJSON is a delivery as the API shows it.

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+
 	"paperboy/store"
 )
 

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
 	"paperboy/delivery"
 	"paperboy/plugins"
 	"paperboy/sdk"
 	"paperboy/store"
-	"time"
 )
 
 // FriendsPublication is the push publication friends' messages go through.

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"mime/multipart"
+
 	"paperboy/codec"
 	"paperboy/delivery"
 	"paperboy/store"

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"paperboy/codec"
-	"paperboy/store"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"paperboy/codec"
+	"paperboy/store"
 )
 
 // maxNameLen bounds a printer's name, in characters.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"paperboy/plugins"
-	"paperboy/sdk"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"paperboy/plugins"
+	"paperboy/sdk"
 )
 
 // publicationJSON is a publication as the API shows it.

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+
 	"paperboy/sdk"
 	"paperboy/store"
-	"strconv"
 )
 
 // subscriptionView is a subscription on its printer's page.
