@@ -15,9 +15,26 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, 100)
+	pg, err := readPage(r)
 	if err != nil {
 		return err
+	}
+	// Newest first, in the store: the cursor is the last one's id, and the
+	// page after it has the ones below.
+	var before int64
+	if pg.after != "" {
+		if before, err = strconv.ParseInt(pg.after, 10, 64); err != nil || before <= 0 {
+			return errCursor(pg.after)
+		}
+	}
+	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, before, pg.limit+1)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(ds) > pg.limit {
+		ds = ds[:pg.limit]
+		next = idKey(ds[len(ds)-1].ID)
 	}
 	out := make([]deliveryJSON, len(ds))
 	for i, d := range ds {
@@ -30,7 +47,7 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 			out[i].ReturnCode = &rc
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+	writeJSON(w, http.StatusOK, listJSON("deliveries", out, next))
 	return nil
 }
 

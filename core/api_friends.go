@@ -9,11 +9,21 @@ func (s *Server) handleFriendList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	fs, err := s.friendsOf(r.Context(), user(r))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"code": formatFriendCode(code), "invite_path": "/friends/add/" + code, "friends": fs})
+	fs, next, err := pageOf(fs, func(f friendJSON) string { return idKey(f.ID) }, pg)
+	if err != nil {
+		return err
+	}
+	out := listJSON("friends", fs, next)
+	out["code"], out["invite_path"] = formatFriendCode(code), "/friends/add/"+code
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

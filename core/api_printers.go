@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"paperboy/store"
 )
 
 // readClaim reads and checks a claim request.
@@ -30,7 +32,15 @@ func (s *Server) handlePrinterClaim(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error {
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	ps, err := s.store.PrintersByOwner(r.Context(), user(r).ID)
+	if err != nil {
+		return err
+	}
+	ps, next, err := pageOf(ps, func(p store.Printer) string { return idKey(p.ID) }, pg)
 	if err != nil {
 		return err
 	}
@@ -38,7 +48,7 @@ func (s *Server) handlePrinterList(w http.ResponseWriter, r *http.Request) error
 	for i, p := range ps {
 		out[i] = s.printerJSON(p)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"printers": out})
+	writeJSON(w, http.StatusOK, listJSON("printers", out, next))
 	return nil
 }
 

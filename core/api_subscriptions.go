@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"paperboy/sdk"
+	"paperboy/store"
 )
 
 func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) error {
@@ -13,7 +14,15 @@ func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
 	subs, err := s.store.SubscriptionsByPrinter(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	subs, next, err := pageOf(subs, func(sub store.Subscription) string { return idKey(sub.ID) }, pg)
 	if err != nil {
 		return err
 	}
@@ -21,7 +30,7 @@ func (s *Server) handleSubscriptionList(w http.ResponseWriter, r *http.Request) 
 	for _, sub := range subs {
 		out = append(out, s.subscriptionJSON(sub, p))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"subscriptions": out})
+	writeJSON(w, http.StatusOK, listJSON("subscriptions", out, next))
 	return nil
 }
 

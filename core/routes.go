@@ -78,6 +78,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /printers/{id}/send", s.web(s.signedIn(s.handleSendPage)))
 	mux.HandleFunc("POST /printers/{id}/send", s.web(s.signedIn(s.handleWebSend)))
 	mux.HandleFunc("POST /printers/{id}/send/preview", s.web(s.signedIn(s.handleWebSendPreview)))
+	mux.HandleFunc("GET /api/v1/tokens", s.wrap(s.authed(s.handleTokenList)))
+	mux.HandleFunc("DELETE /api/v1/tokens/{id}", s.wrap(s.authed(s.handleTokenDelete)))
 	mux.HandleFunc("GET /api/v1/friends", s.wrap(s.authed(s.handleFriendList)))
 	mux.HandleFunc("POST /api/v1/friends", s.wrap(s.authed(s.handleFriendAdd)))
 	mux.HandleFunc("DELETE /api/v1/friends/{friend}", s.wrap(s.authed(s.handleFriendRemove)))

@@ -90,7 +90,7 @@ func (s *Server) handlePrinterPage(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status int, p store.Printer, page printerPage) error {
-	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, historyLen)
+	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, 0, historyLen)
 	if err != nil {
 		return err
 	}

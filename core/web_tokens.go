@@ -1,10 +1,8 @@
 package core
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -90,18 +88,8 @@ func (s *Server) handleWebTokenCreate(w http.ResponseWriter, r *http.Request) er
 // handleWebTokenDelete revokes one of the user's tokens; another user's
 // is not found, as one that does not exist.
 func (s *Server) handleWebTokenDelete(w http.ResponseWriter, r *http.Request) error {
-	notFound := errNotFound("no such token: " + r.PathValue("id"))
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return notFound
-	}
-	err = s.store.DeleteToken(r.Context(), user(r).ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound
-	}
-	if err != nil {
+	if err := s.revokeToken(r.Context(), user(r), r.PathValue("id")); err != nil {
 		return err
 	}
-	s.log.Info("token revoked", "user", user(r).ID, "token", id)
 	return redirect(w, r, "/tokens", "revoked")
 }

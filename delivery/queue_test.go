@@ -489,7 +489,7 @@ func TestQueue_OnePrintAtATime(t *testing.T) {
 		}
 		// The printer took the second and its did-print was lost: after
 		// PrintTimeout it is taken as printed, and says so.
-		ds, err := s.DeliveriesByPrinter(t.Context(), f.printer, 10)
+		ds, err := s.DeliveriesByPrinter(t.Context(), f.printer, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -198,7 +198,7 @@ func (f *fixture) tickThrough(t *testing.T, s *scheduler.Scheduler, from, to tim
 // first.
 func (f *fixture) editions(t *testing.T, printerID int64) []store.Delivery {
 	t.Helper()
-	list, err := f.st.DeliveriesByPrinter(t.Context(), printerID, 1000)
+	list, err := f.st.DeliveriesByPrinter(t.Context(), printerID, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func (f *fixture) editions(t *testing.T, printerID int64) []store.Delivery {
 // history lists a printer's failed deliveries' reasons.
 func (f *fixture) history(t *testing.T, printerID int64) []string {
 	t.Helper()
-	list, _ := f.st.DeliveriesByPrinter(t.Context(), printerID, 1000)
+	list, _ := f.st.DeliveriesByPrinter(t.Context(), printerID, 0, 1000)
 	var out []string
 	for _, d := range list {
 		if d.State == store.StateFailed {

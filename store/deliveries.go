@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -324,10 +325,14 @@ func (s *Store) NextDue(ctx context.Context, printerID int64) (time.Time, error)
 }
 
 // DeliveriesByPrinter lists a printer's deliveries, newest first, without
-// their payloads.
-func (s *Store) DeliveriesByPrinter(ctx context.Context, printerID int64, limit int) ([]Delivery, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE printer_id = ? ORDER BY id DESC LIMIT ?`,
-		printerID, limit)
+// their payloads: at most limit of them, with ids below beforeID (0 for the
+// newest).
+func (s *Store) DeliveriesByPrinter(ctx context.Context, printerID, beforeID int64, limit int) ([]Delivery, error) {
+	if beforeID <= 0 {
+		beforeID = math.MaxInt64
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE printer_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+		printerID, beforeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}

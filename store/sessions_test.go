@@ -137,7 +137,7 @@ func TestStore_DeleteDelivery(t *testing.T) {
 				t.Errorf("%s: err=%v, want %v", tt.name, err, tt.want)
 			}
 		}
-		ds, _ := s.DeliveriesByPrinter(ctx, p.ID, 10)
+		ds, _ := s.DeliveriesByPrinter(ctx, p.ID, 0, 10)
 		if len(ds) != 2 || ds[0].ID != sent.ID || ds[1].ID != pending.ID {
 			t.Errorf("left %+v, want the sent and the pending one", ds)
 		}

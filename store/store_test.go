@@ -422,7 +422,7 @@ func TestStore_Deliveries(t *testing.T) {
 		if err := s.MarkFailed(ctx, ids[2], 0x80, "invalid size"); err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.DeliveriesByPrinter(ctx, p.ID, 10)
+		list, err := s.DeliveriesByPrinter(ctx, p.ID, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -526,7 +526,7 @@ func TestStore_ExpireAndPrune(t *testing.T) {
 		if n, err := s.PruneDeliveries(ctx, clock.Add(time.Minute)); err != nil || n != 2 {
 			t.Fatalf("PruneDeliveries=%d, %v; want 2 (expired and printed)", n, err)
 		}
-		if list, _ := s.DeliveriesByPrinter(ctx, p.ID, 10); len(list) != 2 {
+		if list, _ := s.DeliveriesByPrinter(ctx, p.ID, 0, 10); len(list) != 2 {
 			t.Errorf("%d deliveries left, want the 2 pending", len(list))
 		}
 	})
