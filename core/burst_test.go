@@ -10,9 +10,9 @@ import (
 
 	"paperboy/core"
 	"paperboy/internal/storetest"
-	"paperboy/internal/virtual"
 	"paperboy/scheduler"
 	"paperboy/store"
+	"paperboy/virtual"
 )
 
 // TestSchedulerBurst is the 08:00 crowd: 10,000 subscriptions on 1,000

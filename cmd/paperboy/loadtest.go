@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"paperboy/internal/virtual"
+	"paperboy/virtual"
 )
 
 // runLoadtest attaches many virtual bridges, each with one printer that

@@ -17,7 +17,7 @@ import (
 	"syscall"
 
 	"paperboy/codec"
-	"paperboy/internal/virtual"
+	"paperboy/virtual"
 )
 
 // runPrinter runs a virtual bridge with Little Printers against a server, as

@@ -15,7 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"paperboy/codec"
-	"paperboy/internal/virtual"
+	"paperboy/virtual"
 )
 
 func TestPrinter_FlagErrors(t *testing.T) {

@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"delivery":  {"codec", "store"},
 	"scheduler": {"store", "plugins", "delivery", "sdk"}, // sdk: the plugin host's words (RenderArgs, Output, Meta); delivery: the print path
 	"plugins":   {"sdk"},
+	"virtual":   {"codec"}, // the virtual bridge speaks the wire protocol, and nothing of the server
 }
 
 // part is the top-level folder of a paperboy import path.

@@ -552,7 +552,7 @@ func TestBridge_Run(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		stacks := string(buf[:runtime.Stack(buf, true)])
 		// A frame of a Bridge or session method (not a "created by" line).
-		if m := regexp.MustCompile(`(?m)^paperboy/internal/virtual\.\(\*\w+\)\.\S+\(`).FindString(stacks); m != "" {
+		if m := regexp.MustCompile(`(?m)^paperboy/virtual\.\(\*\w+\)\.\S+\(`).FindString(stacks); m != "" {
 			t.Errorf("after Run returned, a goroutine is still in %s\n%s", m, stacks)
 		}
 	})
