@@ -3,7 +3,6 @@ package core_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,84 +16,6 @@ import (
 // The attacks of a stranger with a WebSocket and an account of their own,
 // each against a real (fake) bridge and its owner's printer: none of them
 // may forge, intercept or steal a print (core/doc.go).
-
-// owned is an owner's printer online behind its real bridge.
-type owned struct {
-	token string
-	id    int64
-	real  *fakeBridge
-	dev   codec.Address
-	code  codec.ClaimCode
-}
-
-// ownedPrinter claims a printer for ann and brings it online behind bridge
-// 0xB1.
-func ownedPrinter(t *testing.T, ts *testServer) owned {
-	t.Helper()
-	o := owned{token: ts.user("ann@example.com"), code: codec.ClaimCode{HardwareXor: 0x3C2B1A, Secret: 0x0102030405}}
-	o.dev = device(1, o.code.HardwareXor)
-	o.id = ts.claim(o.token, o.code).ID
-	o.real = ts.bridge(0xB1)
-	o.real.pair(o.dev, o.code)
-	// Online, and paired: its socket is checked and its printer prints.
-	eventually(t, "ann's printer online", func() bool { p := ts.printers(o.token)[0]; return p.Online && p.PairedBridge != "" })
-	return o
-}
-
-// queuePrint stores a print for a printer, marked with n, as any door of
-// the print path would; the queue finds it in the store.
-func (ts *testServer) queuePrint(printerID int64, n int) int64 {
-	ts.t.Helper()
-	bm := codec.NewBitmap(1)
-	bm.Set(n, 0, true)
-	payload, err := codec.EncodePayload(codec.SetDeliveryAndPrint, 0, bm)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	d, err := ts.store.CreateDelivery(ts.t.Context(), store.NewDelivery{PrinterID: printerID, Kind: "message",
-		Command: uint16(codec.SetDeliveryAndPrint), Payload: payload})
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	return d.ID
-}
-
-// printCommand waits for the next DeviceCommand on b, for dev, and says
-// which queuePrint it carries.
-func printCommand(t *testing.T, b *fakeBridge, dev codec.Address) (codec.DeviceCommand, int) {
-	t.Helper()
-	c, p := deviceCommand(t, b, dev)
-	for x := range codec.PrintWidth {
-		if p.Images[0].Black(x, 0) {
-			return c, x
-		}
-	}
-	t.Fatal("a print without its mark")
-	return c, -1
-}
-
-// printIt answers a command with success and says it printed, as a
-// printer does.
-func (b *fakeBridge) printIt(dev codec.Address, c codec.DeviceCommand) {
-	b.t.Helper()
-	b.send(codec.DeviceCommandResponse{Header: b.h(), Device: dev, CommandID: c.ID, ReturnCode: codec.ReturnSuccess})
-	b.event(dev, codec.DidPrint{PrintType: codec.PrintDelivery, PrintID: c.ID})
-}
-
-// delivery reads a delivery from the store.
-func (ts *testServer) delivery(id int64) store.Delivery {
-	ts.t.Helper()
-	d, err := ts.store.DeliveryByID(ts.t.Context(), id)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	return d
-}
-
-// refused is how many bridge messages were refused for a reason.
-func (ts *testServer) refused(reason string) float64 {
-	return ts.metric(`paperboy_bridge_refused_total{reason="` + reason + `"}`)
-}
 
 func TestSecurity_ForgedOutcomes(t *testing.T) {
 	// Attack 1: a socket with made-up addresses answers and says "printed"
@@ -448,53 +369,6 @@ func TestSecurity_Limits(t *testing.T) {
 		t.Fatal("the socket was closed")
 	default:
 	}
-}
-
-func TestWeb_PrinterMovedAndHandedOn(t *testing.T) {
-	// The printer page says when the printer is behind another bridge, and
-	// its owner confirms the move there; it says when the printer was
-	// reset and claimed by another account.
-	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{})
-	b, path, fb, dev := webPrinter(t, ts)
-	eventually(t, "online", func() bool { return strings.Contains(b.get(path).body, `class="status online"`) })
-	fb.ws.Close()
-	eventually(t, "offline", func() bool { return !strings.Contains(b.get(path).body, `class="status online"`) })
-	swap := ts.bridge(0xB9)
-	swap.send(codec.DeviceConnect{Header: swap.h(), Device: dev})
-	var p webPage
-	eventually(t, "the page says it is behind another bridge", func() bool {
-		p = b.get(path)
-		return strings.Contains(p.body, "shown up behind another bridge")
-	})
-	b.checkPage(path, p)
-	if !strings.Contains(p.body, `value="00000000000000b9"`) {
-		t.Fatalf("the page offers no move to the bridge it is behind:\n%s", p.body)
-	}
-	p = b.submit(path, path+"/move", url.Values{"bridge_address": {"00000000000000b9"}})
-	if p.status != http.StatusOK || !strings.Contains(p.body, "Move confirmed") || strings.Contains(p.body, "shown up behind another bridge") {
-		t.Fatalf("after confirming: %d\n%s", p.status, p.body)
-	}
-	swap.event(dev, codec.Heartbeat{Uptime: 3}) // still the same socket: it prints now
-	eventually(t, "online", func() bool { return strings.Contains(b.get(path).body, `class="status online"`) })
-	if p := b.submit(path, path+"/move", url.Values{"bridge_address": {"00000000000000b9"}}); p.status != http.StatusConflict {
-		t.Errorf("confirming twice: %d, want 409", p.status)
-	}
-
-	// Reset, and claimed by bob through the API.
-	reset := device(8, dev.HardwareXor())
-	swap.send(codec.DeviceDisconnect{Header: swap.h(), Device: dev})
-	swap.send(codec.EncryptionKeyRequired{Header: swap.h(), Device: reset})
-	bob := ts.user("bob@example.com")
-	code := codec.ClaimCode{HardwareXor: dev.HardwareXor(), Secret: 0x99}
-	ts.claim(bob, code)
-	swap.expectKey(reset, code)
-	swap.send(codec.DeviceConnect{Header: swap.h(), Device: reset})
-	eventually(t, "ann's page says so", func() bool {
-		p = b.get(path)
-		return strings.Contains(p.body, "reset and claimed by another account")
-	})
-	b.checkPage(path, p)
 }
 
 func TestSecurity_TwoInstances(t *testing.T) {
