@@ -32,10 +32,19 @@ test: lint ## gofmt, go vet and every test (with -race when cgo is available)
 	  || echo "make test: Chromium not found, so the browser tests SKIP (install Debian's chromium or set PAPERBOY_CHROMIUM; see the README)" >&2
 	$(GO) test $(RACE) -count=1 ./...
 
-lint: ## go vet and gofmt
+# staticcheck, pinned, built into bin/tools the first time: a fresh machine
+# needs nothing but Go.
+STATICCHECK := $(BIN)/tools/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+lint: $(STATICCHECK) ## go vet, gofmt and staticcheck
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	GOBIN=$(abspath $(BIN))/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 build: ## bin/paperboy
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/paperboy ./cmd/paperboy

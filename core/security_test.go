@@ -302,7 +302,7 @@ func TestSecurity_ReconnectReprintsAtMostOne(t *testing.T) {
 
 			b := ts.bridge(0xB1)
 			b.send(codec.DeviceConnect{Header: b.h(), Device: o.dev})
-			c, n = printCommand(t, b, o.dev) // not the held one again
+			_, n = printCommand(t, b, o.dev) // not the held one again
 			got[n]++
 			b.event(o.dev, codec.DidPrint{PrintType: codec.PrintDelivery, PrintID: held.ID})
 			eventually(t, "the held one printed", func() bool { return ts.delivery(ids[1]).State == store.StatePrinted })

@@ -106,7 +106,7 @@ func TestWithHardwareXor(t *testing.T) {
 	for i := range 1000 {
 		a, xor := randomAddress(), uint32(randomAddress())&0xFFFFFF
 		if i == 0 {
-			a, xor = 0x0e492e540913f1a2, 0x0e492e540913f1a2&0 // an all-zero xor too
+			a, xor = 0x0e492e540913f1a2, 0 // an all-zero xor too
 		}
 		got := withHardwareXor(a, xor)
 		if got.HardwareXor() != xor {

@@ -137,6 +137,7 @@ func TestCrash(t *testing.T) {
 				}
 				clear(interval)
 				srv.kill()
+				waitFor(t, 10*time.Second, "the plugins die with the killed server", func() bool { return len(processesOf(t, plugins)) == 0 })
 				srv = start(t, nil, serveArgs...)
 				srv.waitLine(regexp.MustCompile(`serving on`))
 			}
