@@ -1,13 +1,28 @@
 // Package core is the paperboy server: the HTTP mux, the bridges'
-// WebSocket sessions, presence, claiming, the JSON API, the web app,
-// metrics and the wiring of the parts below it (codec, store, delivery, sdk).
+// WebSocket sessions, presence, claiming, the JSON API, the web app and
+// metrics, on the parts cmd/paperboy wires for it (Parts: the store, the
+// print queue, the publications, the clock).
 //
-// The web app (web*.go, templates and assets embedded from web/) is pages
-// rendered on the server. Each goes through Server.web: security headers
-// with a fresh script nonce, the session from its cookie, and the CSRF
-// token of every POST form. Its handlers share their work with the API's
-// (claimPrinter, printMessage, changePrinter, subscribe), so both behave the
-// same.
+// Where things are:
+//
+//   - the server: server.go (Server, New, Start, Shutdown), config.go,
+//     routes.go (every route), errors.go (how errors are answered, the
+//     API's error codes), paging.go (how lists page), limits.go and
+//     ratelimit.go (the allowances), edges.go (the HTTP edges), metrics.go;
+//   - the bridges: bridge.go (sockets), events.go (what they say),
+//     presence.go (who speaks for which device);
+//   - the operations, one file a resource, each taking a context, the user
+//     and typed input, returning store's errors or client errors:
+//     printers.go, deliveries.go, personality.go, messages.go, editions.go,
+//     publications.go, subscriptions.go, friends.go, tokens.go; images.go
+//     decodes uploaded pictures within their memory budget;
+//   - the JSON API's handlers, which parse, call and answer: api.go and
+//     api_*.go, one a resource;
+//   - the web app's, pages rendered on the server: web.go (each page goes
+//     through Server.web: security headers with a fresh script nonce, the
+//     session from its cookie, the CSRF token of every POST form) and
+//     web_*.go, with the templates and assets embedded from web/. They call
+//     the same operations as the API, so both behave the same.
 //
 // A bridge socket has one reader and one writer goroutine. The reader
 // decodes frames and keeps presence in memory; whatever needs the database
