@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -19,81 +20,64 @@ import (
 // context ends leaves the line.
 func TestImageBudget(t *testing.T) {
 	t.Parallel()
-	b := newImageBudget(100)
-	ctx := t.Context()
-	if err := b.acquire(ctx, 60); err != nil {
-		t.Fatal(err)
-	}
-	// 50 does not fit beside 60: it waits, and 10, which would fit, waits
-	// behind it rather than pass it.
-	got := make(chan int64, 2)
-	for _, n := range []int64{50, 10} {
-		ready := make(chan struct{})
-		go func() {
-			close(ready)
-			if err := b.acquire(ctx, n); err == nil {
-				got <- n
-			}
-		}()
-		<-ready
-		waitFor(t, func() bool {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			return b.waiting.Len() > 0 && b.waiting.Back().Value.(*budgetWaiter).n == n
-		})
-	}
-	select {
-	case n := <-got:
-		t.Fatalf("%d taken while 60 of 100 are held", n)
-	case <-time.After(10 * time.Millisecond):
-	}
-	b.release(60)
-	if a, c := <-got, <-got; a+c != 60 {
-		t.Fatalf("taken %d and %d; want 50 and 10", a, c)
-	}
-	b.release(50)
-	b.release(10)
-
-	// More than the budget takes all of it.
-	if err := b.acquire(ctx, 1000); err != nil {
-		t.Fatal(err)
-	}
-	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-	defer cancel()
-	if err := b.acquire(short, 1); err == nil {
-		t.Fatal("1 taken while the whole budget is held")
-	}
-	b.mu.Lock()
-	waiting := b.waiting.Len()
-	b.mu.Unlock()
-	if waiting != 0 {
-		t.Fatalf("%d still waiting after their context ended", waiting)
-	}
-	b.release(1000)
-	if b.used != 0 {
-		t.Fatalf("%d used when all was given back", b.used)
-	}
-
-	// What was given back may be garbage: 220 so far (60, 50, 10, and
-	// 1000 counted as the 100 it took).
-	if !b.takeFreed(200) {
-		t.Error("takeFreed(200) after 220 given back: false")
-	}
-	if b.takeFreed(1) {
-		t.Error("takeFreed(1) after it said so, with nothing given back since: true")
-	}
-}
-
-// waitFor polls cond until it holds, for at most 5 s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("not within 5 s")
+	synctest.Test(t, func(t *testing.T) {
+		b := newImageBudget(100)
+		ctx := t.Context()
+		if err := b.acquire(ctx, 60); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
-	}
+		// 50 does not fit beside 60: it waits, and 10, which would fit,
+		// waits behind it rather than pass it.
+		got := make(chan int64, 2)
+		for _, n := range []int64{50, 10} {
+			go func() {
+				if err := b.acquire(ctx, n); err == nil {
+					got <- n
+				}
+			}()
+			synctest.Wait() // it waits in the line
+			if last := b.waiting.Back().Value.(*budgetWaiter).n; last != n {
+				t.Fatalf("%d is last in line, want %d", last, n)
+			}
+		}
+		select {
+		case n := <-got:
+			t.Fatalf("%d taken while 60 of 100 are held", n)
+		default:
+		}
+		b.release(60)
+		if a, c := <-got, <-got; a+c != 60 {
+			t.Fatalf("taken %d and %d; want 50 and 10", a, c)
+		}
+		b.release(50)
+		b.release(10)
+
+		// More than the budget takes all of it.
+		if err := b.acquire(ctx, 1000); err != nil {
+			t.Fatal(err)
+		}
+		short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		defer cancel()
+		if err := b.acquire(short, 1); err == nil {
+			t.Fatal("1 taken while the whole budget is held")
+		}
+		if waiting := b.waiting.Len(); waiting != 0 {
+			t.Fatalf("%d still waiting after their context ended", waiting)
+		}
+		b.release(1000)
+		if b.used != 0 {
+			t.Fatalf("%d used when all was given back", b.used)
+		}
+
+		// What was given back may be garbage: 220 so far (60, 50, 10, and
+		// 1000 counted as the 100 it took).
+		if !b.takeFreed(200) {
+			t.Error("takeFreed(200) after 220 given back: false")
+		}
+		if b.takeFreed(1) {
+			t.Error("takeFreed(1) after it said so, with nothing given back since: true")
+		}
+	})
 }
 
 // imageRequest is a print request with a picture.
