@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
-
-	xdraw "golang.org/x/image/draw"
 
 	"paperboy/codec"
 )
@@ -46,34 +43,17 @@ func picture(b ImageBlock) (*image.Gray, error) {
 }
 
 // scaleToWidth scales a picture to w pixels wide keeping its aspect, on
-// white where it is transparent, in grey.
+// white where it is transparent, in grey: codec's scaler and luma.
 func scaleToWidth(src image.Image, w int) (*image.Gray, error) {
 	b := src.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, errors.New("the picture is empty")
 	}
-	h := int((int64(b.Dy())*int64(w) + int64(b.Dx())/2) / int64(b.Dx()))
-	h = max(h, 1)
-	if h > MaxHeight {
+	if h := codec.ScaledHeight(b.Dx(), b.Dy(), w); h > MaxHeight {
 		return nil, fmt.Errorf("%w: the picture is %d pixels tall at the print's width", ErrTooTall, h)
 	}
-	out := image.NewGray(image.Rect(0, 0, w, h))
-	if g, ok := src.(*image.Gray); ok && b.Dx() == w && b.Dy() == h {
-		paste(out, g.SubImage(b).(*image.Gray), 0, 0)
-		return out, nil
+	if _, ok := src.(*image.Gray); ok && b.Dx() == w {
+		return codec.Luma(src), nil // grey and as wide already: a copy
 	}
-	// Scaled onto white paper in RGBA, which x/image/draw has fast paths
-	// for, then to grey.
-	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
-	fill(rgba.Pix, 0xff)
-	if b.Dx() == w && b.Dy() == h {
-		draw.Draw(rgba, rgba.Bounds(), src, b.Min, draw.Over)
-	} else {
-		xdraw.CatmullRom.Scale(rgba, rgba.Bounds(), src, b, draw.Over, nil)
-	}
-	for i := range out.Pix {
-		p := rgba.Pix[4*i : 4*i+3 : 4*i+3]
-		out.Pix[i] = uint8((19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16)
-	}
-	return out, nil
+	return codec.Luma(codec.ScaleToWidth(src, w)), nil
 }

@@ -14,6 +14,8 @@ import (
 
 // The layout of a document, in pixels.
 const (
+	// Width is the width of a print.
+	Width    = codec.PrintWidth
 	margin   = 8  // left and right
 	blockGap = 10 // between blocks
 	// MaxHeight is the tallest edition: the printer's limit.

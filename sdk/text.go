@@ -18,9 +18,6 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// Width is the width of a print in pixels.
-const Width = 384
-
 // MaxTextBytes bounds the text RenderText takes: a long letter, not a book.
 const MaxTextBytes = 64 << 10
 
