@@ -37,7 +37,7 @@ func (r *renderer) qrCode(b QRBlock) (*image.Gray, error) {
 	if b.Caption == "" {
 		return img, nil
 	}
-	caption, err := r.text([]Span{T(b.Caption)}, sizes[Small], Width-2*margin, alignCenter)
+	caption, err := r.text([]Span{T(b.Caption)}, sizes[Small], Width-2*margin, AlignCenter)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"image/color"
 	"strconv"
 
-	"golang.org/x/image/font"
-
 	"paperboy/codec"
 )
 
@@ -16,7 +14,7 @@ import (
 const (
 	// Width is the width of a print.
 	Width    = codec.PrintWidth
-	margin   = 8  // left and right
+	margin   = 8  // left and right, of a document and of a TextBox
 	blockGap = 10 // between blocks
 	// MaxHeight is the tallest edition: the printer's limit.
 	MaxHeight = codec.MaxRows
@@ -55,7 +53,7 @@ func (d *Document) Render() (*image.Gray, error) {
 	if d == nil || len(d.Blocks) == 0 {
 		return nil, errors.New("sdk: the document is empty")
 	}
-	r := &renderer{faces: map[faceKey]font.Face{}}
+	r := newRenderer()
 	defer r.close()
 	var parts []*image.Gray
 	height := 2 * margin
@@ -103,50 +101,21 @@ func fill(p []byte, v byte) {
 	}
 }
 
-type faceKey struct {
-	style Style
-	size  float64
-}
-
-// renderer holds the faces of one Render: faces are not safe to share.
-type renderer struct {
-	faces map[faceKey]font.Face
-}
-
-func (r *renderer) close() {
-	for _, f := range r.faces {
-		f.Close()
-	}
-}
-
-func (r *renderer) face(style Style, size float64) (font.Face, error) {
-	k := faceKey{style, size}
-	if f := r.faces[k]; f != nil {
-		return f, nil
-	}
-	f, err := NewFace(style, size)
-	if err != nil {
-		return nil, err
-	}
-	r.faces[k] = f
-	return f, nil
-}
-
 // block draws one block as a strip of the print's width; nil for nothing.
 func (r *renderer) block(b Block) (*image.Gray, error) {
 	switch b := b.(type) {
 	case TitleBlock:
-		return r.text([]Span{{Text: b.Text, Bold: true}}, titleSize, Width-2*margin, alignCenter)
+		return r.text([]Span{{Text: b.Text, Bold: true}}, titleSize, Width-2*margin, AlignCenter)
 	case HeadingBlock:
-		return r.text([]Span{{Text: b.Text, Bold: true}}, headingSize, Width-2*margin, alignLeft)
+		return r.text([]Span{{Text: b.Text, Bold: true}}, headingSize, Width-2*margin, AlignLeft)
 	case ParagraphBlock:
 		size, ok := sizes[b.Size]
 		if !ok {
 			return nil, fmt.Errorf("unknown text size %d", b.Size)
 		}
-		align := alignLeft
+		align := AlignLeft
 		if b.Center {
-			align = alignCenter
+			align = AlignCenter
 		}
 		return r.text(b.Spans, size, Width-2*margin, align)
 	case ListBlock:
@@ -198,11 +167,11 @@ func (r *renderer) list(b ListBlock) (*image.Gray, error) {
 	var parts []*image.Gray
 	height := 0
 	for i, item := range b.Items {
-		body, err := r.textAt(item, size, margin+indent, Width-2*margin-indent, alignLeft)
+		body, err := r.textAt(item, size, margin+indent, Width-2*margin-indent, AlignLeft)
 		if err != nil {
 			return nil, err
 		}
-		mark, err := r.textAt([]Span{T(marker(i))}, size, margin, indent, alignLeft)
+		mark, err := r.textAt([]Span{T(marker(i))}, size, margin, indent, AlignLeft)
 		if err != nil {
 			return nil, err
 		}
@@ -257,11 +226,11 @@ func stack(parts []*image.Gray, gap int) *image.Gray {
 func (r *renderer) row(b RowBlock) (*image.Gray, error) {
 	const gap = 12
 	half := (Width - 2*margin - gap) / 2
-	left, err := r.textAt(b.Left, sizes[Normal], margin, half, alignLeft)
+	left, err := r.textAt(b.Left, sizes[Normal], margin, half, AlignLeft)
 	if err != nil {
 		return nil, err
 	}
-	right, err := r.textAt(b.Right, sizes[Normal], Width-margin-half, half, alignRight)
+	right, err := r.textAt(b.Right, sizes[Normal], Width-margin-half, half, AlignRight)
 	if err != nil {
 		return nil, err
 	}

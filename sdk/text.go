@@ -5,59 +5,92 @@ import (
 	"image"
 	"image/draw"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goitalic"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 )
 
 // MaxTextBytes bounds the text RenderText takes: a long letter, not a book.
 const MaxTextBytes = 64 << 10
 
-// Style is a typeface of the Go font family.
-type Style int
+// Align is how lines of text sit between their margins.
+type Align int
 
-// The styles.
+// The alignments.
 const (
-	Regular Style = iota
-	Bold
-	Italic
-	Mono
+	AlignLeft Align = iota
+	AlignCenter
+	AlignRight
 )
 
-var fontData = [...][]byte{Regular: goregular.TTF, Bold: gobold.TTF, Italic: goitalic.TTF, Mono: gomono.TTF}
+// TextBox is styled text drawn on its own, outside a document: spans in
+// one of a paragraph's sizes, so that a publication never needs their
+// pixels, laid out as a paragraph is (wrapped between margins at spaces,
+// and within a word too long for a line) with each line aligned. It is for
+// a publication that draws a picture of its own with text in it. Its
+// glyphs' grey edges are blended as RenderText's are, which can differ by
+// one level from a document's where two glyphs touch.
+//
+//	strip, err := sdk.TextBox{Spans: []sdk.Span{sdk.I("Happy birthday!")}, Size: sdk.Large, Align: sdk.AlignCenter}.Draw()
+type TextBox struct {
+	Spans []Span
+	// Size is Normal (the zero value), Small, Large or Huge: the pixel
+	// size a paragraph of that size has.
+	Size TextSize
+	// Align is AlignLeft (the zero value), AlignCenter or AlignRight.
+	Align Align
+	// Margin is the white left and right of the lines, in pixels: the
+	// lines are Width - 2×Margin wide. Zero is a document's margin, 8.
+	Margin int
+}
 
-// fonts are parsed once; a parsed font is safe to share, a face is not.
-var fonts = sync.OnceValues(func() ([]*opentype.Font, error) {
-	out := make([]*opentype.Font, len(fontData))
-	for i, data := range fontData {
-		f, err := opentype.Parse(data)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = f
+// box is the pixel size and margin of the text.
+func (b TextBox) box() (size float64, margin int, err error) {
+	size, ok := sizes[b.Size]
+	if !ok {
+		return 0, 0, fmt.Errorf("sdk: unknown text size %d", b.Size)
 	}
-	return out, nil
-})
+	margin = b.Margin
+	if margin == 0 {
+		margin = 8 // a document's
+	}
+	if margin < 0 || 2*margin >= Width {
+		return 0, 0, fmt.Errorf("sdk: a margin of %d pixels leaves no room for text", b.Margin)
+	}
+	return size, margin, nil
+}
 
-// NewFace makes a face of a style at a size in pixels. A face is for one
-// goroutine at a time.
-func NewFace(style Style, size float64) (font.Face, error) {
-	fs, err := fonts()
+// Lines wraps the text as Draw does, drawing nothing: how many lines it
+// takes, and the height of each in pixels. A publication can refuse text
+// too long for it before it is drawn.
+func (b TextBox) Lines() (n, lineHeight int, err error) {
+	size, margin, err := b.box()
 	if err != nil {
-		return nil, fmt.Errorf("sdk: fonts: %w", err)
+		return 0, 0, err
 	}
-	if int(style) < 0 || int(style) >= len(fs) {
-		return nil, fmt.Errorf("sdk: no font style %d", style)
+	r := newRenderer()
+	defer r.close()
+	lines, m, err := r.layout(b.Spans, size, Width-2*margin)
+	if err != nil {
+		return 0, 0, err
 	}
-	return opentype.NewFace(fs[style], &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	return len(lines), m.Height.Ceil(), nil
+}
+
+// Draw draws the text black on white in a strip as wide as a print and as
+// tall as its lines. It refuses text taller than MaxHeight with an error
+// that wraps ErrTooTall. The same text always gives the same picture.
+func (b TextBox) Draw() (*image.Gray, error) {
+	size, margin, err := b.box()
+	if err != nil {
+		return nil, err
+	}
+	r := newRenderer()
+	r.blend = blendDraw
+	defer r.close()
+	return r.textAt(b.Spans, size, margin, Width-2*margin, b.Align)
 }
 
 // TextOptions says how RenderText lays text out; zero values mean the
@@ -68,15 +101,13 @@ type TextOptions struct {
 	Margin int     // pixels left and right, and above and below; default 8
 }
 
-// RenderText draws text black on white, wrapped to Width: paragraphs at
-// newlines, lines at spaces, and words too long for a line cut where they
-// must. The same text gives the same image.
+// RenderText draws text in one style and a size in pixels, black on white,
+// wrapped to Width as paragraphs are (TextBox): paragraphs at newlines,
+// lines at spaces, and words too long for a line cut where they must; with
+// a margin all round. The same text gives the same image.
 func RenderText(text string, opt TextOptions) (*image.Gray, error) {
 	if len(text) > MaxTextBytes {
 		return nil, fmt.Errorf("sdk: text of %d bytes is too long (at most %d)", len(text), MaxTextBytes)
-	}
-	if !utf8.ValidString(text) {
-		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
 	if opt.Size == 0 {
 		opt.Size = 24
@@ -84,75 +115,55 @@ func RenderText(text string, opt TextOptions) (*image.Gray, error) {
 	if opt.Margin == 0 {
 		opt.Margin = 8
 	}
-	face, err := NewFace(opt.Style, opt.Size)
+	r := newRenderer()
+	r.blend = blendDraw
+	defer r.close()
+	face, err := r.face(opt.Style, opt.Size)
 	if err != nil {
 		return nil, err
 	}
-	defer face.Close()
-	lines := Wrap(face, text, Width-2*opt.Margin)
-	m := face.Metrics()
-	lineHeight := m.Height.Ceil()
-	img := image.NewGray(image.Rect(0, 0, Width, 2*opt.Margin+len(lines)*lineHeight))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	d := font.Drawer{Dst: img, Src: image.Black, Face: face}
-	for i, line := range lines {
-		d.Dot = fixed.P(opt.Margin, opt.Margin+i*lineHeight+m.Ascent.Ceil())
-		d.DrawString(line)
+	width := Width - 2*opt.Margin
+	space := font.MeasureString(face, " ") // a space of the text's style
+	lines, err := r.wrap([]Span{styled(text, opt.Style)}, opt.Size, width, space)
+	if err != nil {
+		return nil, err
 	}
+	m := face.Metrics()
+	img := blank(2*opt.Margin + len(lines)*m.Height.Ceil())
+	r.draw(img, lines, opt.Size, m, space, image.Pt(opt.Margin, opt.Margin), width, AlignLeft)
 	return img, nil
 }
 
-// Wrap breaks text into lines no wider than width pixels in face.
+// styled is text in one style as a span.
+func styled(text string, s Style) Span {
+	return Span{Text: text, Bold: s == Bold, Italic: s == Italic, Mono: s == Mono}
+}
+
+// Wrap breaks text into lines no wider than width pixels in face, as
+// RenderText wraps it: paragraphs at newlines, lines at spaces (runs of
+// spaces and tabs become one), and words too long for a line cut where
+// they must. Text that is not UTF-8 has U+FFFD in its place.
 func Wrap(face font.Face, text string, width int) []string {
-	limit := fixed.I(width)
-	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\t", "    ")
-	var lines []string
-	for para := range strings.SplitSeq(text, "\n") {
-		var line string
-		for _, word := range strings.Fields(para) {
-			switch {
-			case line == "" && font.MeasureString(face, word) <= limit:
-				line = word
-			case line != "" && font.MeasureString(face, line+" "+word) <= limit:
-				line += " " + word
-			default:
-				if line != "" {
-					lines = append(lines, line)
-				}
-				// A word wider than a line is cut.
-				for font.MeasureString(face, word) > limit {
-					n := fit(face, word, limit)
-					lines = append(lines, word[:n])
-					word = word[n:]
-				}
-				line = word
+	r := &renderer{only: face}
+	lines, err := r.wrap([]Span{T(text)}, 0, width, font.MeasureString(face, " "))
+	if err != nil {
+		panic(err) // only face is asked for, and it is there
+	}
+	out := make([]string, len(lines))
+	for i, ln := range lines {
+		var b strings.Builder
+		for j, w := range ln.words {
+			if j > 0 && w.space {
+				b.WriteByte(' ')
+			}
+			for _, p := range w.pieces {
+				b.WriteString(p.text)
 			}
 		}
-		lines = append(lines, line)
+		out[i] = b.String()
 	}
-	return lines
+	return out
 }
-
-// fit is how many bytes of s, cut at a rune, fit in limit; at least one rune.
-func fit(face font.Face, s string, limit fixed.Int26_6) int {
-	n := 0
-	for i, r := range s {
-		end := i + utf8.RuneLen(r)
-		if n > 0 && font.MeasureString(face, s[:end]) > limit {
-			break
-		}
-		n = end
-	}
-	return n
-}
-
-type align int
-
-const (
-	alignLeft align = iota
-	alignCenter
-	alignRight
-)
 
 // piece is text in one style; a word is pieces with no space between.
 type piece struct {
@@ -160,15 +171,18 @@ type piece struct {
 	style Style
 }
 
+// word is text between spaces.
 type word struct {
 	pieces []piece
 	space  bool // a space before it
 }
 
+// line is the words of one line of text.
 type line struct {
 	words []word
 }
 
+// spanStyle is the style a span is drawn in.
 func spanStyle(s Span) Style {
 	switch {
 	case s.Mono:
@@ -277,13 +291,10 @@ func (r *renderer) cut(w word, size float64, limit fixed.Int26_6) ([]word, error
 	return out, nil
 }
 
-// wrap breaks spans into lines no wider than width pixels.
-func (r *renderer) wrap(spans []Span, size float64, width int) ([]line, error) {
+// wrap breaks spans into lines no wider than width pixels, in faces of
+// size; space is the width of a space between two words.
+func (r *renderer) wrap(spans []Span, size float64, width int, space fixed.Int26_6) ([]line, error) {
 	limit := fixed.I(width)
-	space, err := r.measure(piece{" ", Regular}, size)
-	if err != nil {
-		return nil, err
-	}
 	var lines []line
 	for _, para := range paragraphs(spans) {
 		var cur line
@@ -328,28 +339,43 @@ func (r *renderer) wrap(spans []Span, size float64, width int) ([]line, error) {
 	return lines, nil
 }
 
+// layout wraps spans as a document's text: lines no wider than width, a
+// space as wide as a regular one, in the metrics of the regular face.
+func (r *renderer) layout(spans []Span, size float64, width int) ([]line, font.Metrics, error) {
+	base, err := r.face(Regular, size)
+	if err != nil {
+		return nil, font.Metrics{}, err
+	}
+	lines, err := r.wrap(spans, size, width, font.MeasureString(base, " "))
+	return lines, base.Metrics(), err
+}
+
 // text draws spans wrapped to width, starting at the left margin.
-func (r *renderer) text(spans []Span, size float64, width int, a align) (*image.Gray, error) {
+func (r *renderer) text(spans []Span, size float64, width int, a Align) (*image.Gray, error) {
 	return r.textAt(spans, size, margin, width, a)
 }
 
 // textAt draws spans wrapped to width, in a strip whose text starts at x.
-func (r *renderer) textAt(spans []Span, size float64, x, width int, a align) (*image.Gray, error) {
-	lines, err := r.wrap(spans, size, width)
+func (r *renderer) textAt(spans []Span, size float64, x, width int, a Align) (*image.Gray, error) {
+	lines, m, err := r.layout(spans, size, width)
 	if err != nil {
 		return nil, err
 	}
-	base, err := r.face(Regular, size)
-	if err != nil {
-		return nil, err
-	}
-	m := base.Metrics()
 	lh := m.Height.Ceil()
 	if len(lines)*lh > MaxHeight {
 		return nil, fmt.Errorf("%w: %d lines of text", ErrTooTall, len(lines))
 	}
 	img := blank(len(lines) * lh)
-	space, _ := r.measure(piece{" ", Regular}, size)
+	base, _ := r.face(Regular, size)
+	r.draw(img, lines, size, m, font.MeasureString(base, " "), image.Pt(x, 0), width, a)
+	return img, nil
+}
+
+// draw draws lines into dst, the first one's top left at at, each
+// m.Height tall, aligned in width pixels; space is the width of a space
+// between words.
+func (r *renderer) draw(dst *image.Gray, lines []line, size float64, m font.Metrics, space fixed.Int26_6, at image.Point, width int, a Align) {
+	lh := m.Height.Ceil()
 	for i, ln := range lines {
 		var lw fixed.Int26_6
 		for j, w := range ln.words {
@@ -359,32 +385,42 @@ func (r *renderer) textAt(spans []Span, size float64, x, width int, a align) (*i
 			n, _ := r.wordWidth(w, size)
 			lw += n
 		}
-		dot := fixed.I(x)
+		dot := fixed.I(at.X)
 		switch a {
-		case alignCenter:
+		case AlignCenter:
 			dot += (fixed.I(width) - lw) / 2
-		case alignRight:
+		case AlignRight:
 			dot += fixed.I(width) - lw
 		}
-		y := fixed.I(i*lh + m.Ascent.Ceil())
+		y := fixed.I(at.Y + i*lh + m.Ascent.Ceil())
 		for j, w := range ln.words {
 			if j > 0 && w.space {
 				dot += space
 			}
 			for _, p := range w.pieces {
 				f, _ := r.face(p.style, size)
-				dot = drawString(img, f, fixed.Point26_6{X: dot, Y: y}, p.text)
+				dot = drawString(dst, f, fixed.Point26_6{X: dot, Y: y}, p.text, r.blend)
 			}
 		}
 	}
-	return img, nil
 }
 
+// blend is how a glyph's coverage darkens the grey under it: black over it,
+// with the coverage as alpha, rounded one of two ways. The two differ by a
+// level where glyphs overlap; each keeps the pictures made with it as they
+// were.
+type blend uint8
+
+const (
+	blendRound blend = iota // to the nearest level: documents
+	blendDraw               // as image/draw does (font.Drawer), in 16 bits then grey: RenderText and TextBox
+)
+
 // drawString draws s in black from dot, kerned as font.Drawer does, and
-// returns where the dot ends. Each glyph's coverage darkens the grey
-// (black over it with the glyph's alpha), which image/draw does for an
-// *image.Gray only through its slow general path.
-func drawString(dst *image.Gray, f font.Face, dot fixed.Point26_6, s string) fixed.Int26_6 {
+// returns where the dot ends. Each glyph's coverage darkens the grey by the
+// blend, which image/draw does for an *image.Gray only through its slow
+// general path.
+func drawString(dst *image.Gray, f font.Face, dot fixed.Point26_6, s string, b blend) fixed.Int26_6 {
 	prev := rune(-1)
 	for _, c := range s {
 		if prev >= 0 {
@@ -396,6 +432,13 @@ func drawString(dst *image.Gray, f font.Face, dot fixed.Point26_6, s string) fix
 			for y := clip.Min.Y; y < clip.Max.Y; y++ {
 				d := dst.Pix[y*dst.Stride+clip.Min.X : y*dst.Stride+clip.Max.X]
 				m := a.Pix[(mp.Y+y-dr.Min.Y)*a.Stride+mp.X+clip.Min.X-dr.Min.X:]
+				m = m[:len(d)]
+				if b == blendDraw {
+					for x := range d {
+						d[x] = uint8(uint32(d[x]) * 257 * (65535 - 257*uint32(m[x])) / 65535 >> 8)
+					}
+					continue
+				}
 				for x := range d {
 					d[x] = uint8((uint32(d[x])*(255-uint32(m[x])) + 127) / 255)
 				}
