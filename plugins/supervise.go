@@ -35,6 +35,13 @@ func (h *Host) watch() {
 	}
 }
 
+// whyExited is why a plugin whose process ended on its own is stopped: it
+// crashed. The watcher and a call that finds the process gone say so in
+// these words, and the call it died under says "it crashed: " and what
+// gRPC said. Whichever notices first is the one failed records, so the
+// reason must not hang on which it was.
+const whyExited = "it crashed: the plugin process exited"
+
 // failed stops the process whose client is pub after a failure and sets
 // when it may start again: the back-off doubles with each failure in a row.
 // A failure of a process already stopped or replaced (pub is no longer the
@@ -83,7 +90,7 @@ func (p *proc) running(ctx context.Context) (*sdk.Client, error) {
 		return nil, &Error{name, "the plugin host is closed", p.h.ctx.Err()}
 	}
 	if crashed {
-		p.failed(pub, "the plugin process exited")
+		p.failed(pub, whyExited)
 		return nil, &Error{name, "the plugin stopped unexpectedly; it is being restarted", nil}
 	}
 	if wait > 0 {
@@ -109,7 +116,7 @@ func (p *proc) check(ctx context.Context) {
 	p.mu.Unlock()
 	switch {
 	case client != nil && client.Exited():
-		p.failed(pub, "the plugin process exited")
+		p.failed(pub, whyExited)
 	case client != nil:
 		if rss := residentBytes(pid); rss > p.h.cfg.MemoryLimitBytes {
 			p.failed(pub, fmt.Sprintf("it grew to %d MB, over the limit of %d MB", rss>>20, p.h.cfg.MemoryLimitBytes>>20))

@@ -1,10 +1,13 @@
 package plugins
 
 import (
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"paperboy/sdk"
@@ -174,4 +177,72 @@ func TestHost_MemoryLimit(t *testing.T) {
 	if in := info(t, h, "hello"); !strings.Contains(in.LastError, "over the limit") {
 		t.Errorf("LastError %q, want the memory limit", in.LastError)
 	}
+}
+
+// TestHost_ExitedIsACrash: a plugin whose process ends on its own crashed,
+// in the same words whoever notices it first, the watcher or the next call.
+// (Which one it was used to decide what LastError said: TestHost_Crashes
+// failed under load when the watcher saw the exit before the call it died
+// under had said so.)
+func TestHost_ExitedIsACrash(t *testing.T) {
+	tests := []struct {
+		name    string
+		watcher bool
+	}{
+		{"the watcher notices", true},
+		{"the next call notices", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t.TempDir())
+			if !tt.watcher {
+				cfg.CheckEvery = time.Hour
+			}
+			h, logs := newHost(t, cfg)
+			add(t, h, binary(t, "hello"))
+			first := logs.pids("hello")
+			if len(first) != 1 {
+				t.Fatalf("processes %v, want one", first)
+			}
+			if err := syscall.Kill(first[0], syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			if tt.watcher {
+				waitFor(t, "the watcher to restart hello", func() bool { in := info(t, h, "hello"); return in.Running && in.Restarts == 1 })
+			} else {
+				waitFor(t, "the host to see hello gone", func() bool { return !info(t, h, "hello").Running })
+				err := h.Validate(t.Context(), "hello", sdk.Config{})
+				if pe := asError(t, err); !strings.Contains(pe.Msg, "stopped unexpectedly") {
+					t.Errorf("Validate: %q, want it to say the plugin stopped", pe.Error())
+				}
+			}
+			if got := info(t, h, "hello").LastError; got != whyExited {
+				t.Errorf("LastError %q, want %q", got, whyExited)
+			}
+		})
+	}
+}
+
+// TestProc_Backoff: each failure in a row waits twice as long as the one
+// before, from RestartMin up to RestartMax; a failure of a process that
+// was replaced already is not counted. In a synctest bubble time stands
+// still, so the waits are exact.
+func TestProc_Backoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &proc{h: &Host{cfg: Config{RestartMin: 50 * time.Millisecond, RestartMax: 400 * time.Millisecond}}, log: slog.New(slog.DiscardHandler)}
+		for i, want := range []time.Duration{50, 100, 200, 400, 400, 400} {
+			p.failed(nil, "it did not start")
+			if got := time.Until(p.retryAt); got != want*time.Millisecond {
+				t.Errorf("failure %d: a restart in %v, want %v", i+1, got, want*time.Millisecond)
+			}
+			if p.restarts != i+1 || p.lastError != "it did not start" {
+				t.Errorf("failure %d: %d failures in a row, last error %q", i+1, p.restarts, p.lastError)
+			}
+		}
+		p.pub = &sdk.Client{} // a new process runs
+		p.failed(&sdk.Client{}, "an old process crashed")
+		if p.restarts != 6 || p.lastError != "it did not start" || p.pub == nil {
+			t.Errorf("an old process's failure counted: %d failures, last error %q", p.restarts, p.lastError)
+		}
+	})
 }
