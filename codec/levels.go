@@ -29,12 +29,13 @@ func Luma(img image.Image) *image.Gray {
 // levelMode says what one 8-bit level per pixel means.
 type levelMode uint8
 
+const (
+	levelMax  levelMode = iota // the largest of R, G, B: the threshold rule is level > 127
+	levelLuma                  // the brightness, for dithering
+)
+
 // row is one row of levels of a print, one byte a pixel.
 type row = [PrintWidth]uint8
-
-// rowReader gives row y of a print's levels, as a levelReader does, in a
-// row.
-type rowReader func(y int, buf *row) *row
 
 // levelReader gives row y (counted from 0) of a picture's levels, composited
 // onto white: the picture's own memory where it already holds them, else buf

@@ -93,11 +93,6 @@ func RasterizeBytes(w, h int) int64 {
 	return n
 }
 
-const (
-	levelMax  levelMode = iota // the largest of R, G, B: the threshold rule is level > 127
-	levelLuma                  // the brightness, for dithering
-)
-
 // outRow is row y of a bitmap, packed.
 func outRow(b *Bitmap, y int) *[rowBytes]byte {
 	return (*[rowBytes]byte)(b.Pix[y*rowBytes : (y+1)*rowBytes])
@@ -315,3 +310,7 @@ func atkinson(out *Bitmap, rows rowReader) {
 		clear(e2[:])
 	}
 }
+
+// rowReader gives row y of a print's levels, as a levelReader does, in a
+// row.
+type rowReader func(y int, buf *row) *row
