@@ -72,7 +72,7 @@ func (b TextBox) Lines() (n, lineHeight int, err error) {
 	}
 	r := newRenderer()
 	defer r.close()
-	lines, m, err := r.layout(b.Spans, size, Width-2*margin)
+	lines, m, _, err := r.layout(b.Spans, size, Width-2*margin)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -145,10 +145,7 @@ func styled(text string, s Style) Span {
 // they must. Text that is not UTF-8 has U+FFFD in its place.
 func Wrap(face font.Face, text string, width int) []string {
 	r := &renderer{only: face}
-	lines, err := r.wrap([]Span{T(text)}, 0, width, font.MeasureString(face, " "))
-	if err != nil {
-		panic(err) // only face is asked for, and it is there
-	}
+	lines, _ := r.wrap([]Span{T(text)}, 0, width, font.MeasureString(face, " ")) // with only, faces never fail
 	out := make([]string, len(lines))
 	for i, ln := range lines {
 		var b strings.Builder
@@ -339,15 +336,17 @@ func (r *renderer) wrap(spans []Span, size float64, width int, space fixed.Int26
 	return lines, nil
 }
 
-// layout wraps spans as a document's text: lines no wider than width, a
-// space as wide as a regular one, in the metrics of the regular face.
-func (r *renderer) layout(spans []Span, size float64, width int) ([]line, font.Metrics, error) {
+// layout wraps spans as a document's text, into lines no wider than width
+// with a space as wide as a regular one: the lines, the regular face's
+// metrics, and the space.
+func (r *renderer) layout(spans []Span, size float64, width int) ([]line, font.Metrics, fixed.Int26_6, error) {
 	base, err := r.face(Regular, size)
 	if err != nil {
-		return nil, font.Metrics{}, err
+		return nil, font.Metrics{}, 0, err
 	}
-	lines, err := r.wrap(spans, size, width, font.MeasureString(base, " "))
-	return lines, base.Metrics(), err
+	space := font.MeasureString(base, " ")
+	lines, err := r.wrap(spans, size, width, space)
+	return lines, base.Metrics(), space, err
 }
 
 // text draws spans wrapped to width, starting at the left margin.
@@ -357,7 +356,7 @@ func (r *renderer) text(spans []Span, size float64, width int, a Align) (*image.
 
 // textAt draws spans wrapped to width, in a strip whose text starts at x.
 func (r *renderer) textAt(spans []Span, size float64, x, width int, a Align) (*image.Gray, error) {
-	lines, m, err := r.layout(spans, size, width)
+	lines, m, space, err := r.layout(spans, size, width)
 	if err != nil {
 		return nil, err
 	}
@@ -366,8 +365,7 @@ func (r *renderer) textAt(spans []Span, size float64, x, width int, a Align) (*i
 		return nil, fmt.Errorf("%w: %d lines of text", ErrTooTall, len(lines))
 	}
 	img := blank(len(lines) * lh)
-	base, _ := r.face(Regular, size)
-	r.draw(img, lines, size, m, font.MeasureString(base, " "), image.Pt(x, 0), width, a)
+	r.draw(img, lines, size, m, space, image.Pt(x, 0), width, a)
 	return img, nil
 }
 
