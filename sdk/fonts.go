@@ -56,7 +56,8 @@ type faceKey struct {
 	size  float64
 }
 
-// renderer holds the faces of one Render: faces are not safe to share.
+// renderer holds the faces of one drawing (a Render, a RenderText, a
+// TextBox): faces are not safe to share.
 type renderer struct {
 	faces map[faceKey]font.Face
 	only  font.Face // if set, the face of every style and size (Wrap's)
