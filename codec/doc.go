@@ -15,13 +15,14 @@
 //     (DecodeCommand, ParsePayload, DecodeRLE) for the virtual printer and the
 //     print history;
 //   - claim codes (ParseClaimCode), hardware xor, link keys and CRC-16;
-//   - pictures to 1 bit (Rasterize): scaling to 384 pixels, the threshold rule
-//     of the vectors, Floyd–Steinberg and Atkinson dithering, and the image
-//     decoders for PNG, JPEG and GIF uploads: InspectImage reads a
-//     picture's header and refuses one that would take more than
-//     MaxImagePixels or MaxImageBytes to decode, DecodeImage decodes it
-//     at full size, DecodePrintImage shrinks it to the print's width as it
-//     reads it.
+//   - pictures to 1 bit (Rasterize): scaling to 384 pixels (ScaleToWidth,
+//     which scales to any width; ScaledHeight rounds the height), the
+//     threshold rule of the vectors, Floyd–Steinberg and Atkinson dithering
+//     of a picture's brightness (Luma), and the image decoders for PNG, JPEG
+//     and GIF uploads: InspectImage reads a picture's header and refuses one
+//     that would take more than MaxImagePixels or MaxImageBytes to decode,
+//     DecodeImage decodes it at full size, DecodePrintImage shrinks it to
+//     the print's width as it reads it.
 //
 // codec imports only the standard library and golang.org/x/image: it knows
 // nothing of sockets or databases, and it never logs. Bad input gives an error

@@ -4,10 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
-
-	xdraw "golang.org/x/image/draw"
 )
 
 // Dither is how grey levels become black and white dots.
@@ -47,25 +43,26 @@ func ParseDither(s string) (Dither, error) {
 }
 
 // Rasterize makes a print of img: scaled to PrintWidth keeping its aspect
-// ratio (narrower pictures are scaled up), composited onto white paper, cut
-// at MaxRows, and turned into black and white dots with d. An empty image
-// gives an empty bitmap.
+// ratio (narrower pictures are scaled up) with ScaleToWidth, composited onto
+// white paper, cut at MaxRows, and turned into black and white dots with d.
+// An empty image gives an empty bitmap.
 func Rasterize(img image.Image, d Dither) *Bitmap {
 	src := img.Bounds()
 	if src.Empty() {
 		return NewBitmap(0)
 	}
 	if src.Dx() != PrintWidth {
-		img, src = scaleToWidth(img, src)
+		scaled := ScaleToWidth(img, PrintWidth)
+		img, src = scaled, scaled.Bounds()
 	} else if src.Dy() > MaxRows {
 		src.Max.Y = src.Min.Y + MaxRows
 	}
-	var rows rowReader
+	mode := levelLuma
 	if d == Threshold {
-		rows = newRowReader(img, src, levelMax)
-	} else {
-		rows = newRowReader(img, src, levelLuma)
+		mode = levelMax
 	}
+	levels := newLevelReader(img, src, mode)
+	rows := func(y int, buf *row) *row { return (*row)(levels(y, buf[:])) }
 	out := NewBitmap(src.Dy())
 	switch d {
 	case FloydSteinberg:
@@ -94,167 +91,6 @@ func RasterizeBytes(w, h int) int64 {
 		n += PrintWidth*rows*4 + PrintWidth*src*32 + 128*(PrintWidth+rows)
 	}
 	return n
-}
-
-// scaleToWidth scales img to PrintWidth, onto white, with Catmull-Rom
-// resampling, keeping at most MaxRows rows of the result.
-func scaleToWidth(img image.Image, src image.Rectangle) (image.Image, image.Rectangle) {
-	h := int((int64(src.Dy())*PrintWidth + int64(src.Dx())/2) / int64(src.Dx()))
-	h = max(h, 1)
-	if h > MaxRows {
-		// Scale only the part of the source that lands in the first MaxRows.
-		src.Max.Y = src.Min.Y + int((int64(MaxRows)*int64(src.Dx())+PrintWidth-1)/PrintWidth)
-		h = MaxRows
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, PrintWidth, h))
-	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
-	xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, src, xdraw.Over, nil)
-	return dst, dst.Bounds()
-}
-
-// levelMode says what one 8-bit level per pixel means.
-type levelMode uint8
-
-const (
-	levelMax  levelMode = iota // the largest of R, G, B: the threshold rule is level > 127
-	levelLuma                  // the brightness, for dithering
-)
-
-// row is one row of levels, one byte a pixel.
-type row = [PrintWidth]uint8
-
-// rowReader gives row y (counted from 0) as levels composited onto white: the
-// image's own memory where it already holds them, else buf, filled. Callers
-// never write to the row they get.
-type rowReader func(y int, buf *row) *row
-
-// level turns an opaque 8-bit colour into a level.
-func level(mode levelMode, r, g, b uint32) uint8 {
-	if mode == levelMax {
-		return uint8(max(r, g, b))
-	}
-	return uint8((77*r + 150*g + 29*b + 128) >> 8) // weights of 256ths, as rgbaLevels has them
-}
-
-// newRowReader picks a fast path for the image types the decoders return, and
-// a general one for any other.
-func newRowReader(img image.Image, src image.Rectangle, mode levelMode) rowReader {
-	x0, y0 := src.Min.X, src.Min.Y
-	switch m := img.(type) {
-	case *image.Gray:
-		return func(y int, _ *row) *row {
-			i := m.PixOffset(x0, y0+y)
-			return (*row)(m.Pix[i : i+PrintWidth])
-		}
-	case *image.RGBA:
-		return func(y int, buf *row) *row {
-			i := m.PixOffset(x0, y0+y)
-			rgbaLevels(buf, (*[4 * PrintWidth]uint8)(m.Pix[i:i+4*PrintWidth]), mode)
-			return buf
-		}
-	case *image.NRGBA:
-		return func(y int, buf *row) *row {
-			i := m.PixOffset(x0, y0+y)
-			p := m.Pix[i : i+4*PrintWidth]
-			for x := range buf {
-				q := p[4*x : 4*x+4 : 4*x+4]
-				a := uint32(q[3])
-				buf[x] = level(mode, onWhite(q[0], a), onWhite(q[1], a), onWhite(q[2], a))
-			}
-			return buf
-		}
-	case *image.YCbCr:
-		hShift := 0 // chroma samples cover 1, 2 or 4 pixels across
-		switch m.SubsampleRatio {
-		case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
-			hShift = 1
-		case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
-			hShift = 2
-		}
-		return func(y int, buf *row) *row {
-			if mode == levelLuma {
-				i := m.YOffset(x0, y0+y)
-				return (*row)(m.Y[i : i+PrintWidth])
-			}
-			yRow := m.Y[m.YOffset(x0, y0+y):][:PrintWidth]
-			c0 := m.COffset(x0, y0+y)
-			for x := range buf {
-				ci := c0 + (x0+x)>>hShift - x0>>hShift
-				r, g, b := color.YCbCrToRGB(yRow[x], m.Cb[ci], m.Cr[ci])
-				buf[x] = max(r, g, b)
-			}
-			return buf
-		}
-	case *image.Paletted:
-		var lut [256]uint8
-		for i, c := range m.Palette {
-			lut[i] = levelOf(mode, c)
-		}
-		return func(y int, buf *row) *row {
-			i := m.PixOffset(x0, y0+y)
-			for x, c := range m.Pix[i : i+PrintWidth] {
-				buf[x] = lut[c]
-			}
-			return buf
-		}
-	}
-	return func(y int, buf *row) *row {
-		for x := range buf {
-			buf[x] = levelOf(mode, img.At(x0+x, y0+y))
-		}
-		return buf
-	}
-}
-
-// rgbaLevels turns a row of premultiplied RGBA into levels, onto white: each
-// channel c becomes c + 255 - a. One loop per mode keeps the branch out.
-func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
-	if mode == levelMax {
-		for x := range dst {
-			q := p[4*x : 4*x+4 : 4*x+4]
-			dst[x] = max(q[0], q[1], q[2]) + 255 - q[3]
-		}
-		return
-	}
-	// Eight pixels a round, so that the bounds are checked once for them.
-	for x := 0; x < len(dst); x += 8 {
-		q, d := (*[32]uint8)(p[4*x:]), (*[8]uint8)(dst[x:])
-		d[0], d[1] = luma2(binary.LittleEndian.Uint64(q[0:]))
-		d[2], d[3] = luma2(binary.LittleEndian.Uint64(q[8:]))
-		d[4], d[5] = luma2(binary.LittleEndian.Uint64(q[16:]))
-		d[6], d[7] = luma2(binary.LittleEndian.Uint64(q[24:]))
-	}
-}
-
-// luma2 gives the levels of two premultiplied RGBA pixels onto white, in a
-// word (r0 g0 b0 a0 r1 g1 b1 a1, low byte first). The red and blue bytes, and
-// the green and alpha ones, are spread into 16-bit lanes; two
-// multiplications then leave 77r + 150g + 29b of each pixel in bits 16–31 and
-// 48–63, with the other products in lanes that never carry into them (each
-// field stays below 2¹⁶). Onto white adds (255-a)·256.
-func luma2(v uint64) (uint8, uint8) {
-	const (
-		bytes02 = 0x00FF00FF_00FF00FF
-		alphas  = 0xFF000000_FF000000
-		rb      = 77<<16 | 29 // red to the upper lane, blue to it from below
-		g       = 150 << 16
-		round   = 128<<16 | 128<<48
-	)
-	sum := (v&bytes02)*rb + (v>>8&bytes02)*g + (alphas - v&alphas) + round
-	return uint8(sum >> 24), uint8(sum >> 56)
-}
-
-// onWhite composites one non-premultiplied 8-bit channel with alpha a onto
-// white.
-func onWhite(c uint8, a uint32) uint32 {
-	return (uint32(c)*a + 255*(255-a) + 127) / 255
-}
-
-// levelOf gives the level of any colour, composited onto white.
-func levelOf(mode levelMode, c color.Color) uint8 {
-	r, g, b, a := c.RGBA() // premultiplied, 16 bits
-	w := 0xFFFF - a
-	return level(mode, (r+w)>>8, (g+w)>>8, (b+w)>>8)
 }
 
 // outRow is row y of a bitmap, packed.
@@ -474,3 +310,7 @@ func atkinson(out *Bitmap, rows rowReader) {
 		clear(e2[:])
 	}
 }
+
+// rowReader gives row y of a print's levels, as a levelReader does, in a
+// row.
+type rowReader func(y int, buf *row) *row

@@ -61,7 +61,8 @@ func referenceRasterize(img image.Image, d Dither) *Bitmap {
 		return NewBitmap(0)
 	}
 	if src.Dx() != PrintWidth {
-		img, src = scaleToWidth(img, src)
+		scaled := ScaleToWidth(img, PrintWidth)
+		img, src = scaled, scaled.Bounds()
 	} else if src.Dy() > MaxRows {
 		src.Max.Y = src.Min.Y + MaxRows
 	}

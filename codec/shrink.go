@@ -37,8 +37,7 @@ func printSize(w, h, o int) (pw, ph, keep int) {
 	}
 	keep = min(h, int((int64(MaxRows)*int64(w)+PrintWidth-1)/PrintWidth))
 	pw = min(w, PrintWidth)
-	ph = int((int64(keep)*int64(pw) + int64(w)/2) / int64(w))
-	return pw, min(max(ph, 1), MaxRows), keep
+	return pw, min(ScaledHeight(w, keep, pw), MaxRows), keep
 }
 
 // shrinkChunk is how many pixels of a row shrink reads at a time.

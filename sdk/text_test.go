@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/image/math/fixed"
 )
@@ -44,6 +45,27 @@ func TestWrap(t *testing.T) {
 				t.Errorf("lines %q lost text of %q", lines, tt.text)
 			}
 		})
+	}
+}
+
+// TestWrap_NotUTF8: text that is not UTF-8 is wrapped with U+FFFD in the
+// place of what is not, even where it must be cut.
+func TestWrap_NotUTF8(t *testing.T) {
+	face, err := NewFace(Regular, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer face.Close()
+	for _, width := range []int{300, 20, 5} {
+		lines := Wrap(face, "caf\xe9 au lait \xff\xfe", width)
+		for _, l := range lines {
+			if !utf8.ValidString(l) {
+				t.Errorf("width %d: line %q is not UTF-8", width, l)
+			}
+		}
+		if got := strings.Join(lines, ""); !strings.Contains(got, "caf\uFFFD") {
+			t.Errorf("width %d: lines %q, want caf\uFFFD in them", width, lines)
+		}
 	}
 }
 

@@ -168,9 +168,6 @@ func sizeFor(text string) sdk.TextSize {
 	return sdk.Large
 }
 
-// The text sizes in pixels, as sdk's document renderer has them.
-var pixels = map[sdk.TextSize]float64{sdk.Small: 17, sdk.Normal: 22, sdk.Large: 34}
-
 // The layout of a note, in pixels.
 const (
 	edge      = 5                      // from the paper's edge to the frame
@@ -193,13 +190,13 @@ const inner = sdk.Width - 2*inset
 
 // draw lays the note out on a print.
 func (n note) draw() (*image.Gray, error) {
-	head, err := text(n.Header, sdk.Regular, pixels[sdk.Small], true)
+	head, err := text(sdk.T(n.Header), sdk.Small, true)
 	if err != nil {
 		return nil, err
 	}
 	parts := []*image.Gray{head, dashes()}
 	if n.Text != "" {
-		msg, err := text(n.Text, sdk.Italic, pixels[n.Size], n.Size == sdk.Large)
+		msg, err := text(sdk.I(n.Text), n.Size, n.Size == sdk.Large)
 		if err != nil {
 			return nil, err
 		}
@@ -237,26 +234,23 @@ func tooLong(height int) error {
 	return fmt.Errorf("the message is too long to print: it would be %d pixels long, and a print is at most %d", height, sdk.MaxHeight)
 }
 
-// text draws text wrapped to the inner width, each line centred if
-// center: a strip of the print's width as tall as its lines.
-func text(s string, style sdk.Style, size float64, center bool) (*image.Gray, error) {
-	face, err := sdk.NewFace(style, size)
+// text draws text in one of the SDK's sizes, wrapped to the inner width,
+// each line centred if center: a strip of the print's width as tall as its
+// lines.
+func text(s sdk.Span, size sdk.TextSize, center bool) (*image.Gray, error) {
+	box := sdk.TextBox{Spans: []sdk.Span{s}, Size: size, Margin: inset}
+	lines, lh, err := box.Lines()
 	if err != nil {
 		return nil, err
 	}
-	lines := len(sdk.Wrap(face, s, inner))
-	lh := face.Metrics().Height.Ceil()
-	face.Close()
 	// Refuse what cannot fit before drawing it.
 	if lines*lh > sdk.MaxHeight {
 		return nil, tooLong(lines * lh)
 	}
-	img, err := sdk.RenderText(s, sdk.TextOptions{Style: style, Size: size, Margin: inset})
+	strip, err := box.Draw()
 	if err != nil {
 		return nil, err
 	}
-	b := img.Bounds()
-	strip := img.SubImage(image.Rect(0, b.Min.Y+inset, sdk.Width, b.Max.Y-inset)).(*image.Gray)
 	if center {
 		for i := range lines {
 			centre(strip, strip.Bounds().Min.Y+i*lh, lh)
@@ -365,104 +359,19 @@ const (
 
 // flatten is a picture in grey as it looks on white paper, where it is
 // transparent too, with its levels stretched (blackBelow, whiteAbove);
-// shrunk by averaging to w pixels wide if it is wider, so that sdk prints
-// it as it is. A narrower one keeps its size, for sdk to enlarge.
+// shrunk by averaging to w pixels wide if it is wider (sdk.Shrink), so
+// that sdk prints it as it is. A narrower one keeps its size, for sdk to
+// enlarge.
 func flatten(src image.Image, w int) *image.Gray {
-	b := src.Bounds()
-	dx, dy := b.Dx(), b.Dy()
-	h := dy
-	if dx > w {
-		// As sdk rounds the height of a picture it scales to w.
-		h = max(int((int64(dy)*int64(w)+int64(dx)/2)/int64(dx)), 1)
-	} else {
-		w = dx
-	}
 	var lut [256]uint8
 	for i := range lut {
 		lut[i] = uint8(min(max((i-blackBelow)*255/(whiteAbove-blackBelow), 0), 255))
 	}
-	out := image.NewGray(image.Rect(0, 0, w, h))
-	if w == dx {
-		row := make([]float32, dx)
-		for y := range dy {
-			lumas(src, b.Min.Y+y, row)
-			for x, v := range row {
-				out.Pix[y*out.Stride+x] = lut[uint8(v+0.5)]
-			}
-		}
-		return out
-	}
-	// Each source pixel covers 1/sx of a pixel of out across, 1/sy down:
-	// average by area.
-	sx, sy := float64(dx)/float64(w), float64(dy)/float64(h)
-	sum := make([]float32, w*h)
-	row, across := make([]float32, dx), make([]float32, w)
-	for y := range dy {
-		lumas(src, b.Min.Y+y, row)
-		clear(across)
-		for x, v := range row {
-			spread(float64(x)/sx, float64(x+1)/sx, w, func(i int, f float32) { across[i] += f * v })
-		}
-		spread(float64(y)/sy, float64(y+1)/sy, h, func(j int, f float32) {
-			line := sum[j*w : (j+1)*w]
-			for i, v := range across {
-				line[i] += f * v
-			}
-		})
-	}
-	for i, v := range sum {
-		out.Pix[i] = lut[uint8(min(max(v, 0), 255)+0.5)]
+	out := sdk.Shrink(src, w)
+	for i, v := range out.Pix {
+		out.Pix[i] = lut[v]
 	}
 	return out
-}
-
-// spread shares the span [a, b) of pixels of out (b-a at most 1) between
-// the one or two pixels it falls in, below n, by how much of each it covers.
-func spread(a, b float64, n int, add func(i int, f float32)) {
-	i := int(a)
-	if i >= n {
-		return
-	}
-	if edge := float64(i + 1); b > edge && i+1 < n {
-		add(i, float32(edge-a))
-		add(i+1, float32(b-edge))
-		return
-	}
-	add(i, float32(b-a))
-}
-
-// lumas fills row with the brightness, 0 to 255, of the pixels of row y
-// of img on white paper.
-func lumas(img image.Image, y int, row []float32) {
-	b := img.Bounds()
-	switch m := img.(type) {
-	case *image.YCbCr: // a JPEG photo: opaque, its brightness is Y
-		off := m.YOffset(b.Min.X, y)
-		for x := range row {
-			row[x] = float32(m.Y[off+x])
-		}
-		return
-	case *image.Gray:
-		off := m.PixOffset(b.Min.X, y)
-		for x := range row {
-			row[x] = float32(m.Pix[off+x])
-		}
-		return
-	case *image.NRGBA: // most PNGs
-		off := m.PixOffset(b.Min.X, y)
-		for x := range row {
-			p := m.Pix[off+4*x : off+4*x+4]
-			a := float32(p[3]) / 255
-			l := 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
-			row[x] = l*a + 255*(1-a)
-		}
-		return
-	}
-	for x := range row {
-		r, g, bl, a := img.At(b.Min.X+x, y).RGBA() // premultiplied
-		w := 0xffff - a                            // the paper showing through
-		row[x] = (0.299*float32(r+w) + 0.587*float32(g+w) + 0.114*float32(bl+w)) / 257
-	}
 }
 
 // frame draws a rounded frame around the print, with a heart in a gap in

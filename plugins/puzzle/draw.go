@@ -86,8 +86,9 @@ func digitGlyphs(st gridStyle) ([10]*image.Gray, error) {
 	var out [10]*image.Gray
 	room := st.cell - 2*st.digitPadding
 	for d := 1; d <= 9; d++ {
-		// sdk.RenderText is the one way a plugin can draw text into its own
-		// picture: a strip the print's width, with the digit at its left.
+		// sdk.RenderText draws text at a size in pixels, which a digit sized
+		// to its cell needs (a TextBox has a document's sizes): a strip the
+		// print's width, with the digit at its left.
 		strip, err := sdk.RenderText(fmt.Sprint(d), sdk.TextOptions{Style: st.digitStyle, Size: st.digitSize, Margin: 2})
 		if err != nil {
 			return out, err

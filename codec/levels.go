@@ -1,0 +1,188 @@
+package codec
+
+import (
+	"encoding/binary"
+	"image"
+	"image/color"
+)
+
+// Luma is img as a grey picture of its size, from (0, 0): the brightness of
+// each pixel on white paper (what is transparent is white), 0 black to 255
+// white, as the dithers see it. A colour's is 77R + 150G + 29B in 256ths,
+// rounded (ITU-R BT.601's weights in eight bits); a JPEG's is its own Y.
+func Luma(img image.Image) *image.Gray {
+	b := img.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	if b.Empty() {
+		return out
+	}
+	levels := newLevelReader(img, b, levelLuma)
+	for y := range b.Dy() {
+		dst := out.Pix[y*out.Stride:][:b.Dx()]
+		if got := levels(y, dst); &got[0] != &dst[0] {
+			copy(dst, got)
+		}
+	}
+	return out
+}
+
+// levelMode says what one 8-bit level per pixel means.
+type levelMode uint8
+
+const (
+	levelMax  levelMode = iota // the largest of R, G, B: the threshold rule is level > 127
+	levelLuma                  // the brightness, for dithering
+)
+
+// row is one row of levels of a print, one byte a pixel.
+type row = [PrintWidth]uint8
+
+// levelReader gives row y (counted from 0) of a picture's levels, composited
+// onto white: the picture's own memory where it already holds them, else buf
+// (as long as the picture is wide), filled. Callers never write to the row
+// they get.
+type levelReader func(y int, buf []uint8) []uint8
+
+// level turns an opaque 8-bit colour into a level.
+func level(mode levelMode, r, g, b uint32) uint8 {
+	if mode == levelMax {
+		return uint8(max(r, g, b))
+	}
+	return uint8((77*r + 150*g + 29*b + 128) >> 8) // Luma's weights; luma2 has them too
+}
+
+// newLevelReader reads the levels of the part src of img. It picks a fast
+// path for the image types the decoders return, and a general one for any
+// other.
+func newLevelReader(img image.Image, src image.Rectangle, mode levelMode) levelReader {
+	x0, y0, w := src.Min.X, src.Min.Y, src.Dx()
+	switch m := img.(type) {
+	case *image.Gray:
+		return func(y int, _ []uint8) []uint8 {
+			i := m.PixOffset(x0, y0+y)
+			return m.Pix[i : i+w : i+w]
+		}
+	case *image.RGBA:
+		return func(y int, buf []uint8) []uint8 {
+			i := m.PixOffset(x0, y0+y)
+			p := m.Pix[i : i+4*w]
+			buf = buf[:w]
+			if w == PrintWidth { // a print's row, the fast way
+				rgbaLevels((*row)(buf), (*[4 * PrintWidth]uint8)(p), mode)
+				return buf
+			}
+			for x := range buf {
+				q := p[4*x : 4*x+4 : 4*x+4]
+				white := 255 - uint32(q[3]) // premultiplied: onto white adds it
+				buf[x] = level(mode, uint32(q[0])+white, uint32(q[1])+white, uint32(q[2])+white)
+			}
+			return buf
+		}
+	case *image.NRGBA:
+		return func(y int, buf []uint8) []uint8 {
+			i := m.PixOffset(x0, y0+y)
+			p := m.Pix[i : i+4*w]
+			buf = buf[:w]
+			for x := range buf {
+				q := p[4*x : 4*x+4 : 4*x+4]
+				a := uint32(q[3])
+				buf[x] = level(mode, onWhite(q[0], a), onWhite(q[1], a), onWhite(q[2], a))
+			}
+			return buf
+		}
+	case *image.YCbCr:
+		hShift := 0 // chroma samples cover 1, 2 or 4 pixels across
+		switch m.SubsampleRatio {
+		case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+			hShift = 1
+		case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+			hShift = 2
+		}
+		return func(y int, buf []uint8) []uint8 {
+			if mode == levelLuma {
+				i := m.YOffset(x0, y0+y)
+				return m.Y[i : i+w : i+w]
+			}
+			yRow := m.Y[m.YOffset(x0, y0+y):][:w]
+			c0 := m.COffset(x0, y0+y)
+			buf = buf[:w]
+			for x := range buf {
+				ci := c0 + (x0+x)>>hShift - x0>>hShift
+				r, g, b := color.YCbCrToRGB(yRow[x], m.Cb[ci], m.Cr[ci])
+				buf[x] = max(r, g, b)
+			}
+			return buf
+		}
+	case *image.Paletted:
+		var lut [256]uint8
+		for i, c := range m.Palette {
+			lut[i] = levelOf(mode, c)
+		}
+		return func(y int, buf []uint8) []uint8 {
+			i := m.PixOffset(x0, y0+y)
+			buf = buf[:w]
+			for x, c := range m.Pix[i : i+w] {
+				buf[x] = lut[c]
+			}
+			return buf
+		}
+	}
+	return func(y int, buf []uint8) []uint8 {
+		buf = buf[:w]
+		for x := range buf {
+			buf[x] = levelOf(mode, img.At(x0+x, y0+y))
+		}
+		return buf
+	}
+}
+
+// rgbaLevels turns a row of premultiplied RGBA into levels, onto white: each
+// channel c becomes c + 255 - a. One loop per mode keeps the branch out.
+func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
+	if mode == levelMax {
+		for x := range dst {
+			q := p[4*x : 4*x+4 : 4*x+4]
+			dst[x] = max(q[0], q[1], q[2]) + 255 - q[3]
+		}
+		return
+	}
+	// Eight pixels a round, so that the bounds are checked once for them.
+	for x := 0; x < len(dst); x += 8 {
+		q, d := (*[32]uint8)(p[4*x:]), (*[8]uint8)(dst[x:])
+		d[0], d[1] = luma2(binary.LittleEndian.Uint64(q[0:]))
+		d[2], d[3] = luma2(binary.LittleEndian.Uint64(q[8:]))
+		d[4], d[5] = luma2(binary.LittleEndian.Uint64(q[16:]))
+		d[6], d[7] = luma2(binary.LittleEndian.Uint64(q[24:]))
+	}
+}
+
+// luma2 gives the levels of two premultiplied RGBA pixels onto white, in a
+// word (r0 g0 b0 a0 r1 g1 b1 a1, low byte first). The red and blue bytes, and
+// the green and alpha ones, are spread into 16-bit lanes; two
+// multiplications then leave 77r + 150g + 29b of each pixel in bits 16–31 and
+// 48–63, with the other products in lanes that never carry into them (each
+// field stays below 2¹⁶). Onto white adds (255-a)·256.
+func luma2(v uint64) (uint8, uint8) {
+	const (
+		bytes02 = 0x00FF00FF_00FF00FF
+		alphas  = 0xFF000000_FF000000
+		rb      = 77<<16 | 29 // red to the upper lane, blue to it from below
+		g       = 150 << 16
+		round   = 128<<16 | 128<<48
+	)
+	sum := (v&bytes02)*rb + (v>>8&bytes02)*g + (alphas - v&alphas) + round
+	return uint8(sum >> 24), uint8(sum >> 56)
+}
+
+// onWhite composites one non-premultiplied 8-bit channel with alpha a onto
+// white.
+func onWhite(c uint8, a uint32) uint32 {
+	return (uint32(c)*a + 255*(255-a) + 127) / 255
+}
+
+// levelOf gives the level of any colour, composited onto white.
+func levelOf(mode levelMode, c color.Color) uint8 {
+	r, g, b, a := c.RGBA() // premultiplied, 16 bits
+	w := 0xFFFF - a
+	return level(mode, (r+w)>>8, (g+w)>>8, (b+w)>>8)
+}
