@@ -88,21 +88,11 @@ func (s *Server) messagePicture(ctx context.Context, data []byte) ([]byte, error
 }
 
 // greyPNG encodes an opaque picture as an 8-bit grey PNG, with the
-// weights codec's dithering gives red, green and blue.
+// weights codec's dithering gives red, green and blue (codec.Luma).
 func greyPNG(img *image.RGBA) ([]byte, error) {
-	b := img.Bounds()
-	grey := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := range b.Dy() {
-		row := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):][:4*b.Dx()]
-		out := grey.Pix[y*grey.Stride:][:b.Dx()]
-		for x := range out {
-			p := row[4*x : 4*x+3 : 4*x+3]
-			out[x] = uint8((77*uint32(p[0]) + 150*uint32(p[1]) + 29*uint32(p[2]) + 128) >> 8)
-		}
-	}
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, grey); err != nil {
+	if err := enc.Encode(&buf, codec.Luma(img)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
