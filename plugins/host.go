@@ -53,27 +53,24 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	set := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	if c.Dir == "" {
-		c.Dir = DefaultDir
-	}
+	set(&c.Dir, DefaultDir)
 	set(&c.CallTimeout, DefaultCallTimeout)
 	set(&c.StartTimeout, DefaultStartTimeout)
 	set(&c.RestartMin, DefaultRestartMin)
 	set(&c.RestartMax, DefaultRestartMax)
 	set(&c.CheckEvery, DefaultCheckEvery)
 	set(&c.SharedFor, DefaultSharedFor)
-	if c.Concurrency == 0 {
-		c.Concurrency = DefaultConcurrency
-	}
-	if c.MemoryLimitBytes == 0 {
-		c.MemoryLimitBytes = DefaultMemoryLimitBytes
-	}
+	set(&c.Concurrency, DefaultConcurrency)
+	set(&c.MemoryLimitBytes, DefaultMemoryLimitBytes)
 	return c
+}
+
+// set gives a setting that is zero its default.
+func set[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // ErrUnknown is returned, wrapped, for a publication no plugin provides.

@@ -449,3 +449,16 @@ func drawString(dst *image.Gray, f font.Face, dot fixed.Point26_6, s string, b b
 	}
 	return dot.X
 }
+
+// Clip is s cut to at most n characters (runes), the last of them "…"
+// when it is cut: for a headline, a feed's words or an error, which a
+// publication shows but does not control.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n < 1 {
+		return ""
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

@@ -117,3 +117,22 @@ func TestTextBox_Errors(t *testing.T) {
 		t.Errorf("%v does not wrap ErrTooTall", err)
 	}
 }
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly", 7, "exactly"},
+		{"a headline too long", 10, "a headlin…"},
+		{"ünïcödé letters", 5, "ünïc…"},
+		{"anything", 0, ""},
+	}
+	for _, tt := range tests {
+		if got := sdk.Clip(tt.in, tt.n); got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

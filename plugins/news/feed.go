@@ -8,7 +8,8 @@ import (
 	"html"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"paperboy/sdk"
 )
 
 // feed is a news feed as news prints it: plain text, no markup.
@@ -135,7 +136,7 @@ func (a atomFeed) feed() feed {
 // add adds a story, as plain text; a story with neither title nor summary
 // is left out, and a summary that only repeats the title is dropped.
 func (f *feed) add(title, summary string) {
-	it := item{Title: clip(plainText(title), maxTitleRunes), Summary: plainText(summary)}
+	it := item{Title: sdk.Clip(plainText(title), maxTitleRunes), Summary: plainText(summary)}
 	if it.Summary == it.Title {
 		it.Summary = ""
 	}
@@ -291,7 +292,7 @@ func shorten(text string, n int) string {
 		words, cut = words[:n], true
 	}
 	if !cut || len(words) == 0 {
-		return clip(strings.Join(words, " "), maxSummaryRunes)
+		return sdk.Clip(strings.Join(words, " "), maxSummaryRunes)
 	}
 	last := strings.TrimRight(words[len(words)-1], ",;:-–—")
 	if last == "" {
@@ -303,16 +304,7 @@ func shorten(text string, n int) string {
 	if s := words[len(words)-1]; strings.ContainsRune(".!?", rune(s[len(s)-1])) {
 		ellipsis = " …" // "13th. …", not "13th.…"
 	}
-	return clip(strings.Join(words, " "), maxSummaryRunes) + ellipsis
-}
-
-// clip cuts s to n runes, ending with "…" if it cut: a feed cannot print
-// a title as long as a book.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
+	return sdk.Clip(strings.Join(words, " "), maxSummaryRunes) + ellipsis
 }
 
 // charsetReader reads the single-byte charsets old feeds still use, as

@@ -76,7 +76,7 @@ func feedURLs(s string) ([]string, error) {
 		}
 		u, err := url.Parse(line)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("line %d: %q is not an http:// or https:// address", i+1, clip(line, 60))
+			return nil, fmt.Errorf("line %d: %q is not an http:// or https:// address", i+1, sdk.Clip(line, 60))
 		}
 		if j, ok := seen[line]; ok {
 			return nil, fmt.Errorf("line %d: the same feed as line %d", i+1, j)

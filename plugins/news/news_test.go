@@ -321,7 +321,7 @@ func TestParseFeed(t *testing.T) {
 		{"empty stories left out", `<rss><channel><item><title> </title></item><item><description>Only a summary</description></item></channel></rss>`,
 			feed{Items: []item{{"", "Only a summary"}}}, ""},
 		{"a long title clipped", `<rss><channel><item><title>` + strings.Repeat("ab ", 100) + `</title></item></channel></rss>`,
-			feed{Items: []item{{clip(strings.TrimSpace(strings.Repeat("ab ", 100)), maxTitleRunes), ""}}}, ""},
+			feed{Items: []item{{sdk.Clip(strings.TrimSpace(strings.Repeat("ab ", 100)), maxTitleRunes), ""}}}, ""},
 		{"RSS links have end tags", `<rss><channel><title>T</title><link>https://x.example/</link><item><title>A</title><link>https://x.example/a</link></item><item><title>B</title></item></channel></rss>`,
 			feed{Title: "T", Items: []item{{"A", ""}, {"B", ""}}}, ""},
 		{"a script of letters that lower-case longer", `<rss><channel><item><title>T</title><description><![CDATA[<script>ȺȺȺȺȺȺȺȺ</script>ok]]></description></item></channel></rss>`,

@@ -139,7 +139,7 @@ func statusError(code int, body []byte) error {
 		Reason string `json:"reason"`
 	}
 	if json.Unmarshal(body, &e) == nil {
-		if reason := clip(strings.Join(strings.Fields(e.Reason), " "), 200); reason != "" {
+		if reason := sdk.Clip(strings.Join(strings.Fields(e.Reason), " "), 200); reason != "" {
 			msg += ": " + reason
 		}
 	}
@@ -379,13 +379,4 @@ func clock(s *string, name string) (string, error) {
 		return "", fmt.Errorf("%s is %.20q, not a time", name, *s)
 	}
 	return t.Format("15:04"), nil
-}
-
-// clip cuts s to n runes, ending with "…" if it cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
