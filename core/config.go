@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"net/netip"
 	"time"
 )
@@ -187,41 +188,33 @@ type HTTPConfig struct {
 }
 
 func (c Config) withDefaults() Config {
-	set(&c.Listen, DefaultListen)
-	set(&c.PresenceTimeout, DefaultPresenceTimeout)
-	set(&c.BridgeIdleTimeout, DefaultBridgeIdleTimeout)
-	set(&c.WriteTimeout, DefaultWriteTimeout)
-	set(&c.FlushEvery, DefaultFlushEvery)
-	set(&c.SessionLifetime, DefaultSessionLifetime)
-	set(&c.HTTP.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	set(&c.HTTP.ReadTimeout, DefaultReadTimeout)
-	set(&c.HTTP.WriteTimeout, DefaultHTTPWriteTimeout)
-	set(&c.HTTP.IdleTimeout, DefaultIdleTimeout)
-	set(&c.HTTP.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
-	set(&c.SendQueue, DefaultSendQueue)
-	set(&c.MaxFrameBytes, DefaultMaxFrameBytes)
-	set(&c.MaxUploadBytes, DefaultMaxUploadBytes)
-	set(&c.ImageMemoryBytes, DefaultImageMemoryBytes)
-	set(&c.ImageWait, DefaultImageWait)
-	set(&c.PrintsPerMinute, DefaultPrintsPerMinute)
-	set(&c.FriendMessagesPerHour, DefaultFriendMessagesPerHour)
-	set(&c.ClaimsPerMinute, DefaultClaimsPerMinute)
-	set(&c.PersonalitiesPerHour, DefaultPersonalitiesPerHour)
-	set(&c.SubscriptionPreviewsPerMinute, DefaultSubscriptionPreviewsPerMinute)
-	set(&c.MaxPrinters, DefaultMaxPrinters)
-	set(&c.SignInsPerMinute, DefaultSignInsPerMinute)
-	set(&c.MaxDevicesPerBridge, DefaultMaxDevicesPerBridge)
-	set(&c.BridgeMessagesPerSecond, DefaultBridgeMessagesPerSecond)
-	set(&c.BridgeLogLinesPerMinute, DefaultBridgeLogLinesPerMinute)
-	set(&c.NewDevicesPerHour, DefaultNewDevicesPerHour)
-	set(&c.Workers, DefaultWorkers)
+	c.Listen = cmp.Or(c.Listen, DefaultListen)
+	c.PresenceTimeout = cmp.Or(c.PresenceTimeout, DefaultPresenceTimeout)
+	c.BridgeIdleTimeout = cmp.Or(c.BridgeIdleTimeout, DefaultBridgeIdleTimeout)
+	c.WriteTimeout = cmp.Or(c.WriteTimeout, DefaultWriteTimeout)
+	c.FlushEvery = cmp.Or(c.FlushEvery, DefaultFlushEvery)
+	c.SessionLifetime = cmp.Or(c.SessionLifetime, DefaultSessionLifetime)
+	c.HTTP.ReadHeaderTimeout = cmp.Or(c.HTTP.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	c.HTTP.ReadTimeout = cmp.Or(c.HTTP.ReadTimeout, DefaultReadTimeout)
+	c.HTTP.WriteTimeout = cmp.Or(c.HTTP.WriteTimeout, DefaultHTTPWriteTimeout)
+	c.HTTP.IdleTimeout = cmp.Or(c.HTTP.IdleTimeout, DefaultIdleTimeout)
+	c.HTTP.MaxConnsPerAddress = cmp.Or(c.HTTP.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
+	c.SendQueue = cmp.Or(c.SendQueue, DefaultSendQueue)
+	c.MaxFrameBytes = cmp.Or(c.MaxFrameBytes, DefaultMaxFrameBytes)
+	c.MaxUploadBytes = cmp.Or(c.MaxUploadBytes, DefaultMaxUploadBytes)
+	c.ImageMemoryBytes = cmp.Or(c.ImageMemoryBytes, DefaultImageMemoryBytes)
+	c.ImageWait = cmp.Or(c.ImageWait, DefaultImageWait)
+	c.PrintsPerMinute = cmp.Or(c.PrintsPerMinute, DefaultPrintsPerMinute)
+	c.FriendMessagesPerHour = cmp.Or(c.FriendMessagesPerHour, DefaultFriendMessagesPerHour)
+	c.ClaimsPerMinute = cmp.Or(c.ClaimsPerMinute, DefaultClaimsPerMinute)
+	c.PersonalitiesPerHour = cmp.Or(c.PersonalitiesPerHour, DefaultPersonalitiesPerHour)
+	c.SubscriptionPreviewsPerMinute = cmp.Or(c.SubscriptionPreviewsPerMinute, DefaultSubscriptionPreviewsPerMinute)
+	c.MaxPrinters = cmp.Or(c.MaxPrinters, DefaultMaxPrinters)
+	c.SignInsPerMinute = cmp.Or(c.SignInsPerMinute, DefaultSignInsPerMinute)
+	c.MaxDevicesPerBridge = cmp.Or(c.MaxDevicesPerBridge, DefaultMaxDevicesPerBridge)
+	c.BridgeMessagesPerSecond = cmp.Or(c.BridgeMessagesPerSecond, DefaultBridgeMessagesPerSecond)
+	c.BridgeLogLinesPerMinute = cmp.Or(c.BridgeLogLinesPerMinute, DefaultBridgeLogLinesPerMinute)
+	c.NewDevicesPerHour = cmp.Or(c.NewDevicesPerHour, DefaultNewDevicesPerHour)
+	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
 	return c
-}
-
-// set gives a setting that is zero its default.
-func set[T comparable](v *T, d T) {
-	var zero T
-	if *v == zero {
-		*v = d
-	}
 }

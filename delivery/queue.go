@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -80,28 +81,20 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	set(&c.AnswerTimeout, DefaultAnswerTimeout)
-	set(&c.PrintTimeout, DefaultPrintTimeout)
-	set(&c.RetryMin, DefaultRetryMin)
-	set(&c.RetryMax, DefaultRetryMax)
-	set(&c.Poll, DefaultPoll)
-	set(&c.ChangePoll, DefaultChangePoll)
-	set(&c.Expiry, DefaultExpiry)
-	set(&c.Retention, DefaultRetention)
-	set(&c.JanitorEvery, DefaultJanitorEvery)
-	set(&c.IDBlock, DefaultIDBlock)
-	set(&c.MaxPending, DefaultMaxPending)
-	set(&c.MaxPayloadBytes, DefaultMaxPayloadBytes)
-	set(&c.Clock, RealClock)
+	c.AnswerTimeout = cmp.Or(c.AnswerTimeout, DefaultAnswerTimeout)
+	c.PrintTimeout = cmp.Or(c.PrintTimeout, DefaultPrintTimeout)
+	c.RetryMin = cmp.Or(c.RetryMin, DefaultRetryMin)
+	c.RetryMax = cmp.Or(c.RetryMax, DefaultRetryMax)
+	c.Poll = cmp.Or(c.Poll, DefaultPoll)
+	c.ChangePoll = cmp.Or(c.ChangePoll, DefaultChangePoll)
+	c.Expiry = cmp.Or(c.Expiry, DefaultExpiry)
+	c.Retention = cmp.Or(c.Retention, DefaultRetention)
+	c.JanitorEvery = cmp.Or(c.JanitorEvery, DefaultJanitorEvery)
+	c.IDBlock = cmp.Or(c.IDBlock, DefaultIDBlock)
+	c.MaxPending = cmp.Or(c.MaxPending, DefaultMaxPending)
+	c.MaxPayloadBytes = cmp.Or(c.MaxPayloadBytes, DefaultMaxPayloadBytes)
+	c.Clock = cmp.Or(c.Clock, RealClock)
 	return c
-}
-
-// set gives a setting that is zero its default.
-func set[T comparable](v *T, d T) {
-	var zero T
-	if *v == zero {
-		*v = d
-	}
 }
 
 // ErrQueueFull is returned (wrapped, with the numbers) when a printer has

@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,24 +54,16 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	set(&c.Dir, DefaultDir)
-	set(&c.CallTimeout, DefaultCallTimeout)
-	set(&c.StartTimeout, DefaultStartTimeout)
-	set(&c.RestartMin, DefaultRestartMin)
-	set(&c.RestartMax, DefaultRestartMax)
-	set(&c.CheckEvery, DefaultCheckEvery)
-	set(&c.SharedFor, DefaultSharedFor)
-	set(&c.Concurrency, DefaultConcurrency)
-	set(&c.MemoryLimitBytes, DefaultMemoryLimitBytes)
+	c.Dir = cmp.Or(c.Dir, DefaultDir)
+	c.CallTimeout = cmp.Or(c.CallTimeout, DefaultCallTimeout)
+	c.StartTimeout = cmp.Or(c.StartTimeout, DefaultStartTimeout)
+	c.RestartMin = cmp.Or(c.RestartMin, DefaultRestartMin)
+	c.RestartMax = cmp.Or(c.RestartMax, DefaultRestartMax)
+	c.CheckEvery = cmp.Or(c.CheckEvery, DefaultCheckEvery)
+	c.SharedFor = cmp.Or(c.SharedFor, DefaultSharedFor)
+	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
+	c.MemoryLimitBytes = cmp.Or(c.MemoryLimitBytes, DefaultMemoryLimitBytes)
 	return c
-}
-
-// set gives a setting that is zero its default.
-func set[T comparable](v *T, d T) {
-	var zero T
-	if *v == zero {
-		*v = d
-	}
 }
 
 // ErrUnknown is returned, wrapped, for a publication no plugin provides.

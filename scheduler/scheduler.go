@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,25 +79,17 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	set(&c.Tick, DefaultTick)
-	set(&c.Window, DefaultWindow)
-	set(&c.RenderTimeout, DefaultRenderTimeout)
-	set(&c.Lease, DefaultLease)
-	set(&c.Keep, DefaultKeep)
-	set(&c.Lead, DefaultLead)
+	c.Tick = cmp.Or(c.Tick, DefaultTick)
+	c.Window = cmp.Or(c.Window, DefaultWindow)
+	c.RenderTimeout = cmp.Or(c.RenderTimeout, DefaultRenderTimeout)
+	c.Lease = cmp.Or(c.Lease, DefaultLease)
+	c.Keep = cmp.Or(c.Keep, DefaultKeep)
+	c.Lead = cmp.Or(c.Lead, DefaultLead)
 	c.Lead = max(c.Lead, 0) // NoLead: made at the moment itself
-	set(&c.Workers, DefaultWorkers)
-	set(&c.PerPublication, DefaultPerPublication)
-	set(&c.Clock, delivery.RealClock)
+	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
+	c.PerPublication = cmp.Or(c.PerPublication, DefaultPerPublication)
+	c.Clock = cmp.Or(c.Clock, delivery.RealClock)
 	return c
-}
-
-// set gives a setting that is zero its default.
-func set[T comparable](v *T, d T) {
-	var zero T
-	if *v == zero {
-		*v = d
-	}
 }
 
 // NoLead, as Config.Lead, renders each edition at its moment.
