@@ -93,6 +93,7 @@ func drawing(t *testing.T) []byte {
 }
 
 func TestServer_PrintIsANote(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
@@ -146,6 +147,7 @@ func TestServer_PrintIsANote(t *testing.T) {
 }
 
 func TestServer_PrintWithoutFriends(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	var e errorOut
@@ -155,6 +157,7 @@ func TestServer_PrintWithoutFriends(t *testing.T) {
 }
 
 func TestServer_Editions(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "puzzle")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/editions", id)
@@ -232,6 +235,7 @@ func TestServer_Editions(t *testing.T) {
 // history, and is restarted; one that exits at start is left out. The
 // server stays up throughout.
 func TestServer_PluginFaults(t *testing.T) {
+	t.Parallel()
 	dir := plugintest.Build(t, "testdata/panics", "testdata/crashes", "testdata/hangs", "testdata/garbage", "testdata/exits", "hello")
 	var logs syncbuf.Buffer
 	h := plugins.New(plugins.Config{Dir: dir, CallTimeout: time.Second, RestartMin: 50 * time.Millisecond, CheckEvery: 20 * time.Millisecond},

@@ -70,6 +70,7 @@ func pictureForm(data []byte) (string, []byte) {
 // It measures what the server allocates, so it runs alone: not in
 // parallel with the tests that do.
 func TestServer_PictureBurst(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)

@@ -18,6 +18,7 @@ import (
 )
 
 func TestServer_Claim(t *testing.T) {
+	t.Parallel()
 	const xor = 0x4A3B2C
 	code1 := codec.ClaimCode{HardwareXor: xor, Secret: 0x1122334455}
 	code2 := codec.ClaimCode{HardwareXor: xor, Secret: 0x5544332211}
@@ -110,6 +111,7 @@ func TestServer_Claim(t *testing.T) {
 }
 
 func TestServer_Presence(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{PresenceTimeout: 400 * time.Millisecond})
 	ann := ts.user("ann@example.com")
 	code := codec.ClaimCode{HardwareXor: 0x010203, Secret: 7}
@@ -133,6 +135,7 @@ func TestServer_Presence(t *testing.T) {
 }
 
 func TestServer_SecondSocketOfABridge(t *testing.T) {
+	t.Parallel()
 	// A bridge cannot prove its address: a second socket naming it closes
 	// nothing, and both are counted as one bridge online.
 	ts := newTestServer(t, "sqlite", core.Config{})
@@ -155,6 +158,7 @@ func TestServer_SecondSocketOfABridge(t *testing.T) {
 }
 
 func TestServer_UnknownAndMalformed(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	b := ts.bridge(0xB1)
 	b.raw([]byte(`not json`))
@@ -179,6 +183,7 @@ func TestServer_UnknownAndMalformed(t *testing.T) {
 }
 
 func TestServer_PrintEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			ts := newTestServer(t, kind, core.Config{}, withPublications(pluginHost(t, "friends")))
@@ -222,6 +227,7 @@ func TestServer_PrintEndToEnd(t *testing.T) {
 }
 
 func TestServer_APIErrors(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{MaxUploadBytes: 64 << 10, ClaimsPerMinute: 3, PrintsPerMinute: 2}, withPublications(pluginHost(t, "friends")))
 	ann, bob := ts.user("ann@example.com"), ts.user("bob@example.com")
 	annsPrinter := ts.claim(ann, codec.ClaimCode{HardwareXor: 1, Secret: 1})
@@ -285,6 +291,7 @@ func TestServer_APIErrors(t *testing.T) {
 }
 
 func TestServer_PersonalityModeAndPreview(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")), withDelivery(delivery.Config{MaxPending: 3}))
 	ann := ts.user("ann@example.com")
 	code := codec.ClaimCode{HardwareXor: 0x0C0D0E, Secret: 5}

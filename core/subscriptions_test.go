@@ -28,6 +28,7 @@ type subscriptionOut struct {
 }
 
 func TestServer_Subscriptions(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "puzzle", "friends")))
 	token, id, _, _ := onlinePrinter(t, ts)
 	bob := ts.user("bob@example.com")

@@ -41,6 +41,7 @@ func (b *browser) friendID(email string) string {
 }
 
 func TestWeb_Friends(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			ts := newTestServer(t, kind, core.Config{FriendMessagesPerHour: 2}, withPublications(pluginHost(t, "friends")))
@@ -168,6 +169,7 @@ func TestWeb_Friends(t *testing.T) {
 }
 
 func TestServer_FriendsAPI(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	annToken, id, fb, dev := onlinePrinter(t, ts)
 	bobToken := ts.user("bob@example.com")
@@ -259,6 +261,7 @@ func TestServer_FriendsAPI(t *testing.T) {
 }
 
 func TestWeb_SendPhotoWithoutJS(t *testing.T) {
+	t.Parallel()
 	// The form works without the page's script: a photo in the file field.
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	ann, printerPath, fb, dev := webPrinter(t, ts)
@@ -272,6 +275,7 @@ func TestWeb_SendPhotoWithoutJS(t *testing.T) {
 // TestWeb_InviteNewcomer: someone without an account opens an invite link,
 // signs up from the sign-in page it leads to, and is back on the invite.
 func TestWeb_InviteNewcomer(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	ann := ts.browser()
 	ann.signUp("ann@example.com")
@@ -303,6 +307,7 @@ func TestWeb_InviteNewcomer(t *testing.T) {
 // TestWeb_SenderLimit: a sender's own allowance (prints a minute) holds on
 // every printer, their own too, and the page says when to try again.
 func TestWeb_SenderLimit(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{PrintsPerMinute: 2}, withPublications(pluginHost(t, "friends")))
 	ann, printerPath, _, _ := webPrinter(t, ts)
 	for i := range 2 {

@@ -20,6 +20,7 @@ import (
 var newTokenRE = regexp.MustCompile(`<pre class="code"><code>(pb_[A-Za-z0-9_-]+)</code></pre>`)
 
 func TestWeb_Tokens(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	ann := ts.browser()
 	ann.signUp("ann@example.com")
@@ -116,6 +117,7 @@ func subscribeHello(t *testing.T, b *browser, path string) (string, webPage) {
 }
 
 func TestWeb_SubscriptionPage(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")))
 	b, path, _, _ := webPrinter(t, ts)
 	sub, page := subscribeHello(t, b, path)
@@ -220,6 +222,7 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 }
 
 func TestWeb_Sample(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "friends", "testdata/garbage")))
 	b := ts.browser()
 	b.signUp("ann@example.com")
@@ -285,6 +288,7 @@ func personalityForm(t *testing.T, csrf string, pics map[string]any) (string, *b
 }
 
 func TestWeb_Personality(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	b, path, fb, dev := webPrinter(t, ts)
 	page := b.get(path)
@@ -343,6 +347,7 @@ func TestWeb_Personality(t *testing.T) {
 }
 
 func TestWeb_NotFoundAndMethodPages(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	stranger := ts.browser()
 	ann := ts.browser()
@@ -391,6 +396,7 @@ func TestWeb_NotFoundAndMethodPages(t *testing.T) {
 }
 
 func TestWeb_SubscriptionPageWithoutItsPublication(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}) // no plugins: the publication is not installed
 	b, path, _, _ := webPrinter(t, ts)
 	var printerID int64

@@ -61,6 +61,7 @@ func TestWeb_PrinterMovedAndHandedOn(t *testing.T) {
 }
 
 func TestWeb_Claim(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			ts := newTestServer(t, kind, core.Config{ClaimsPerMinute: 5})
@@ -109,6 +110,7 @@ func TestWeb_Claim(t *testing.T) {
 }
 
 func TestWeb_PrinterPage(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "friends")))
 	b, path, fb, dev := webPrinter(t, ts)
 

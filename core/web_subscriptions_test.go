@@ -12,6 +12,7 @@ import (
 )
 
 func TestWeb_Subscribe(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "weather", "news", "friends")))
 	b, path, _, _ := webPrinter(t, ts)
 	id := strings.TrimPrefix(path, "/printers/")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestWeb_Accounts(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	ts.user("cli@example.com") // made by paperboy user add: a token, no password
 	b := ts.browser()
@@ -113,6 +114,7 @@ func TestWeb_Accounts(t *testing.T) {
 }
 
 func TestWeb_SecureCookieOverHTTPS(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	b := ts.browser()
 	b.header.Set("X-Forwarded-Proto", "https")
@@ -128,6 +130,7 @@ func TestWeb_SecureCookieOverHTTPS(t *testing.T) {
 }
 
 func TestWeb_CSRF(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{})
 	ann := ts.browser()
 	ann.signUp("ann@example.com")
@@ -181,6 +184,7 @@ func TestWeb_CSRF(t *testing.T) {
 }
 
 func TestWeb_SignInRateLimit(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, "sqlite", core.Config{SignInsPerMinute: 2})
 	b := ts.browser()
 	began := time.Now() // the buckets fill again as time passes: 8 a minute for the address
