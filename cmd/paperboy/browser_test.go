@@ -124,6 +124,7 @@ func (u *browserUser) waitOnline(id string) {
 // history): each browserUser method fails the test when its step does, and
 // screenshots each page (see the log for where).
 func TestBrowser_Walk(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	srv := startBrowserServer(t)
 	printerProc, code := unclaimedPrinter(t, srv.ws)
@@ -253,6 +254,7 @@ func TestBrowser_Walk(t *testing.T) {
 // Content-Security-Policy and one that throws are both caught, so a walk
 // that reports nothing really had none.
 func TestBrowser_PageProblems(t *testing.T) {
+	t.Parallel()
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		switch r.URL.Path {

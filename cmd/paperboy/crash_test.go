@@ -46,6 +46,7 @@ func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test takes a while; not in -short")
 	}
+	t.Parallel()
 	kills := 3
 	if v := os.Getenv("PAPERBOY_KILLS"); v != "" {
 		var err error

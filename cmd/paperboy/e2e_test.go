@@ -29,6 +29,7 @@ import (
 // bitmaps the server should have encoded: on SQLite, and on MySQL when
 // PAPERBOY_TEST_MYSQL_DSN is set.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)

@@ -31,6 +31,7 @@ func sameBitmap(img image.Image, bm *codec.Bitmap) bool {
 // TestTwoInstances runs two servers on one database: the printer is
 // connected to B, and 100 deliveries made on A all print, in order.
 func TestTwoInstances(t *testing.T) {
+	t.Parallel()
 	plugins := plugintest.Build(t, "friends")
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {

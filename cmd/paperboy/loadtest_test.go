@@ -12,6 +12,7 @@ import (
 // metrics with the server's token; the figures for the issue come from
 // running it by hand with 2,000 (see README).
 func TestLoadtest(t *testing.T) {
+	t.Parallel()
 	const token = "loadtest-metrics-token"
 	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--log-level", "warn", "--metrics-token", token)
 	base := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]

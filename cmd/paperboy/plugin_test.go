@@ -12,6 +12,7 @@ import (
 )
 
 func TestPlugin_List(t *testing.T) {
+	t.Parallel()
 	dir := plugintest.Build(t, "hello", "news")
 	r := paperboy(t, "", "plugin", "list", "--plugins", dir)
 	r.mustSucceed(t)
@@ -24,6 +25,7 @@ func TestPlugin_List(t *testing.T) {
 }
 
 func TestPlugin_Preview(t *testing.T) {
+	t.Parallel()
 	hello := filepath.Join(plugintest.Root(t), "plugins", "hello")
 	tests := []struct {
 		name string
@@ -63,6 +65,7 @@ func TestPlugin_Preview(t *testing.T) {
 // TestPlugin_NewAndTest makes a scaffold, checks it with plugin test, and
 // previews it: what the SDK guide tells an author to do.
 func TestPlugin_NewAndTest(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(plugintest.Root(t), "plugins", "testdata", "scaffold-"+strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
 	os.RemoveAll(dir)
 	t.Cleanup(func() { os.RemoveAll(dir) })

@@ -27,6 +27,7 @@ import (
 // local upstream serving their recorded data), and what the printer saved
 // is, bit for bit, the picture the server's history shows for each.
 func TestPublicationsEndToEnd(t *testing.T) {
+	t.Parallel()
 	plugins := plugintest.Build(t, "friends", "hello", "news", "weather", "puzzle")
 	root := plugintest.Root(t)
 	feed, err := os.ReadFile(filepath.Join(root, "plugins", "news", "testdata", "town.rss"))

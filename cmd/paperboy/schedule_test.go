@@ -10,6 +10,7 @@ import (
 )
 
 func TestScheduleShow(t *testing.T) {
+	t.Parallel()
 	dsn := filepath.Join(t.TempDir(), "p.db")
 	st, err := store.Open(t.Context(), dsn)
 	if err != nil {
