@@ -76,3 +76,14 @@ func byteSize(n int64) string {
 func (s *Server) pathPrinter(r *http.Request) (store.Printer, error) {
 	return s.ownPrinter(r.Context(), user(r), r.PathValue("id"))
 }
+
+// printerListPage is the user's printer the path names and the page of one
+// of its lists the request asks for.
+func (s *Server) printerListPage(r *http.Request) (store.Printer, page, error) {
+	p, err := s.pathPrinter(r)
+	if err != nil {
+		return p, page{}, err
+	}
+	pg, err := readPage(r)
+	return p, pg, err
+}

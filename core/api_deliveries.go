@@ -11,11 +11,7 @@ import (
 )
 
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.pathPrinter(r)
-	if err != nil {
-		return err
-	}
-	pg, err := readPage(r)
+	p, pg, err := s.printerListPage(r)
 	if err != nil {
 		return err
 	}

@@ -177,6 +177,17 @@ func (s *Server) subscriptionFormError(w http.ResponseWriter, r *http.Request, f
 	})
 }
 
+// subscribeTo is the user's printer the path names and the publication the
+// form names, for a page about subscribing it.
+func (s *Server) subscribeTo(r *http.Request) (store.Printer, sdk.Meta, error) {
+	p, err := s.pathPrinter(r)
+	if err != nil {
+		return p, sdk.Meta{}, err
+	}
+	meta, err := s.subscribeMeta(r.FormValue("publication"))
+	return p, meta, err
+}
+
 func (s *Server) subscribeMeta(name string) (sdk.Meta, error) {
 	meta, err := s.publicationFor(name)
 	var up unknownPublication
@@ -187,11 +198,7 @@ func (s *Server) subscribeMeta(name string) (sdk.Meta, error) {
 }
 
 func (s *Server) handleSubscribePage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.pathPrinter(r)
-	if err != nil {
-		return err
-	}
-	meta, err := s.subscribeMeta(r.FormValue("publication"))
+	p, meta, err := s.subscribeTo(r)
 	if err != nil {
 		return err
 	}
@@ -203,11 +210,7 @@ func (s *Server) handleSubscribePage(w http.ResponseWriter, r *http.Request) err
 // API's path (subscribe), and shows the new subscription's page with its
 // first edition's preview.
 func (s *Server) handleWebSubscribe(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.pathPrinter(r)
-	if err != nil {
-		return err
-	}
-	meta, err := s.subscribeMeta(r.FormValue("publication"))
+	p, meta, err := s.subscribeTo(r)
 	if err != nil {
 		return err
 	}
