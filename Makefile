@@ -49,9 +49,15 @@ $(STATICCHECK):
 build: ## bin/paperboy
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/paperboy ./cmd/paperboy
 
-plugins: ## the built-in publications, each plugins/NAME into bin/plugins/NAME
-	@mkdir -p $(BIN)/plugins
-	$(GO) build -o $(BIN)/plugins/ ./plugins/...
+# The built-in publications are inside paperboy; this builds the ones of
+# your own (paperboy plugin new makes one under plugins/) into the folder
+# the server looks in.
+PLUGINS_DIR ?= data/plugins
+
+plugins: ## your own publications, each main package under plugins/, into data/plugins
+	@pkgs=$$($(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./plugins/...); \
+	  if [ -z "$$pkgs" ]; then echo "make plugins: no publications of your own under plugins/ (the built-in ones are inside paperboy)"; \
+	  else mkdir -p $(PLUGINS_DIR) && echo "$(GO) build -o $(PLUGINS_DIR)/" $$pkgs && $(GO) build -o $(PLUGINS_DIR)/ $$pkgs; fi
 
 # protoc (Debian: protobuf-compiler) and the two Go generators, pinned.
 proto: ## regenerate sdk/pluginpb from publication.proto

@@ -23,8 +23,11 @@ import (
 // pluginHost starts the named built-in publications for a test.
 func pluginHost(t *testing.T, names ...string) *plugins.Host {
 	t.Helper()
-	dir := plugintest.Build(t, names...)
-	h := plugins.New(plugins.Config{Dir: dir}, slog.New(slog.DiscardHandler))
+	var bs []plugins.Builtin
+	for _, n := range names {
+		bs = append(bs, plugins.Builtin{Name: n, Path: plugintest.Self(t), Args: plugintest.Args(n)})
+	}
+	h := plugins.New(plugins.Config{Dir: t.TempDir(), Builtins: bs}, slog.New(slog.DiscardHandler))
 	t.Cleanup(h.Close)
 	if err := h.Load(t.Context()); err != nil {
 		t.Fatal(err)
@@ -236,7 +239,7 @@ func TestServer_Editions(t *testing.T) {
 // server stays up throughout.
 func TestServer_PluginFaults(t *testing.T) {
 	t.Parallel()
-	dir := plugintest.Build(t, "testdata/panics", "testdata/crashes", "testdata/hangs", "testdata/garbage", "testdata/exits", "hello")
+	dir := plugintest.Folder(t, "panics", "crashes", "hangs", "garbage", "exits", "hello")
 	var logs syncbuf.Buffer
 	h := plugins.New(plugins.Config{Dir: dir, CallTimeout: time.Second, RestartMin: 50 * time.Millisecond, CheckEvery: 20 * time.Millisecond},
 		slog.New(slog.NewTextHandler(&logs, nil)))

@@ -22,6 +22,7 @@ type publicationJSON struct {
 	Days        []string    `json:"days"`
 	Personal    bool        `json:"personal"`
 	Fields      []fieldJSON `json:"fields"`
+	BuiltIn     bool        `json:"built_in"` // inside paperboy, not a plugin of the folder
 	Running     bool        `json:"running"`
 	Restarts    int         `json:"restarts"`
 	LastError   string      `json:"last_error,omitempty"`
@@ -44,7 +45,7 @@ type fieldJSON struct {
 func publicationToJSON(info plugins.Info) publicationJSON {
 	m := info.Meta
 	out := publicationJSON{Name: m.Name, Title: m.Title, Description: m.Description, Kind: m.Kind, Personal: m.Personal,
-		Running: info.Running, Restarts: info.Restarts, LastError: info.LastError, Days: []string{}, Fields: []fieldJSON{}}
+		BuiltIn: info.Builtin, Running: info.Running, Restarts: info.Restarts, LastError: info.LastError, Days: []string{}, Fields: []fieldJSON{}}
 	for _, d := range m.Days {
 		out.Days = append(out.Days, d.String())
 	}

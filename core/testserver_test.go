@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,19 @@ import (
 	"paperboy/codec"
 	"paperboy/core"
 	"paperboy/delivery"
+	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
 	"paperboy/plugins"
 	"paperboy/scheduler"
 	"paperboy/store"
 )
+
+// TestMain: the tests' publications are this test binary, started as
+// their processes (plugintest).
+func TestMain(m *testing.M) {
+	plugintest.Main()
+	os.Exit(m.Run())
+}
 
 // testServer is a real server on 127.0.0.1:0 over a fresh store.
 type testServer struct {

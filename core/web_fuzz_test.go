@@ -19,7 +19,7 @@ import (
 // server error, a panic or a hang.
 func FuzzWebForms(f *testing.F) {
 	st := storetest.Open(f, "sqlite")
-	host := plugins.New(plugins.Config{Dir: plugintest.Build(f, "hello", "friends")}, slog.New(slog.DiscardHandler))
+	host := plugins.New(plugins.Config{Dir: plugintest.Folder(f, "hello", "friends")}, slog.New(slog.DiscardHandler))
 	defer host.Close()
 	if err := host.Load(f.Context()); err != nil {
 		f.Fatal(err)

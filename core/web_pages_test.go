@@ -223,7 +223,7 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 
 func TestWeb_Sample(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "friends", "testdata/garbage")))
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello", "friends", "garbage")))
 	b := ts.browser()
 	b.signUp("ann@example.com")
 	cat := b.get("/publications")

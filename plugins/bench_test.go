@@ -16,7 +16,7 @@ import (
 // (hello is personal, so nothing is shared). The figures are the p50 and
 // p99 of one call, in milliseconds.
 func BenchmarkHost_Render(b *testing.B) {
-	dir := plugintest.Build(b, "hello")
+	dir := plugintest.Folder(b, "hello")
 	h := New(Config{Dir: dir}, slog.New(slog.DiscardHandler))
 	defer h.Close()
 	if _, err := h.Add(b.Context(), filepath.Join(dir, "hello")); err != nil {

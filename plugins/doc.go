@@ -9,6 +9,10 @@
 // Editions of publications that are the same for everyone are rendered
 // once per (publication, config, local date) and shared.
 //
-// The built-in publications live below this folder, one main package each
-// (news, weather, puzzle, friends, hello); they import only sdk.
+// The built-in publications live below this folder, one package each
+// (news, weather, puzzle, friends, hello), importing only sdk; builtin
+// lists them. They are inside the paperboy binary, which the host starts
+// once for each (Config.Builtins) as it starts a plugin binary of the
+// folder, so they are supervised alike. A plugin of the folder with a
+// built-in's name replaces it.
 package plugins

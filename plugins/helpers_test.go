@@ -18,48 +18,69 @@ import (
 	"paperboy/sdk"
 )
 
-// builtPlugins are the plugin binaries the tests run. They are built once,
-// by the first test that asks for one, and kept in binDir until TestMain
-// ends; each test links the ones it needs into a folder of its own.
-var builtPlugins = []string{
-	"hello", "news",
-	"testdata/counts", "testdata/crashes", "testdata/exits", "testdata/garbage", "testdata/hangs", "testdata/panics",
-}
+// The plugins of the tests are this test binary: started as
+// "publication-process NAME" it serves the built-in publication NAME or a
+// misbehaving one of plugintest (crashes, hangs, …). A plugin of a folder
+// is a script that starts it so; a built-in is started so directly, as
+// the paperboy binary starts its own.
 
 var (
-	buildOnce sync.Once
-	binDir    string
+	scriptsOnce sync.Once
+	scriptsDir  string
 )
 
 func TestMain(m *testing.M) {
+	plugintest.Main()
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
+	if scriptsDir != "" {
+		os.RemoveAll(scriptsDir)
 	}
 	os.Exit(code)
 }
 
-// binary is the path of a built plugin, by its binary's name ("hello",
-// "hangs").
+// binary is the path of a plugin binary for the publication name
+// ("hello", "hangs"), the same for every test.
 func binary(t *testing.T, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		built := plugintest.Build(t, builtPlugins...) // removed when t ends: move the binaries out
-		keep, err := os.MkdirTemp("", "paperboy-plugins-")
+	scriptsOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "paperboy-plugins-")
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range builtPlugins {
-			if err := os.Rename(filepath.Join(built, filepath.Base(p)), filepath.Join(keep, filepath.Base(p))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		binDir = keep
+		scriptsDir = dir
 	})
-	if binDir == "" {
-		t.Fatal("the plugins were not built: see the first test's failure")
+	path := filepath.Join(scriptsDir, name)
+	if _, err := os.Stat(path); err != nil {
+		plugintest.Script(t, path, name)
 	}
-	return filepath.Join(binDir, name)
+	return path
+}
+
+// builtin is the publication name started as a built-in is: this binary,
+// with the arguments that make it serve name.
+func builtin(t *testing.T, name string) Builtin {
+	t.Helper()
+	return Builtin{Name: name, Path: plugintest.Self(t), Args: plugintest.Args(name)}
+}
+
+// addBuiltin adds the built-in name to h, failing the test if it does not
+// start.
+func addBuiltin(t *testing.T, h *Host, name string) {
+	t.Helper()
+	if _, err := h.AddBuiltin(t.Context(), builtin(t, name)); err != nil {
+		t.Fatalf("add the built-in %s: %v", name, err)
+	}
+}
+
+// origins are the two ways a plugin comes: a binary of the plugins folder,
+// and a built-in started from the server's own binary. The fault tests run
+// on both.
+var origins = []struct {
+	name string
+	add  func(t *testing.T, h *Host, name string)
+}{
+	{"folder", func(t *testing.T, h *Host, name string) { add(t, h, binary(t, name)) }},
+	{"built-in", addBuiltin},
 }
 
 // pluginDir is a new folder holding the plugins named.

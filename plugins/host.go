@@ -19,6 +19,10 @@ import (
 type Config struct {
 	// Dir holds the plugin binaries: every executable file in it.
 	Dir string
+	// Builtins are the publications compiled into the server's binary,
+	// each started as a process of it. A plugin in Dir that provides a
+	// publication of the same name replaces the built-in.
+	Builtins []Builtin
 	// CallTimeout bounds one Render (Meta and Validate get a fifth of it).
 	// A plugin that does not answer in time is killed and restarted.
 	CallTimeout time.Duration
@@ -42,7 +46,7 @@ type Config struct {
 
 // Defaults, with their reasons.
 const (
-	DefaultDir              = "bin/plugins"
+	DefaultDir              = "data/plugins"
 	DefaultCallTimeout      = 30 * time.Second // a slow news site, a few feeds
 	DefaultStartTimeout     = 10 * time.Second
 	DefaultConcurrency      = 4 // at 08:00 a plugin renders a few at a time, not a thousand at once
@@ -64,6 +68,17 @@ func (c Config) withDefaults() Config {
 	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
 	c.MemoryLimitBytes = cmp.Or(c.MemoryLimitBytes, DefaultMemoryLimitBytes)
 	return c
+}
+
+// A Builtin is a publication compiled into the server's own binary: its
+// process is Path started with the command line Args, the first of them
+// the name it goes by ("paperboy publication-process NAME").
+// It is supervised as any plugin is: restarted after a crash, stopped when
+// it hangs or grows too large.
+type Builtin struct {
+	Name string
+	Path string
+	Args []string
 }
 
 // ErrUnknown is returned, wrapped, for a publication no plugin provides.
@@ -104,13 +119,32 @@ func New(cfg Config, logger *slog.Logger) *Host {
 	return h
 }
 
-// Load starts every plugin binary of the folder and learns its Meta. A
-// plugin that fails to start is logged and left out; Load fails only if
-// the folder cannot be read. A missing folder means no plugins.
+// Load starts the plugins: every plugin binary of the folder, then the
+// built-ins that no plugin of the folder replaces. A plugin that fails to
+// start is logged and left out; Load fails only if the folder cannot be
+// read. A missing folder means no plugins but the built-ins.
 func (h *Host) Load(ctx context.Context) error {
+	if err := h.loadDir(ctx); err != nil {
+		return err
+	}
+	for _, b := range h.cfg.Builtins {
+		if p, err := h.plugin(b.Name); err == nil {
+			h.log.Info("a plugin replaces the built-in publication", "publication", b.Name, "path", p.origin.path)
+			continue
+		}
+		if _, err := h.AddBuiltin(ctx, b); err != nil {
+			h.log.Error("built-in publication not loaded", "publication", b.Name, slog.Any("error", err))
+		}
+	}
+	return nil
+}
+
+func (h *Host) loadDir(ctx context.Context) error {
 	entries, err := os.ReadDir(h.cfg.Dir)
 	if errors.Is(err, os.ErrNotExist) {
-		h.log.Warn("no plugin folder: no publications", "dir", h.cfg.Dir)
+		if len(h.cfg.Builtins) == 0 {
+			h.log.Warn("no plugin folder and no built-in publications: no publications", "dir", h.cfg.Dir)
+		}
 		return nil
 	}
 	if err != nil {
@@ -131,31 +165,47 @@ func (h *Host) Load(ctx context.Context) error {
 
 // Add starts one plugin binary and registers its publication.
 func (h *Host) Add(ctx context.Context, path string) (sdk.Meta, error) {
+	return h.add(ctx, origin{path: path})
+}
+
+// AddBuiltin starts one built-in publication and registers it.
+func (h *Host) AddBuiltin(ctx context.Context, b Builtin) (sdk.Meta, error) {
+	return h.add(ctx, origin{path: b.Path, argv: b.Args, builtin: b.Name})
+}
+
+func (h *Host) add(ctx context.Context, o origin) (sdk.Meta, error) {
 	h.once.Do(func() { h.wg.Go(h.watch) })
-	p := &proc{h: h, path: path, sem: make(chan struct{}, h.cfg.Concurrency), log: h.log.With("plugin", filepath.Base(path))}
+	p := &proc{h: h, origin: o, sem: make(chan struct{}, h.cfg.Concurrency), log: h.log.With("plugin", o.name())}
 	if err := p.start(ctx); err != nil {
 		return sdk.Meta{}, err
 	}
 	name := p.meta.Name
+	if o.builtin != "" && name != o.builtin {
+		p.stop()
+		return sdk.Meta{}, fmt.Errorf("plugins: the built-in %q says it is %q", o.builtin, name)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if old := h.plugins[name]; old != nil {
 		p.stop()
-		return sdk.Meta{}, fmt.Errorf("plugins: %s and %s both provide %q", old.path, path, name)
+		return sdk.Meta{}, fmt.Errorf("plugins: %s and %s both provide %q", old.origin, o, name)
 	}
 	h.plugins[name] = p
 	p.mu.Lock()
 	p.log = p.log.With("publication", name)
 	log, pid, meta := p.log, p.pid, p.meta
 	p.mu.Unlock()
-	log.Info("plugin started", "pid", pid)
+	log.Info("plugin started", "pid", pid, "from", o.String())
 	return meta, nil
 }
 
 // Info is what the host knows of a publication.
 type Info struct {
-	Meta      sdk.Meta
-	Path      string
+	Meta sdk.Meta
+	// Path is the plugin's binary; for a built-in, the server's own.
+	Path string
+	// Builtin is whether it is a built-in publication.
+	Builtin   bool
 	Running   bool
 	Restarts  int
 	LastError string

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"paperboy/internal/plugintest"
 	"paperboy/sdk"
 )
 
@@ -102,6 +104,60 @@ func TestHost_LoadFolder(t *testing.T) {
 			}
 			if pubs := h.Publications(); len(pubs) != 0 {
 				t.Errorf("publications %v, want none", pubs)
+			}
+		})
+	}
+}
+
+// TestHost_LoadBuiltins: the built-ins start from the server's own binary;
+// a plugin of the folder with a built-in's name replaces it, and the log
+// says so; a built-in that does not start, or is not what its name says,
+// is left out and logged, and the others load.
+func TestHost_LoadBuiltins(t *testing.T) {
+	tests := []struct {
+		name     string
+		folder   []string  // plugins in the folder
+		builtins []Builtin // beside hello and news
+		want     map[string]bool
+		logs     []string // messages the log must have, about the publication after the colon
+	}{
+		{"built-ins alone", nil, nil, map[string]bool{"hello": true, "news": true}, nil},
+		{"a plugin replaces a built-in", []string{"hello"}, nil, map[string]bool{"hello": false, "news": true},
+			[]string{"a plugin replaces the built-in publication:hello"}},
+		{"a plugin beside the built-ins", []string{"counts"}, nil, map[string]bool{"hello": true, "news": true, "counts": false}, nil},
+		{"a built-in that does not start", nil, []Builtin{builtin(t, "exits")}, map[string]bool{"hello": true, "news": true},
+			[]string{"built-in publication not loaded:exits"}},
+		{"a built-in that is another", nil, []Builtin{{Name: "weather", Path: plugintest.Self(t), Args: plugintest.Args("panics")}},
+			map[string]bool{"hello": true, "news": true}, []string{"built-in publication not loaded:weather"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(plugintest.Folder(t, tt.folder...))
+			cfg.Builtins = append([]Builtin{builtin(t, "hello"), builtin(t, "news")}, tt.builtins...)
+			h, logs := newHost(t, cfg)
+			if err := h.Load(t.Context()); err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			got := map[string]bool{}
+			for _, in := range h.Publications() {
+				got[in.Meta.Name] = in.Builtin
+				wantPath := plugintest.Self(t)
+				if !in.Builtin {
+					wantPath = filepath.Join(cfg.Dir, in.Meta.Name)
+				}
+				if in.Path != wantPath || !in.Running {
+					t.Errorf("%s: %+v, want it running from %s", in.Meta.Name, in, wantPath)
+				}
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("publications (name: built-in) %v, want %v", got, tt.want)
+			}
+			for _, l := range tt.logs {
+				m, pub, _ := strings.Cut(l, ":")
+				if len(logs.records(func(r record) bool { return r.str("msg") == m && r.str("publication") == pub })) != 1 {
+					t.Errorf("the log does not say %q of %s once:\n%s", m, pub, logs)
+				}
 			}
 		})
 	}

@@ -16,11 +16,35 @@ import (
 	"paperboy/sdk"
 )
 
+// origin is where a plugin's process comes from: a binary of the plugins
+// folder, or the server's own binary serving a built-in.
+type origin struct {
+	path    string
+	argv    []string // the command line, if not just path
+	builtin string   // the built-in's name, or ""
+}
+
+// name is what the log calls the plugin: its binary's name, or the
+// built-in's.
+func (o origin) name() string {
+	if o.builtin != "" {
+		return o.builtin
+	}
+	return filepath.Base(o.path)
+}
+
+func (o origin) String() string {
+	if o.builtin != "" {
+		return "built-in"
+	}
+	return o.path
+}
+
 // proc is one plugin process and its restarts.
 type proc struct {
-	h    *Host
-	path string
-	sem  chan struct{}
+	h      *Host
+	origin origin
+	sem    chan struct{}
 	// starting is held while a process is checked and started, so that
 	// calls arriving together start one process, not one each.
 	starting sync.Mutex
@@ -40,7 +64,7 @@ type proc struct {
 func (p *proc) info() Info {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Info{Meta: p.meta, Path: p.path, Running: p.client != nil && !p.client.Exited(), Restarts: p.total, LastError: p.lastError}
+	return Info{Meta: p.meta, Path: p.origin.path, Builtin: p.origin.builtin != "", Running: p.client != nil && !p.client.Exited(), Restarts: p.total, LastError: p.lastError}
 }
 
 func (p *proc) logger() *slog.Logger {
@@ -51,7 +75,10 @@ func (p *proc) logger() *slog.Logger {
 
 // start runs the binary and reads its Meta.
 func (p *proc) start(ctx context.Context) error {
-	cmd := exec.Command(p.path)
+	cmd := exec.Command(p.origin.path)
+	if len(p.origin.argv) > 0 {
+		cmd.Args = p.origin.argv
+	}
 	dieWithServer(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -66,7 +93,7 @@ func (p *proc) start(ctx context.Context) error {
 	})
 	fail := func(err error) error {
 		client.Kill()
-		return fmt.Errorf("start %s: %w", filepath.Base(p.path), err)
+		return fmt.Errorf("start %s: %w", p.origin.name(), err)
 	}
 	rpc, err := client.Client()
 	if err != nil {
@@ -94,7 +121,7 @@ func (p *proc) start(ctx context.Context) error {
 		p.mu.Unlock()
 		client.Kill()
 		p.mu.Lock()
-		return fmt.Errorf("start %s: it was %q and is now %q", filepath.Base(p.path), p.meta.Name, meta.Name)
+		return fmt.Errorf("start %s: it was %q and is now %q", p.origin.name(), p.meta.Name, meta.Name)
 	}
 	p.client, p.pub, p.meta = client, pub, meta
 	if rc := client.ReattachConfig(); rc != nil {

@@ -14,41 +14,46 @@ import (
 )
 
 func TestHost_Crashes(t *testing.T) {
-	h, logs := newHost(t, testConfig(t.TempDir()))
-	add(t, h, binary(t, "crashes"))
-	first := logs.pids("crashes")
+	for _, o := range origins {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			h, logs := newHost(t, testConfig(t.TempDir()))
+			o.add(t, h, "crashes")
+			first := logs.pids("crashes")
 
-	_, err := h.Render(t.Context(), "crashes", sdk.RenderArgs{Time: morning(t)})
-	if pe := asError(t, err); !strings.Contains(pe.Msg, "crashed") {
-		t.Fatalf("Render: %q, want it to say the plugin crashed", pe.Error())
-	}
-	waitGone(t, first...)
-	// At once, the call is refused while the plugin restarts, or the
-	// watcher has restarted it already.
-	if err := h.Validate(t.Context(), "crashes", sdk.Config{}); err != nil {
-		if pe := asError(t, err); !strings.Contains(pe.Msg, "restart") {
-			t.Errorf("Validate just after the crash: %q, want success or a word on the restart", pe.Error())
-		}
-	}
-	waitFor(t, "the watcher to restart crashes", func() bool { in := info(t, h, "crashes"); return in.Running && in.Restarts == 1 })
-	if err := h.Validate(t.Context(), "crashes", sdk.Config{}); err != nil {
-		t.Errorf("Validate after the restart: %v", err)
-	}
-	if in := info(t, h, "crashes"); !strings.Contains(in.LastError, "crashed") {
-		t.Errorf("LastError %q, want it to say it crashed", in.LastError)
-	}
+			_, err := h.Render(t.Context(), "crashes", sdk.RenderArgs{Time: morning(t)})
+			if pe := asError(t, err); !strings.Contains(pe.Msg, "crashed") {
+				t.Fatalf("Render: %q, want it to say the plugin crashed", pe.Error())
+			}
+			waitGone(t, first...)
+			// At once, the call is refused while the plugin restarts, or the
+			// watcher has restarted it already.
+			if err := h.Validate(t.Context(), "crashes", sdk.Config{}); err != nil {
+				if pe := asError(t, err); !strings.Contains(pe.Msg, "restart") {
+					t.Errorf("Validate just after the crash: %q, want success or a word on the restart", pe.Error())
+				}
+			}
+			waitFor(t, "the watcher to restart crashes", func() bool { in := info(t, h, "crashes"); return in.Running && in.Restarts == 1 })
+			if err := h.Validate(t.Context(), "crashes", sdk.Config{}); err != nil {
+				t.Errorf("Validate after the restart: %v", err)
+			}
+			if in := info(t, h, "crashes"); !strings.Contains(in.LastError, "crashed") {
+				t.Errorf("LastError %q, want it to say it crashed", in.LastError)
+			}
 
-	// Again: the restarts count up.
-	if _, err := h.Render(t.Context(), "crashes", sdk.RenderArgs{Time: morning(t)}); err == nil {
-		t.Fatal("the second Render did not fail")
-	}
-	waitFor(t, "the second restart", func() bool { in := info(t, h, "crashes"); return in.Running && in.Restarts == 2 })
+			// Again: the restarts count up.
+			if _, err := h.Render(t.Context(), "crashes", sdk.RenderArgs{Time: morning(t)}); err == nil {
+				t.Fatal("the second Render did not fail")
+			}
+			waitFor(t, "the second restart", func() bool { in := info(t, h, "crashes"); return in.Running && in.Restarts == 2 })
 
-	// The dying process's stderr was logged under the plugin's name.
-	if n := len(logs.records(func(r record) bool {
-		return r.str("msg") == "plugin says" && r.str("publication") == "crashes" && r.str("line") == "panic: boom"
-	})); n != 2 {
-		t.Errorf("%d log records of the panic, want 2; log:\n%s", n, logs)
+			// The dying process's stderr was logged under the plugin's name.
+			if n := len(logs.records(func(r record) bool {
+				return r.str("msg") == "plugin says" && r.str("publication") == "crashes" && r.str("line") == "panic: boom"
+			})); n != 2 {
+				t.Errorf("%d log records of the panic, want 2; log:\n%s", n, logs)
+			}
+		})
 	}
 }
 
@@ -129,53 +134,63 @@ func TestHost_RenamedPlugin(t *testing.T) {
 // TestHost_ConcurrentRestart: calls that find a plugin down together
 // start one process, not one each.
 func TestHost_ConcurrentRestart(t *testing.T) {
-	cfg := testConfig(t.TempDir())
-	cfg.CallTimeout = 2 * time.Second
-	cfg.CheckEvery = time.Hour // no watcher: the calls restart it
-	cfg.RestartMin = time.Millisecond
-	h, logs := newHost(t, cfg)
-	add(t, h, binary(t, "hangs"))
-	if _, err := h.Render(t.Context(), "hangs", sdk.RenderArgs{Time: morning(t)}); err == nil {
-		t.Fatal("Render did not fail")
-	}
+	for _, o := range origins {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(t.TempDir())
+			cfg.CallTimeout = 2 * time.Second
+			cfg.CheckEvery = time.Hour // no watcher: the calls restart it
+			cfg.RestartMin = time.Millisecond
+			h, logs := newHost(t, cfg)
+			o.add(t, h, "hangs")
+			if _, err := h.Render(t.Context(), "hangs", sdk.RenderArgs{Time: morning(t)}); err == nil {
+				t.Fatal("Render did not fail")
+			}
 
-	const n = DefaultConcurrency
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { errs[i] = h.Validate(t.Context(), "hangs", sdk.Config{}) })
+			const n = DefaultConcurrency
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { errs[i] = h.Validate(t.Context(), "hangs", sdk.Config{}) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+			pids := logs.pids("hangs")
+			if len(pids) != 2 {
+				t.Errorf("processes started: %v, want the first and one restart", pids)
+			}
+			if in := info(t, h, "hangs"); in.Restarts != 1 {
+				t.Errorf("%d restarts, want 1", in.Restarts)
+			}
+			h.Close()
+			waitGone(t, pids...)
+		})
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("call %d: %v", i, err)
-		}
-	}
-	pids := logs.pids("hangs")
-	if len(pids) != 2 {
-		t.Errorf("processes started: %v, want the first and one restart", pids)
-	}
-	if in := info(t, h, "hangs"); in.Restarts != 1 {
-		t.Errorf("%d restarts, want 1", in.Restarts)
-	}
-	h.Close()
-	waitGone(t, pids...)
 }
 
 func TestHost_MemoryLimit(t *testing.T) {
-	cfg := testConfig(t.TempDir())
-	cfg.MemoryLimitBytes = 1 << 20 // any Go program is larger
-	h, logs := newHost(t, cfg)
-	add(t, h, binary(t, "hello"))
-	first := logs.pids("hello")
-	waitFor(t, "the watcher to kill hello and restart it", func() bool { return info(t, h, "hello").Restarts >= 1 })
-	waitGone(t, first...)
-	recs := logs.records(msg("plugin stopped; restarting", "hello"))
-	if len(recs) == 0 || !strings.Contains(recs[0].str("why"), "over the limit of 1 MB") {
-		t.Errorf("why it was stopped: %v, want the memory limit", recs)
-	}
-	if in := info(t, h, "hello"); !strings.Contains(in.LastError, "over the limit") {
-		t.Errorf("LastError %q, want the memory limit", in.LastError)
+	for _, o := range origins {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(t.TempDir())
+			cfg.MemoryLimitBytes = 1 << 20 // any Go program is larger
+			h, logs := newHost(t, cfg)
+			o.add(t, h, "hello")
+			first := logs.pids("hello")
+			waitFor(t, "the watcher to kill hello and restart it", func() bool { return info(t, h, "hello").Restarts >= 1 })
+			waitGone(t, first...)
+			recs := logs.records(msg("plugin stopped; restarting", "hello"))
+			if len(recs) == 0 || !strings.Contains(recs[0].str("why"), "over the limit of 1 MB") {
+				t.Errorf("why it was stopped: %v, want the memory limit", recs)
+			}
+			if in := info(t, h, "hello"); !strings.Contains(in.LastError, "over the limit") {
+				t.Errorf("LastError %q, want the memory limit", in.LastError)
+			}
+		})
 	}
 }
 
@@ -192,34 +207,37 @@ func TestHost_ExitedIsACrash(t *testing.T) {
 		{"the watcher notices", true},
 		{"the next call notices", false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := testConfig(t.TempDir())
-			if !tt.watcher {
-				cfg.CheckEvery = time.Hour
-			}
-			h, logs := newHost(t, cfg)
-			add(t, h, binary(t, "hello"))
-			first := logs.pids("hello")
-			if len(first) != 1 {
-				t.Fatalf("processes %v, want one", first)
-			}
-			if err := syscall.Kill(first[0], syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			if tt.watcher {
-				waitFor(t, "the watcher to restart hello", func() bool { in := info(t, h, "hello"); return in.Running && in.Restarts == 1 })
-			} else {
-				waitFor(t, "the host to see hello gone", func() bool { return !info(t, h, "hello").Running })
-				err := h.Validate(t.Context(), "hello", sdk.Config{})
-				if pe := asError(t, err); !strings.Contains(pe.Msg, "stopped unexpectedly") {
-					t.Errorf("Validate: %q, want it to say the plugin stopped", pe.Error())
+	for _, o := range origins {
+		for _, tt := range tests {
+			t.Run(o.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				cfg := testConfig(t.TempDir())
+				if !tt.watcher {
+					cfg.CheckEvery = time.Hour
 				}
-			}
-			if got := info(t, h, "hello").LastError; got != whyExited {
-				t.Errorf("LastError %q, want %q", got, whyExited)
-			}
-		})
+				h, logs := newHost(t, cfg)
+				o.add(t, h, "hello")
+				first := logs.pids("hello")
+				if len(first) != 1 {
+					t.Fatalf("processes %v, want one", first)
+				}
+				if err := syscall.Kill(first[0], syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				if tt.watcher {
+					waitFor(t, "the watcher to restart hello", func() bool { in := info(t, h, "hello"); return in.Running && in.Restarts == 1 })
+				} else {
+					waitFor(t, "the host to see hello gone", func() bool { return !info(t, h, "hello").Running })
+					err := h.Validate(t.Context(), "hello", sdk.Config{})
+					if pe := asError(t, err); !strings.Contains(pe.Msg, "stopped unexpectedly") {
+						t.Errorf("Validate: %q, want it to say the plugin stopped", pe.Error())
+					}
+				}
+				if got := info(t, h, "hello").LastError; got != whyExited {
+					t.Errorf("LastError %q, want %q", got, whyExited)
+				}
+			})
+		}
 	}
 }
 

@@ -33,7 +33,6 @@ type browserServer struct {
 // and a local Open-Meteo that serves the recorded Leeds forecast as the day's asked for.
 func startBrowserServer(t *testing.T) browserServer {
 	t.Helper()
-	plugins := plugintest.Build(t, "friends", "weather")
 	forecast, err := os.ReadFile(filepath.Join(plugintest.Root(t), "plugins", "weather", "testdata", "leeds.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +49,7 @@ func startBrowserServer(t *testing.T) browserServer {
 	}))
 	t.Cleanup(upstream.Close)
 	srv := start(t, nil, "serve", "--db", storetest.DSN(t, "sqlite"), "--listen", "127.0.0.1:0",
-		"--plugins", plugins, "--plugin-allow-private")
+		"--builtins", "friends,weather", "--plugin-allow-private")
 	addr := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
 	return browserServer{base: "http://" + addr, ws: "ws://" + addr + "/api/v1/connection", upstream: upstream.URL}
 }

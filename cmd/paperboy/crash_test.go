@@ -1,17 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
 	"paperboy/store"
 )
@@ -56,14 +57,13 @@ func TestCrash(t *testing.T) {
 	}
 	const printers = 4
 	messages := max(60, 6*kills)
-	plugins := plugintest.Build(t, "friends")
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
 			addr := freeAddr(t)
 			serveArgs := []string{"serve", "--db", dsn, "--listen", addr, "--prints-per-minute", "100000", "--claims-per-minute", "1000",
-				"--max-pending", "1000", "--answer-timeout", "10s", "--print-timeout", "3s", "--plugins", plugins}
+				"--max-pending", "1000", "--answer-timeout", "10s", "--print-timeout", "3s", "--builtins", "friends"}
 			srv := start(t, nil, serveArgs...)
 			srv.waitLine(regexp.MustCompile(`serving on`))
 			pr, ids := startPrinters(t, "ws://"+addr+"/api/v1/connection", printers, token, "--print-time", "200ms")
@@ -137,8 +137,14 @@ func TestCrash(t *testing.T) {
 					}
 				}
 				clear(interval)
+				publications := childrenOf(t, srv.cmd.Process.Pid)
+				if len(publications) == 0 {
+					t.Fatal("the server has no publication processes")
+				}
 				srv.kill()
-				waitFor(t, 10*time.Second, "the plugins die with the killed server", func() bool { return len(processesOf(t, plugins)) == 0 })
+				waitFor(t, 10*time.Second, "the publications die with the killed server", func() bool {
+					return !slices.ContainsFunc(publications, running)
+				})
 				srv = start(t, nil, serveArgs...)
 				srv.waitLine(regexp.MustCompile(`serving on`))
 			}
@@ -180,8 +186,8 @@ func TestCrash(t *testing.T) {
 	}
 }
 
-// processesOf lists the pids of running programs whose binary is in dir.
-func processesOf(t *testing.T, dir string) []int {
+// childrenOf lists the pids of the running processes whose parent is pid.
+func childrenOf(t *testing.T, pid int) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -189,13 +195,34 @@ func processesOf(t *testing.T, dir string) []int {
 	}
 	var pids []int
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
+		child, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if exe, err := os.Readlink("/proc/" + e.Name() + "/exe"); err == nil && strings.HasPrefix(exe, dir+string(os.PathSeparator)) {
-			pids = append(pids, pid)
+		if state, ppid, ok := procStat(child); ok && ppid == pid && state != "Z" {
+			pids = append(pids, child)
 		}
 	}
 	return pids
+}
+
+// running is whether the process pid runs (and is not a zombie).
+func running(pid int) bool {
+	state, _, ok := procStat(pid)
+	return ok && state != "Z"
+}
+
+// procStat reads a process's state and parent from /proc/PID/stat:
+// "pid (comm) S ppid ...", the state after the last ')'.
+func procStat(pid int) (state string, ppid int, ok bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", 0, false
+	}
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 2 {
+		return "", 0, false
+	}
+	ppid, err = strconv.Atoi(f[1])
+	return f[0], ppid, err == nil
 }

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"paperboy/codec"
-	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
 )
 
@@ -40,7 +39,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 			token := strings.TrimSpace(r.stdout)
 
-			srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--plugins", plugintest.Build(t, "friends"))
+			srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--builtins", "friends")
 			base := srv.waitLine(regexp.MustCompile(`serving on (http://[0-9.:]+) `))[1]
 			printer := start(t, nil, "printer", "--server", "ws"+strings.TrimPrefix(base, "http")+"/api/v1/connection",
 				"--state", filepath.Join(dir, "printer.json"), "--out", filepath.Join(dir, "prints"), "--heartbeat", "1s")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"paperboy/codec"
-	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
 )
 
@@ -32,14 +31,13 @@ func sameBitmap(img image.Image, bm *codec.Bitmap) bool {
 // connected to B, and 100 deliveries made on A all print, in order.
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()
-	plugins := plugintest.Build(t, "friends")
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
 			var addrs []string
 			for range 2 {
-				srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--prints-per-minute", "100000", "--plugins", plugins)
+				srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--prints-per-minute", "100000", "--builtins", "friends")
 				addrs = append(addrs, srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1])
 			}
 			a, b := apiClient{t, "http://" + addrs[0], token}, apiClient{t, "http://" + addrs[1], token}

@@ -16,6 +16,8 @@ import (
 	"os"
 	"strings"
 	_ "time/tzdata" // every IANA zone a printer may be in, whatever the machine has
+
+	"paperboy/plugins/builtin"
 )
 
 // version is set at build time by the Makefile (-ldflags -X main.version=…).
@@ -38,26 +40,29 @@ type command struct {
 	name  string
 	usage string
 	run   func(e env, args []string) error
+	// hidden: not in the help, not for people (the server runs it).
+	hidden bool
 }
 
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
 	return []command{
-		{"serve", "the server: bridges, printers and the API (on SQLite unless --db names MySQL)", runServe},
-		{"user add", "add a user and print their API token", runUserAdd},
-		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter},
-		{"migrate", "bring the database schema up to date", runMigrate},
-		{"schedule show", "what a printer prints when: its subscriptions, their next editions and the last ones", runScheduleShow},
-		{"plugin list", "the installed publications and their config forms", runPluginList},
-		{"plugin new", "a new publication to start from, in plugins/NAME", runPluginNew},
-		{"plugin preview", "build a publication and write one edition as a PNG", runPluginPreview},
-		{"plugin test", "a publication's tests, and paperboy's checks of it", runPluginTest},
-		{"loadtest", "attach many idle virtual bridges to a server and measure what they cost it", runLoadtest},
-		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode},
-		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode},
-		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim},
-		{"codec preview", "an image → a PNG of the print as it will come out", runCodecPreview},
-		{"version", "the version of this binary", runVersion},
+		{"serve", "the server: bridges, printers and the API (on SQLite unless --db names MySQL)", runServe, false},
+		{"user add", "add a user and print their API token", runUserAdd, false},
+		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter, false},
+		{"migrate", "bring the database schema up to date", runMigrate, false},
+		{"schedule show", "what a printer prints when: its subscriptions, their next editions and the last ones", runScheduleShow, false},
+		{"plugin list", "the installed publications and their config forms", runPluginList, false},
+		{"plugin new", "a new publication to start from, in plugins/NAME", runPluginNew, false},
+		{"plugin preview", "build a publication and write one edition as a PNG", runPluginPreview, false},
+		{"plugin test", "a publication's tests, and paperboy's checks of it", runPluginTest, false},
+		{"loadtest", "attach many idle virtual bridges to a server and measure what they cost it", runLoadtest, false},
+		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode, false},
+		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode, false},
+		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim, false},
+		{"codec preview", "an image → a PNG of the print as it will come out", runCodecPreview, false},
+		{"version", "the version of this binary", runVersion, false},
+		{builtin.Command, "serve a built-in publication as its plugin process (the server starts it)", runPublicationProcess, true},
 	}
 }
 
@@ -106,7 +111,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  paperboy %-15s %s\n", c.name, c.usage)
+		if !c.hidden {
+			fmt.Fprintf(w, "  paperboy %-15s %s\n", c.name, c.usage)
+		}
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "paperboy COMMAND -h" for the flags of one.`)

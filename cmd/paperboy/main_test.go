@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"paperboy/internal/syncbuf"
+	"paperboy/plugins/builtin"
 )
 
 // The tests run the real command: the test binary re-runs itself as
@@ -19,9 +20,15 @@ import (
 const helperEnv = "PAPERBOY_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "1" {
+	// The server starts its built-in publications as processes of its
+	// own binary, which here is this one: paperboy publication-process
+	// NAME, with no variable set when a command ran in this process.
+	if os.Getenv(helperEnv) == "1" || len(os.Args) > 1 && os.Args[1] == builtin.Command {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	// A binary built with -race sleeps a second as it exits; the servers
+	// and publications the tests start need not.
+	os.Setenv("GORACE", os.Getenv("GORACE")+" atexit_sleep_ms=0")
 	os.Exit(m.Run())
 }
 
@@ -132,8 +139,14 @@ type proc struct {
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), helperEnv+"=1", "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0"), env...)
-	p := &proc{t: t, name: strings.Join(args, " "), cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1), stderr: &syncbuf.Buffer{}}
+	cmd.Env = append(append(os.Environ(), helperEnv+"=1"), env...)
+	return launch(t, cmd)
+}
+
+// launch starts cmd, a paperboy command, in the background, as start does.
+func launch(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{t: t, name: strings.Join(cmd.Args[1:], " "), cmd: cmd, lines: make(chan string, 4096), exited: make(chan error, 1), stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"paperboy/codec"
 	"paperboy/plugins"
+	"paperboy/plugins/builtin"
 	"paperboy/sdk"
 )
 
@@ -26,31 +27,102 @@ func pluginsFlag(fs *flags) *string {
 	return fs.String("plugins", envOr("PLUGINS", plugins.DefaultDir), "the folder of publication plugins; env PAPERBOY_PLUGINS")
 }
 
-// runPluginList starts the installed plugins and shows each publication
-// with its config form.
+// publicationFlags are the flags that say which publications run: the
+// plugins folder's and the built-ins.
+type publicationFlags struct {
+	dir, builtins *string
+}
+
+func newPublicationFlags(fs *flags) publicationFlags {
+	return publicationFlags{
+		dir: pluginsFlag(fs),
+		builtins: fs.String("builtins", envOr("BUILTINS", "all"), "the built-in publications to run: all, none, or some of "+
+			strings.Join(builtin.Names(), ",")+" (a plugin of the same name replaces one); env PAPERBOY_BUILTINS"),
+	}
+}
+
+// config is the plugin host's config for the publications the flags name.
+func (f publicationFlags) config() (plugins.Config, error) {
+	bs, err := builtins(*f.builtins)
+	return plugins.Config{Dir: *f.dir, Builtins: bs}, err
+}
+
+// builtins are the built-in publications list names (as --builtins reads
+// it), each to be started as a process of this binary.
+func builtins(list string) ([]plugins.Builtin, error) {
+	names, err := builtin.Select(list)
+	if err != nil {
+		return nil, fmt.Errorf("--builtins: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	self, err := selfPath()
+	if err != nil {
+		return nil, fmt.Errorf("the built-in publications are started from this binary, whose path is unknown: %w", err)
+	}
+	out := make([]plugins.Builtin, 0, len(names))
+	for _, n := range names {
+		out = append(out, plugins.Builtin{Name: n, Path: self, Args: []string{"paperboy", builtin.Command, n}})
+	}
+	return out, nil
+}
+
+// selfPath is how this binary starts itself again. On Linux it is
+// /proc/self/exe, which stays this very binary after an upgrade has
+// replaced the file, so a built-in restarted later is the server's own
+// version; elsewhere, the binary's path.
+func selfPath() (string, error) {
+	const self = "/proc/self/exe"
+	if _, err := os.Stat(self); err == nil {
+		return self, nil
+	}
+	return os.Executable()
+}
+
+// runPublicationProcess serves a built-in publication: the server starts
+// its own binary so, once for each built-in.
+func runPublicationProcess(e env, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want the name of a built-in publication (%s); the server runs this, not people", strings.Join(builtin.Names(), ", "))
+	}
+	return builtin.Serve(args[0])
+}
+
+// runPluginList starts the publications, built-in and of the plugins
+// folder, and shows each with where it comes from and its config form.
 func runPluginList(e env, args []string) error {
-	fs := newFlags(e, "plugin list", "plugin list [--plugins DIR]")
-	dir := pluginsFlag(fs)
+	fs := newFlags(e, "plugin list", "plugin list [--plugins DIR] [--builtins LIST]")
+	pubs := newPublicationFlags(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
-	host := plugins.New(plugins.Config{Dir: *dir}, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	cfg, err := pubs.config()
+	if err != nil {
+		return err
+	}
+	host := plugins.New(cfg, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	defer host.Close()
 	if err := host.Load(context.Background()); err != nil {
 		return err
 	}
 	list := host.Publications()
 	if len(list) == 0 {
-		return fmt.Errorf("no publications in %s (make plugins builds the built-in ones)", *dir)
+		return fmt.Errorf("no publications: none built in (--builtins %s) and none in %s", *pubs.builtins, cfg.Dir)
 	}
 	for _, info := range list {
-		writeMeta(e.stdout, info.Meta)
+		from := "built-in"
+		if !info.Builtin {
+			from = "plugin " + info.Path
+		}
+		writeMeta(e.stdout, info.Meta, from)
 	}
 	return nil
 }
 
-// writeMeta writes a publication and its config form for people.
-func writeMeta(w io.Writer, m sdk.Meta) {
+// writeMeta writes a publication, where it comes from, and its config
+// form for people.
+func writeMeta(w io.Writer, m sdk.Meta, from string) {
 	days := "every day"
 	if len(m.Days) > 0 {
 		var names []string
@@ -63,7 +135,7 @@ func writeMeta(w io.Writer, m sdk.Meta) {
 	if !m.Personal {
 		shared = "the same for everyone with the same config"
 	}
-	fmt.Fprintf(w, "%s — %s\n  %s\n  %s, %s, %s\n", m.Name, m.Title, m.Description, m.Kind, days, shared)
+	fmt.Fprintf(w, "%s — %s (%s)\n  %s\n  %s, %s, %s\n", m.Name, m.Title, from, m.Description, m.Kind, days, shared)
 	if len(m.Fields) == 0 {
 		fmt.Fprintf(w, "  config: none\n")
 	}
@@ -92,34 +164,79 @@ func writeMeta(w io.Writer, m sdk.Meta) {
 
 // buildPlugin builds the plugin in dir into a temporary binary.
 func buildPlugin(ctx context.Context, dir string) (bin string, cleanup func(), err error) {
+	pkg := dir
+	if !filepath.IsAbs(pkg) && !strings.HasPrefix(pkg, ".") {
+		pkg = "./" + pkg
+	}
+	// go build of a package that is not main writes an archive, not a
+	// program: say so first.
+	name, err := goCommand(ctx, "list", "-f", "{{.Name}}", pkg)
+	if err != nil {
+		return "", nil, err
+	}
+	if name = strings.TrimSpace(name); name != "main" {
+		msg := fmt.Sprintf("%s is package %s, not a program: a publication of your own is a main package whose main calls sdk.Serve (paperboy plugin new makes one)", dir, name)
+		if base := filepath.Base(filepath.Clean(dir)); isBuiltin(base) {
+			msg += fmt.Sprintf("; the built-in %s goes by its name: paperboy plugin preview %s", base, base)
+		}
+		return "", nil, errors.New(msg)
+	}
 	tmp, err := os.MkdirTemp("", "paperboy-plugin-")
 	if err != nil {
 		return "", nil, err
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
 	bin = filepath.Join(tmp, filepath.Base(filepath.Clean(dir)))
-	pkg := dir
-	if !filepath.IsAbs(pkg) && !strings.HasPrefix(pkg, ".") {
-		pkg = "./" + pkg
-	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	if _, err := goCommand(ctx, "build", "-o", bin, pkg); err != nil {
 		cleanup()
-		return "", nil, fmt.Errorf("go build %s: %v\n%s", dir, err, out.String())
+		return "", nil, err
 	}
 	return bin, cleanup, nil
 }
 
-// startPlugin builds the plugin in dir and starts it on a host of its own.
-func startPlugin(ctx context.Context, e env, dir string) (*plugins.Host, sdk.Meta, func(), error) {
-	bin, cleanup, err := buildPlugin(ctx, dir)
-	if err != nil {
-		return nil, sdk.Meta{}, nil, err
+// goCommand runs the go command and returns what it printed; its error
+// has that output in it.
+func goCommand(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errOut.String())
 	}
+	return out.String(), nil
+}
+
+// isBuiltin says whether which, as plugin preview and plugin test take it,
+// names a built-in publication rather than a folder: a built-in's name,
+// with no slash (./weather is a folder).
+func isBuiltin(which string) bool {
+	_, ok := builtin.Lookup(which)
+	return ok && !strings.ContainsAny(which, `/\`)
+}
+
+// startPlugin starts a publication on a host of its own: the built-in
+// named, or the plugin built from a folder.
+func startPlugin(ctx context.Context, e env, which string) (*plugins.Host, sdk.Meta, func(), error) {
 	host := plugins.New(plugins.Config{HTTP: sdk.HTTPPolicy{AllowPrivate: true}},
 		slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if isBuiltin(which) {
+		bs, err := builtins(which)
+		if err != nil {
+			host.Close()
+			return nil, sdk.Meta{}, nil, err
+		}
+		meta, err := host.AddBuiltin(ctx, bs[0])
+		if err != nil {
+			host.Close()
+			return nil, sdk.Meta{}, nil, err
+		}
+		return host, meta, host.Close, nil
+	}
+	bin, cleanup, err := buildPlugin(ctx, which)
+	if err != nil {
+		host.Close()
+		return nil, sdk.Meta{}, nil, err
+	}
 	meta, err := host.Add(ctx, bin)
 	if err != nil {
 		host.Close()
@@ -170,7 +287,7 @@ func parseAt(v string) (time.Time, error) {
 // runPluginPreview builds a plugin, renders one edition and writes it as
 // the printer would print it.
 func runPluginPreview(e env, args []string) error {
-	fs := newFlags(e, "plugin preview", "plugin preview DIR [--config name=value]… [--at TIME] [--push-text T] [--push-image FILE] -o OUT.png")
+	fs := newFlags(e, "plugin preview", "plugin preview NAME|DIR [--config name=value]… [--at TIME] [--push-text T] [--push-image FILE] -o OUT.png")
 	cfg := configFlags{}
 	fs.Var(cfg, "config", "a config value, name=value; repeat for more")
 	at := fs.String("at", "", "the edition's time: 2026-12-01T08:00:00+01:00, or 2026-12-01T08:00:00 Europe/London (default now)")
@@ -183,7 +300,7 @@ func runPluginPreview(e env, args []string) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New("want the plugin's folder, e.g. plugins/weather")
+		return errors.New("want a built-in publication's name (" + strings.Join(builtin.Names(), ", ") + ") or your plugin's folder, such as plugins/greeting")
 	}
 	if *out == "" {
 		return errors.New("-o OUT.png is required")
@@ -260,24 +377,26 @@ func printedEdition(data []byte) (*codec.Bitmap, error) {
 // will use it: it starts, describes itself rightly, takes its default
 // config, and renders an edition a printer can print.
 func runPluginTest(e env, args []string) error {
-	fs := newFlags(e, "plugin test", "plugin test DIR")
+	fs := newFlags(e, "plugin test", "plugin test NAME|DIR")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New("want the plugin's folder, e.g. plugins/weather")
+		return errors.New("want a built-in publication's name (" + strings.Join(builtin.Names(), ", ") + ") or your plugin's folder, such as plugins/greeting")
 	}
 	dir := rest[0]
-	pkg := dir
-	if !filepath.IsAbs(pkg) && !strings.HasPrefix(pkg, ".") {
-		pkg = "./" + pkg
-	}
-	fmt.Fprintf(e.stdout, "go test %s\n", pkg)
-	gotest := exec.Command("go", "test", pkg)
-	gotest.Stdout, gotest.Stderr = e.stdout, e.stdout
-	if err := gotest.Run(); err != nil {
-		return fmt.Errorf("the plugin's tests failed: %v", err)
+	if !isBuiltin(dir) { // a built-in's tests are paperboy's: go test ./plugins/...
+		pkg := dir
+		if !filepath.IsAbs(pkg) && !strings.HasPrefix(pkg, ".") {
+			pkg = "./" + pkg
+		}
+		fmt.Fprintf(e.stdout, "go test %s\n", pkg)
+		gotest := exec.Command("go", "test", pkg)
+		gotest.Stdout, gotest.Stderr = e.stdout, e.stdout
+		if err := gotest.Run(); err != nil {
+			return fmt.Errorf("the plugin's tests failed: %v", err)
+		}
 	}
 	ctx := context.Background()
 	host, meta, stop, err := startPlugin(ctx, e, dir)

@@ -28,7 +28,6 @@ import (
 // is, bit for bit, the picture the server's history shows for each.
 func TestPublicationsEndToEnd(t *testing.T) {
 	t.Parallel()
-	plugins := plugintest.Build(t, "friends", "hello", "news", "weather", "puzzle")
 	root := plugintest.Root(t)
 	feed, err := os.ReadFile(filepath.Join(root, "plugins", "news", "testdata", "town.rss"))
 	if err != nil {
@@ -62,7 +61,7 @@ func TestPublicationsEndToEnd(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			dsn := storetest.DSN(t, kind)
 			token := strings.TrimSpace(paperboy(t, "", "user", "add", "--db", dsn, "ann@example.com").stdout)
-			srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--plugins", plugins, "--plugin-allow-private")
+			srv := start(t, nil, "serve", "--db", dsn, "--listen", "127.0.0.1:0", "--plugin-allow-private")
 			addr := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
 			api := apiClient{t, "http://" + addr, token}
 			pr, printers := startPrinters(t, "ws://"+addr+"/api/v1/connection", 1, token)

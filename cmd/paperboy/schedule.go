@@ -18,9 +18,9 @@ import (
 // runScheduleShow explains what a printer prints when: each subscription,
 // its next editions and how its last ones went.
 func runScheduleShow(e env, args []string) error {
-	fs := newFlags(e, "schedule show", "schedule show [--db DSN] [--plugins DIR] PRINTER")
+	fs := newFlags(e, "schedule show", "schedule show [--db DSN] [--plugins DIR] [--builtins LIST] PRINTER")
 	db := dbFlag(fs)
-	dir := pluginsFlag(fs)
+	pubs := newPublicationFlags(fs)
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -31,6 +31,10 @@ func runScheduleShow(e env, args []string) error {
 	id, err := strconv.ParseInt(rest[0], 10, 64)
 	if err != nil {
 		return fmt.Errorf("printer %q: want its id, a number", rest[0])
+	}
+	cfg, err := pubs.config()
+	if err != nil {
+		return err
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, *db)
@@ -50,7 +54,7 @@ func runScheduleShow(e env, args []string) error {
 		return err
 	}
 	// The publications say which days they publish on.
-	host := plugins.New(plugins.Config{Dir: *dir}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	host := plugins.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer host.Close()
 	if err := host.Load(ctx); err != nil {
 		return err

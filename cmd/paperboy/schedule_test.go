@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"paperboy/internal/plugintest"
 	"paperboy/store"
 )
 
@@ -33,9 +32,8 @@ func TestScheduleShow(t *testing.T) {
 		}
 	}
 	st.Close()
-	plugins := plugintest.Build(t, "hello")
 
-	r := paperboy(t, "", "schedule", "show", "--db", dsn, "--plugins", plugins, "1")
+	r := paperboy(t, "", "schedule", "show", "--db", dsn, "--builtins", "hello", "1")
 	r.mustSucceed(t)
 	for _, want := range []string{
 		"printer 1 (Kitchen), time zone Europe/London",
@@ -52,6 +50,6 @@ func TestScheduleShow(t *testing.T) {
 	if n := strings.Count(r.stdout, " 07:30 GMT") + strings.Count(r.stdout, " 07:30 BST"); n != 3 {
 		t.Errorf("%d of the next three editions at 07:30 London time:\n%s", n, r.stdout)
 	}
-	paperboy(t, "", "schedule", "show", "--db", dsn, "--plugins", plugins, "9").mustFailWithOneLine(t)
+	paperboy(t, "", "schedule", "show", "--db", dsn, "--builtins", "hello", "9").mustFailWithOneLine(t)
 	paperboy(t, "", "schedule", "show", "--db", dsn, "kitchen").mustFailWithOneLine(t)
 }

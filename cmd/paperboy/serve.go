@@ -76,7 +76,7 @@ func runServe(e env, args []string) error {
 	printTimeout := fs.Duration("print-timeout", delivery.DefaultPrintTimeout, "a print the printer took and has not said it printed this long after is taken as printed (and the next is sent)")
 	expiry := fs.Duration("expiry", delivery.DefaultExpiry, "a delivery not printed this long expires")
 	retention := fs.Duration("retention", delivery.DefaultRetention, "finished deliveries are kept this long in the history")
-	pluginDir := pluginsFlag(fs)
+	pubs := newPublicationFlags(fs)
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
 	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
@@ -111,6 +111,12 @@ func runServe(e env, args []string) error {
 	if *pluginTimeout <= 0 || *pluginMemory <= 0 {
 		return errors.New("--plugin-timeout and --plugin-memory-mb must be more than 0")
 	}
+	hostCfg, err := pubs.config()
+	if err != nil {
+		return err
+	}
+	hostCfg.CallTimeout, hostCfg.MemoryLimitBytes = *pluginTimeout, int64(*pluginMemory)<<20
+	hostCfg.HTTP = sdk.HTTPPolicy{AllowPrivate: *pluginPrivate}
 	if *imageMemory <= 0 {
 		return errors.New("--image-memory-mb must be more than 0")
 	}
@@ -170,8 +176,7 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	host := plugins.New(plugins.Config{Dir: *pluginDir, CallTimeout: *pluginTimeout, MemoryLimitBytes: int64(*pluginMemory) << 20,
-		HTTP: sdk.HTTPPolicy{AllowPrivate: *pluginPrivate}}, log)
+	host := plugins.New(hostCfg, log)
 	defer host.Close()
 	if err := host.Load(ctx); err != nil {
 		return err

@@ -1,14 +1,84 @@
-// Package plugintest builds publication plugins for tests: the built-in
-// ones under plugins/, and the misbehaving ones under plugins/testdata/.
+// Package plugintest runs publication plugins in tests without building
+// them. A test binary whose TestMain calls Main first serves, when started
+// as "TESTBINARY publication-process NAME", the built-in publication NAME
+// or one of the misbehaving ones of this package (crashes, hangs, …), just
+// as the paperboy binary serves its built-ins. Builtin starts one so, as
+// the server starts a built-in; Folder makes a plugins folder of scripts
+// that do, as an operator's own plugin binaries would be.
 package plugintest
 
 import (
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"paperboy/plugins/builtin"
 )
+
+// Main makes the test binary a publication's process when it was started
+// as one, and returns otherwise. Call it first in TestMain.
+func Main() {
+	if len(os.Args) != 3 || os.Args[1] != builtin.Command {
+		// A binary built with -race sleeps a second as it exits; the
+		// plugin processes of the tests need not.
+		os.Setenv("GORACE", os.Getenv("GORACE")+" atexit_sleep_ms=0")
+		return
+	}
+	name := os.Args[2]
+	if serve, ok := misbehaving[name]; ok {
+		serve()
+		os.Exit(0)
+	}
+	if err := builtin.Serve(name); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// Self is the test binary's path.
+func Self(tb testing.TB) string {
+	tb.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return self
+}
+
+// Args is the command line that starts the test binary as the
+// publication name.
+func Args(name string) []string { return []string{"plugintest", builtin.Command, name} }
+
+// Folder makes a plugins folder for the test with a plugin for each name
+// (a built-in's, or a misbehaving one's): an executable file of that name
+// that starts the test binary as the publication.
+func Folder(tb testing.TB, names ...string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for _, name := range names {
+		Script(tb, filepath.Join(dir, name), name)
+	}
+	return dir
+}
+
+// Script writes at path a plugin that starts the test binary as the
+// publication name. It replaces what is there at once (a rename), as an
+// operator deploying a new build would.
+func Script(tb testing.TB, path, name string) {
+	tb.Helper()
+	self := strings.ReplaceAll(Self(tb), "'", `'\''`)
+	body := fmt.Sprintf("#!/bin/sh\nexec '%s' %s %s\n", self, builtin.Command, name)
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(body), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatal(err)
+	}
+}
 
 // Root is the module root, found from the working directory.
 func Root(tb testing.TB) string {
@@ -25,22 +95,4 @@ func Root(tb testing.TB) string {
 			tb.Fatalf("plugintest: no go.mod above %s", wd)
 		}
 	}
-}
-
-// Build builds the plugins named (a built-in's name, such as "hello", or
-// "testdata/hangs") into a temporary folder of the test, one binary named
-// after each, and returns the folder.
-func Build(tb testing.TB, names ...string) string {
-	tb.Helper()
-	out := tb.TempDir()
-	args := []string{"build", "-o", out + string(os.PathSeparator)}
-	for _, name := range names {
-		args = append(args, "./plugins/"+name)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = Root(tb)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, msg)
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package main
+package weather
 
 // wmoCodes are the WMO weather interpretation codes (WMO 4677) that
 // Open-Meteo gives, in words for a print. Codes it does not give, such as

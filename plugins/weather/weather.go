@@ -1,8 +1,8 @@
-// Command weather is a publication of today's forecast for a place: the
+// Package weather is a publication of today's forecast for a place: the
 // highest and lowest temperature, the weather in words, the chance of
 // rain, sunrise and sunset, and a few hours of the day. It reads the
 // Open-Meteo forecast API (https://open-meteo.com), which needs no key.
-package main
+package weather
 
 import (
 	"context"
@@ -116,4 +116,5 @@ func (weather) Render(ctx context.Context, r sdk.Request) (sdk.Result, error) {
 	return sdk.Print(doc), nil
 }
 
-func main() { sdk.Serve(weather{}) }
+// New is the publication, for sdk.Serve or paperboy's built-ins.
+func New() sdk.Publication { return weather{} }

@@ -1,9 +1,9 @@
-// Command puzzle is a daily sudoku, made on the spot without the network,
+// Package puzzle is a daily sudoku, made on the spot without the network,
 // with yesterday's answer under it. The puzzle depends only on the
 // subscriber's local date and the difficulty, so everyone with the same
 // difficulty gets the same puzzle on the same day, and yesterday's can be
 // made again to print its answer.
-package main
+package puzzle
 
 import (
 	"context"
@@ -87,4 +87,5 @@ func localDate(t time.Time) time.Time {
 // dateKey is a date as it goes into a puzzle's seed: "2026-12-01".
 func dateKey(d time.Time) string { return d.Format("2006-01-02") }
 
-func main() { sdk.Serve(puzzle{}) }
+// New is the publication, for sdk.Serve or paperboy's built-ins.
+func New() sdk.Publication { return puzzle{} }

@@ -1,7 +1,8 @@
-// Command hello is the smallest publication, the one the SDK guide walks
+// Package hello is the smallest publication, the one the SDK guide walks
 // through: a greeting, today's date and a line about the edition. Copy it
-// to start your own.
-package main
+// to start your own, as a main package whose main is
+// sdk.Serve(yours{}) (paperboy plugin new writes one).
+package hello
 
 import (
 	"context"
@@ -63,4 +64,5 @@ func editionLine(count int) string {
 	}
 }
 
-func main() { sdk.Serve(hello{}) }
+// New is the publication, for sdk.Serve or paperboy's built-ins.
+func New() sdk.Publication { return hello{} }

@@ -1,7 +1,7 @@
-// Command friends prints the messages friends send: a text, a drawing or a
+// Package friends prints the messages friends send: a text, a drawing or a
 // photo, or a text and a picture, as a note in a rounded frame that says
 // who sent it and when, with a little heart at the bottom.
-package main
+package friends
 
 import (
 	"context"
@@ -422,4 +422,5 @@ func heart(img *image.Gray, cx, cy float64, width int) {
 	}
 }
 
-func main() { sdk.Serve(friends{}) }
+// New is the publication, for sdk.Serve or paperboy's built-ins.
+func New() sdk.Publication { return friends{} }
