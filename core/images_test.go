@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"paperboy/codec"
 	"paperboy/core"
@@ -129,7 +130,8 @@ func TestServer_PictureBurst(t *testing.T) {
 // a time, sent at once, wait their turn and all print.
 func TestServer_PicturesWithinBudget(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{ImageMemoryBytes: 40 << 20}, withPublications(pluginHost(t, "friends")))
+	// A minute to wait: the test is of the turns, not of the machine's speed.
+	ts := newTestServer(t, "sqlite", core.Config{ImageMemoryBytes: 40 << 20, ImageWait: time.Minute}, withPublications(pluginHost(t, "friends")))
 	token, id, b, dev := onlinePrinter(t, ts)
 	path := fmt.Sprintf("/api/v1/printers/%d/print", id)
 	// 3000×2000 of 8-bit colour: 24 MB decoded, so two do not fit at once.
