@@ -19,7 +19,7 @@ var ErrNoDatabase = errors.New("no database there yet")
 
 // ErrBackupMySQL is what Backup says of a MySQL database: it copies SQLite
 // files only.
-var ErrBackupMySQL = errors.New("paperboy backup copies a SQLite database; back up MySQL with its own tool, " +
+var ErrBackupMySQL = errors.New("the database is MySQL, and this copies SQLite only: back MySQL up with " +
 	"mysqldump --single-transaction, which takes a consistent copy while paperboy runs")
 
 // SQLiteFile is the file a DSN, as Open takes it, names: ok is false for
@@ -97,11 +97,11 @@ func (s *Store) Backup(ctx context.Context, path string) (BackupInfo, error) {
 	if errors.Is(err, fs.ErrExist) {
 		return BackupInfo{}, fmt.Errorf("%s exists: another backup to %s is under way, or one was cut short; remove it once none is running", tmp, path)
 	}
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, serr := os.Stat(filepath.Dir(path)); errors.Is(serr, fs.ErrNotExist) {
 		return BackupInfo{}, fmt.Errorf("%s: no such folder: make it first", filepath.Dir(path))
 	}
 	if err != nil {
-		return BackupInfo{}, fmt.Errorf("backup: %w", err)
+		return BackupInfo{}, err
 	}
 	f.Close()
 	done := false
@@ -115,7 +115,7 @@ func (s *Store) Backup(ctx context.Context, path string) (BackupInfo, error) {
 	}
 	// SQLite does not sync what VACUUM INTO writes.
 	if err := syncFile(tmp); err != nil {
-		return BackupInfo{}, fmt.Errorf("backup: %w", err)
+		return BackupInfo{}, err
 	}
 	version, err := fileSchemaVersion(ctx, tmp)
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Store) Backup(ctx context.Context, path string) (BackupInfo, error) {
 	}
 	info, err := os.Stat(tmp)
 	if err != nil {
-		return BackupInfo{}, fmt.Errorf("backup: %w", err)
+		return BackupInfo{}, err
 	}
 	// A link, unlike a rename, fails if path has appeared meanwhile. Where
 	// the file system has no links (FAT), a rename.
@@ -131,13 +131,13 @@ func (s *Store) Backup(ctx context.Context, path string) (BackupInfo, error) {
 		return BackupInfo{}, fmt.Errorf("%s appeared while the backup was being made: it is left as it is, and the backup removed", path)
 	} else if err != nil {
 		if err := os.Rename(tmp, path); err != nil {
-			return BackupInfo{}, fmt.Errorf("backup: %w", err)
+			return BackupInfo{}, err
 		}
 	}
 	done = true
 	os.Remove(tmp)
 	if err := syncFile(filepath.Dir(path)); err != nil {
-		return BackupInfo{}, fmt.Errorf("backup: %w", err)
+		return BackupInfo{}, err
 	}
 	return BackupInfo{Path: path, Bytes: info.Size(), SchemaVersion: version}, nil
 }

@@ -132,7 +132,11 @@ func openSQLite(path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &Store{db: db, read: read, dialect: sqliteDialect, where: path, Now: time.Now}, nil
+	where, err := filepath.Abs(path)
+	if err != nil {
+		where = path
+	}
+	return &Store{db: db, read: read, dialect: sqliteDialect, where: where, Now: time.Now}, nil
 }
 
 func openMySQL(dsn string) (*Store, error) {
