@@ -21,27 +21,22 @@ import (
 	"paperboy/sdk"
 )
 
-// pluginsFlag is the --plugins flag: the folder of plugin binaries.
-func pluginsFlag(fs *flags) *string {
-	return fs.String("plugins", envOr("PLUGINS", plugins.DefaultDir), "the folder of publication plugins; env PAPERBOY_PLUGINS")
-}
-
 // runPluginList starts the installed plugins and shows each publication
 // with its config form.
 func runPluginList(e env, args []string) error {
-	fs := newFlags(e, "plugin list", "plugin list [--plugins DIR]")
-	dir := pluginsFlag(fs)
+	fs := newFlags(e, "plugin list", "plugin list [--data DIR] [--plugins DIR]")
+	data := dataFlag(fs).withPlugins(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
-	host := plugins.New(plugins.Config{Dir: *dir}, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	host := plugins.New(plugins.Config{Dir: data.Plugins()}, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	defer host.Close()
 	if err := host.Load(context.Background()); err != nil {
 		return err
 	}
 	list := host.Publications()
 	if len(list) == 0 {
-		return fmt.Errorf("no publications in %s (make plugins builds the built-in ones)", *dir)
+		return fmt.Errorf("no publications in %s (make plugins builds the built-in ones)", data.Plugins())
 	}
 	for _, info := range list {
 		writeMeta(e.stdout, info.Meta)

@@ -18,9 +18,8 @@ import (
 // runScheduleShow explains what a printer prints when: each subscription,
 // its next editions and how its last ones went.
 func runScheduleShow(e env, args []string) error {
-	fs := newFlags(e, "schedule show", "schedule show [--db DSN] [--plugins DIR] PRINTER")
-	db := dbFlag(fs)
-	dir := pluginsFlag(fs)
+	fs := newFlags(e, "schedule show", "schedule show [--data DIR] [--db DSN] [--plugins DIR] PRINTER")
+	data := dataFlag(fs).withDB(fs).withPlugins(fs)
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -33,7 +32,7 @@ func runScheduleShow(e env, args []string) error {
 		return fmt.Errorf("printer %q: want its id, a number", rest[0])
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, *db)
+	st, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -50,7 +49,7 @@ func runScheduleShow(e env, args []string) error {
 		return err
 	}
 	// The publications say which days they publish on.
-	host := plugins.New(plugins.Config{Dir: *dir}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	host := plugins.New(plugins.Config{Dir: data.Plugins()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer host.Close()
 	if err := host.Load(ctx); err != nil {
 		return err
