@@ -146,3 +146,52 @@ func writeWhere(w io.Writer, d *dataFolder, st *store.Store, host *plugins.Host,
 	fmt.Fprintf(w, "web app: http://%s/\n", addr)
 	fmt.Fprintf(w, "bridges: ws://%s/api/v1/connection\n", addr)
 }
+
+// runBackup copies the SQLite database, while servers use it, to a new file.
+func runBackup(e env, args []string) error {
+	fs := newFlags(e, "backup", "backup [--data DIR] [--db FILE] FILE")
+	d := dataFlag(fs).withDB(fs)
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("want one FILE to write the backup to, one that does not exist yet")
+	}
+	dsn := d.DB()
+	src, ok := store.SQLiteFile(dsn)
+	if !ok {
+		return store.ErrBackupMySQL
+	}
+	ctx := context.Background()
+	st, err := store.OpenExisting(ctx, dsn)
+	if errors.Is(err, store.ErrNoDatabase) {
+		return fmt.Errorf("no database at %s yet, so nothing to back up: is --data (or --db) the one paperboy serve uses?", abs(src))
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	info, err := st.Backup(ctx, rest[0])
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%w: write the backup where you may write", err)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "backed up %s to %s: %s, schema version %d\n", abs(src), abs(info.Path), size(info.Bytes), info.SchemaVersion)
+	return err
+}
+
+// size is a number of bytes for people.
+func size(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

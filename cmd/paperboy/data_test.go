@@ -1,10 +1,20 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+
+	"paperboy/internal/plugintest"
+	"paperboy/store"
 )
 
 // TestDataFlags: every path defaults inside the data folder, and a path
@@ -89,3 +99,184 @@ func TestDataFolder_Made(t *testing.T) {
 		t.Errorf("with --db elsewhere, the data folder was made (%v)", err)
 	}
 }
+
+func TestBackup_Refused(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	paperboy(t, "", "migrate", "--data", data).mustSucceed(t)
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "taken.db"), []byte("mine"), 0o600)
+	empty := filepath.Join(t.TempDir(), "empty")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the file exists", []string{"--data", data, filepath.Join(out, "taken.db")}, "exists already"},
+		{"MySQL", []string{"--db", "mysql://u:p@tcp(127.0.0.1:1)/pb", filepath.Join(out, "m.db")}, "mysqldump --single-transaction"},
+		{"no database yet", []string{"--data", empty, filepath.Join(out, "none.db")}, "no database at " + empty},
+		{"no FILE", []string{"--data", data}, "want one FILE"},
+		{"two FILEs", []string{"--data", data, "a.db", "b.db"}, "want one FILE"},
+		{"no such folder", []string{"--data", data, filepath.Join(out, "missing", "b.db")}, "no such folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := paperboy(t, "", append([]string{"backup"}, tt.args...)...)
+			r.mustFailWithOneLine(t)
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr %q does not say %q", r.stderr, tt.want)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "taken.db")); string(b) != "mine" {
+		t.Errorf("the existing file was overwritten: %q", b)
+	}
+	for _, p := range []string{empty, filepath.Join(out, "none.db"), filepath.Join(out, "m.db")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("a refused backup made %s (%v)", p, err)
+		}
+	}
+}
+
+// TestBackupWhileServing is the issue's "done when": paperboy backup of a
+// database a server is busy writing (messages posted one after another,
+// printed as they come) gives a file that paperboy serve --data opens, with
+// every delivery the API listed before the backup began, each at least as
+// far along as it was then.
+func TestBackupWhileServing(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "data")
+	token := strings.TrimSpace(paperboy(t, "", "user", "add", "--data", data, "ann@example.com").stdout)
+	plugins := plugintest.Build(t, "friends")
+	srv := start(t, nil, "serve", "--data", data, "--plugins", plugins, "--listen", "127.0.0.1:0", "--log-level", "warn",
+		"--prints-per-minute", "100000", "--max-pending", "100000")
+	addr := srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
+	// It says where everything is.
+	for _, want := range []string{
+		"data: " + data + " (SQLite: " + filepath.Join(data, "paperboy.db") + ")",
+		"plugins: " + plugins + " (friends)",
+		"web app: http://" + addr + "/",
+		"bridges: ws://" + addr + "/api/v1/connection",
+	} {
+		srv.waitLine(regexp.MustCompile("^" + regexp.QuoteMeta(want) + "$"))
+	}
+	pr, ids := startPrinters(t, "ws://"+addr+"/api/v1/connection", 1, token)
+	api := apiClient{t, "http://" + addr, token}
+
+	// Messages, one after another, until the backup is done.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	posted, failed := 0, error(nil)
+	count := func() int { mu.Lock(); defer mu.Unlock(); return posted }
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			body := strings.NewReader(fmt.Sprintf(`{"text": "message %d"}`, i))
+			req, _ := http.NewRequest("POST", fmt.Sprintf("http://%s/api/v1/printers/%d/print", addr, ids[0]), body)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			mu.Lock()
+			if err != nil {
+				failed = fmt.Errorf("message %d: %w", i, err)
+			} else {
+				posted++
+			}
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	})
+	defer func() { // whatever happens, before the server is killed
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	// The server is printing: 20 have come out of the printer.
+	for range 20 {
+		pr.waitLine(printedLine)
+	}
+	before := listDeliveries(api, ids[0])
+	postedBefore := count()
+	backup := filepath.Join(t.TempDir(), "restored", "paperboy.db")
+	os.Mkdir(filepath.Dir(backup), 0o700)
+	r := paperboy(t, "", "backup", "--data", data, backup)
+	postedAfter := count()
+	close(stop)
+	wg.Wait()
+	r.mustSucceed(t)
+	if failed != nil {
+		t.Fatalf("posting beside the backup: %v", failed)
+	}
+	if m := regexp.MustCompile(`^backed up \S+ to \S+: \d+ KB, schema version (\d+)\n$`).FindStringSubmatch(r.stdout); m == nil ||
+		m[1] != strconv.Itoa(store.SchemaVersion()) {
+		t.Errorf("backup says %q", r.stdout)
+	}
+	t.Logf("%d deliveries listed before the backup; %d messages posted before it, %d by its end", len(before), postedBefore, postedAfter)
+
+	// A second server on the backup alone.
+	srv2 := start(t, nil, "serve", "--data", filepath.Dir(backup), "--plugins", t.TempDir(), "--listen", "127.0.0.1:0", "--log-level", "warn")
+	addr2 := srv2.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
+	restored := map[int64]string{}
+	for _, d := range listDeliveries(apiClient{t, "http://" + addr2, token}, ids[0]) {
+		restored[d.ID] = d.State
+	}
+	if len(before) < 20 {
+		t.Fatalf("%d deliveries before the backup, want 20 or more", len(before))
+	}
+	for _, d := range before {
+		got, ok := restored[d.ID]
+		switch {
+		case !ok:
+			t.Errorf("delivery %d (%s before the backup) is not in the backup", d.ID, d.State)
+		case d.State == "printed" && got != "printed":
+			t.Errorf("delivery %d was printed before the backup, and is %s in it", d.ID, got)
+		}
+	}
+	// One message at a time: at most one was written and not yet counted.
+	if len(restored) > postedAfter+1 {
+		t.Errorf("the backup has %d deliveries, more than the %d posted by its end", len(restored), postedAfter)
+	}
+}
+
+// listDeliveries lists all of a printer's deliveries, a page of 10 at a
+// time, as a script would.
+func listDeliveries(c apiClient, printer int64) []deliveryOut {
+	c.t.Helper()
+	var all []deliveryOut
+	after := ""
+	for {
+		q := url.Values{"limit": {"10"}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		var page struct {
+			Deliveries []deliveryOut
+			Next       string
+		}
+		if st := c.call("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries?%s", printer, q.Encode()), "", nil, &page); st != http.StatusOK {
+			c.t.Fatalf("deliveries: status %d", st)
+		}
+		all = append(all, page.Deliveries...)
+		if page.Next == "" {
+			return all
+		}
+		after = page.Next
+	}
+}
+

@@ -47,6 +47,7 @@ func commands() []command {
 		{"user add", "add a user and print their API token", runUserAdd},
 		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter},
 		{"migrate", "bring the database schema up to date", runMigrate},
+		{"backup", "copy the SQLite database to a new file, safely while the server runs", runBackup},
 		{"schedule show", "what a printer prints when: its subscriptions, their next editions and the last ones", runScheduleShow},
 		{"plugin list", "the installed publications and their config forms", runPluginList},
 		{"plugin new", "a new publication to start from, in plugins/NAME", runPluginNew},
