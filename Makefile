@@ -23,7 +23,7 @@ run: build plugins ## the server on :8080 with SQLite in data/, and how to attac
 	@echo "and then print on it:"
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" -H 'Content-Type: application/json' -d '{\"text\": \"hello\"}' localhost:8080/api/v1/printers/1/print"
 	@echo
-	./$(BIN)/paperboy serve --listen :8080
+	./$(BIN)/paperboy serve --listen :8080 --plugins $(BIN)/plugins
 
 test: lint ## gofmt, go vet and every test (with -race when cgo is available)
 	@[ -n "$(RACE)" ] || echo "make test: no C compiler, so cgo is off: running WITHOUT -race (install gcc for it)" >&2
