@@ -279,4 +279,3 @@ func listDeliveries(c apiClient, printer int64) []deliveryOut {
 		after = page.Next
 	}
 }
-

@@ -62,8 +62,8 @@ func runPrinter(e env, args []string) error {
 	}
 
 	// Its state holds the printers' secrets: a data folder made for it
-	// is the owner's alone.
-	if *data.state == "" {
+	// (or for its prints) is the owner's alone.
+	if *data.state == "" || data.Out() == data.in(printsDir) {
 		if err := data.mkdir(); err != nil {
 			return err
 		}
