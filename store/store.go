@@ -22,6 +22,7 @@ type Store struct {
 	db      *sql.DB // writes, and every read on MySQL
 	read    *sql.DB // reads: on SQLite a pool of its own, as WAL lets readers run beside the one writer
 	dialect dialect
+	where   string // the SQLite file, or MySQL's address and database: for people
 	// Now gives the time stored with each write; tests replace it.
 	Now func() time.Time
 }
@@ -82,14 +83,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // Name says which database this is, without its password: for logs.
 func (s *Store) Name() string { return s.dialect.name }
 
+// Where says where the database is, without its password: "SQLite:
+// data/paperboy.db", "MySQL: 127.0.0.1:3306/paperboy".
+func (s *Store) Where() string {
+	if s.dialect.name == "mysql" {
+		return "MySQL: " + s.where
+	}
+	return "SQLite: " + s.where
+}
+
 func open(dsn string) (*Store, error) {
 	if strings.HasPrefix(dsn, "mysql://") {
 		return openMySQL(strings.TrimPrefix(dsn, "mysql://"))
 	}
-	path := strings.TrimPrefix(dsn, "sqlite:")
-	if path == "" {
-		path = DefaultSQLitePath
-	}
+	path, _ := SQLiteFile(dsn)
 	if strings.Contains(path, "://") {
 		return nil, fmt.Errorf("store: database %q: want mysql://user:pass@tcp(host:port)/name or a SQLite file path", dsn)
 	}
@@ -97,7 +104,9 @@ func open(dsn string) (*Store, error) {
 }
 
 func openSQLite(path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// Its folder is the owner's alone: the database holds sessions, token
+	// hashes and claim codes.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	// WAL lets readers run while one writer writes; the busy timeout makes a
@@ -123,7 +132,11 @@ func openSQLite(path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &Store{db: db, read: read, dialect: sqliteDialect, Now: time.Now}, nil
+	where, err := filepath.Abs(path)
+	if err != nil {
+		where = path
+	}
+	return &Store{db: db, read: read, dialect: sqliteDialect, where: where, Now: time.Now}, nil
 }
 
 func openMySQL(dsn string) (*Store, error) {
@@ -151,7 +164,7 @@ func openMySQL(dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to MySQL at %s: %w", cfg.Addr, err)
 	}
-	return &Store{db: db, read: db, dialect: mysqlDialect, Now: time.Now}, nil
+	return &Store{db: db, read: db, dialect: mysqlDialect, where: cfg.Addr + "/" + cfg.DBName, Now: time.Now}, nil
 }
 
 // Close closes the database.

@@ -51,6 +51,7 @@ func commands() []command {
 		{"user add", "add a user and print their API token", runUserAdd, false},
 		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter, false},
 		{"migrate", "bring the database schema up to date", runMigrate, false},
+		{"backup", "copy the SQLite database to a new file, safely while the server runs", runBackup, false},
 		{"schedule show", "what a printer prints when: its subscriptions, their next editions and the last ones", runScheduleShow, false},
 		{"plugin list", "the installed publications and their config forms", runPluginList, false},
 		{"plugin new", "a new publication to start from, in plugins/NAME", runPluginNew, false},

@@ -22,20 +22,17 @@ import (
 	"paperboy/sdk"
 )
 
-// pluginsFlag is the --plugins flag: the folder of plugin binaries.
-func pluginsFlag(fs *flags) *string {
-	return fs.String("plugins", envOr("PLUGINS", plugins.DefaultDir), "the folder of publication plugins; env PAPERBOY_PLUGINS")
-}
-
 // publicationFlags are the flags that say which publications run: the
-// plugins folder's and the built-ins.
+// plugins folder's (--plugins, by default in the data folder) and the
+// built-ins (--builtins).
 type publicationFlags struct {
-	dir, builtins *string
+	data     *dataFolder
+	builtins *string
 }
 
-func newPublicationFlags(fs *flags) publicationFlags {
+func newPublicationFlags(fs *flags, data *dataFolder) publicationFlags {
 	return publicationFlags{
-		dir: pluginsFlag(fs),
+		data: data.withPlugins(fs),
 		builtins: fs.String("builtins", envOr("BUILTINS", "all"), "the built-in publications to run: all, none, or some of "+
 			strings.Join(builtin.Names(), ",")+" (a plugin of the same name replaces one); env PAPERBOY_BUILTINS"),
 	}
@@ -44,7 +41,7 @@ func newPublicationFlags(fs *flags) publicationFlags {
 // config is the plugin host's config for the publications the flags name.
 func (f publicationFlags) config() (plugins.Config, error) {
 	bs, err := builtins(*f.builtins)
-	return plugins.Config{Dir: *f.dir, Builtins: bs}, err
+	return plugins.Config{Dir: f.data.Plugins(), Builtins: bs}, err
 }
 
 // builtins are the built-in publications list names (as --builtins reads
@@ -92,8 +89,8 @@ func runPublicationProcess(e env, args []string) error {
 // runPluginList starts the publications, built-in and of the plugins
 // folder, and shows each with where it comes from and its config form.
 func runPluginList(e env, args []string) error {
-	fs := newFlags(e, "plugin list", "plugin list [--plugins DIR] [--builtins LIST]")
-	pubs := newPublicationFlags(fs)
+	fs := newFlags(e, "plugin list", "plugin list [--data DIR] [--plugins DIR] [--builtins LIST]")
+	pubs := newPublicationFlags(fs, dataFlag(fs))
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}

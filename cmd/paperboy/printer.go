@@ -24,11 +24,10 @@ import (
 // a person sees it: the printers' claim codes, then each print, until SIGINT
 // or SIGTERM.
 func runPrinter(e env, args []string) error {
-	fs := newFlags(e, "printer", "printer [--server URL] [--state FILE] [--printers N] [--out DIR] [--show] [--reset N] [misbehaviour flags]")
+	fs := newFlags(e, "printer", "printer [--server URL] [--data DIR] [--state FILE] [--printers N] [--out DIR] [--show] [--reset N] [misbehaviour flags]")
 	server := fs.String("server", "ws://localhost:8080/api/v1/connection", "the server's bridge endpoint")
-	statePath := fs.String("state", "data/printer.json", "the bridge's state file (addresses, secrets, pairing), created if missing")
+	data := dataFlag(fs).withPrinter(fs)
 	printers := fs.Int("printers", 1, "how many printers a new bridge has (a bridge read from --state keeps its own)")
-	outDir := fs.String("out", "data/prints", `folder for each print as PNG ("" = don't save)`)
 	show := fs.Bool("show", false, "draw each print on stdout with block characters")
 	heartbeat := fs.Duration("heartbeat", virtual.DefaultHeartbeatEvery, "time between heartbeats")
 	autoPress := fs.Bool("auto-press", true, "print SetDelivery at once, as if the button were pressed")
@@ -62,13 +61,20 @@ func runPrinter(e env, args []string) error {
 		return errors.New("--never-answer and --busy exclude each other")
 	}
 
+	// Its state holds the printers' secrets: a data folder made for it
+	// (or for its prints) is the owner's alone.
+	if *data.state == "" || data.Out() == data.in(printsDir) {
+		if err := data.mkdir(); err != nil {
+			return err
+		}
+	}
 	out := &printerOutput{w: e.stdout}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	cfg := virtual.Config{
 		URL:            *server,
-		StatePath:      *statePath,
+		StatePath:      data.State(),
 		Printers:       *printers,
-		OutDir:         *outDir,
+		OutDir:         data.Out(),
 		Logger:         logger,
 		HeartbeatEvery: *heartbeat,
 		AutoPress:      *autoPress,
@@ -97,7 +103,7 @@ func runPrinter(e env, args []string) error {
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "printers" && *printers != n {
-			logger.Warn("the state file says how many printers there are; --printers ignored", "state", *statePath, "printers", n)
+			logger.Warn("the state file says how many printers there are; --printers ignored", "state", data.State(), "printers", n)
 		}
 	})
 	for i, d := range b.Devices() {

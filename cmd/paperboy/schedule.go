@@ -18,9 +18,9 @@ import (
 // runScheduleShow explains what a printer prints when: each subscription,
 // its next editions and how its last ones went.
 func runScheduleShow(e env, args []string) error {
-	fs := newFlags(e, "schedule show", "schedule show [--db DSN] [--plugins DIR] [--builtins LIST] PRINTER")
-	db := dbFlag(fs)
-	pubs := newPublicationFlags(fs)
+	fs := newFlags(e, "schedule show", "schedule show [--data DIR] [--db DSN] [--plugins DIR] [--builtins LIST] PRINTER")
+	data := dataFlag(fs).withDB(fs)
+	pubs := newPublicationFlags(fs, data)
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func runScheduleShow(e env, args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, *db)
+	st, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -46,16 +46,10 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// dbFlag is the --db flag, shared by the commands that open the store.
-func dbFlag(fs *flags) *string {
-	return fs.String("db", envOr("DB", ""), "the database: a SQLite file (default "+store.DefaultSQLitePath+
-		") or mysql://user:pass@tcp(host:port)/name; env PAPERBOY_DB")
-}
-
 func runServe(e env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--listen :8080] [--db DSN]")
+	fs := newFlags(e, "serve", "serve [--listen :8080] [--data DIR] [--db DSN]")
 	listen := fs.String("listen", envOr("LISTEN", core.DefaultListen), "address to serve on; env PAPERBOY_LISTEN")
-	db := dbFlag(fs)
+	data := dataFlag(fs).withDB(fs)
 	level := fs.String("log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error; env PAPERBOY_LOG_LEVEL")
 	format := fs.String("log-format", envOr("LOG_FORMAT", "text"), "text or json; env PAPERBOY_LOG_FORMAT")
 	presence := fs.Duration("presence-timeout", core.DefaultPresenceTimeout, "a printer silent this long is offline (and another socket may speak for it)")
@@ -76,7 +70,7 @@ func runServe(e env, args []string) error {
 	printTimeout := fs.Duration("print-timeout", delivery.DefaultPrintTimeout, "a print the printer took and has not said it printed this long after is taken as printed (and the next is sent)")
 	expiry := fs.Duration("expiry", delivery.DefaultExpiry, "a delivery not printed this long expires")
 	retention := fs.Duration("retention", delivery.DefaultRetention, "finished deliveries are kept this long in the history")
-	pubs := newPublicationFlags(fs)
+	pubs := newPublicationFlags(fs, data)
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
 	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
@@ -171,7 +165,7 @@ func runServe(e env, args []string) error {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, err := store.Open(ctx, *db)
+	st, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,6 +202,7 @@ func runServe(e env, args []string) error {
 		}
 	}()
 	fmt.Fprintf(e.stdout, "paperboy is serving on http://%s (bridges: ws://%s/api/v1/connection)\n", srv.Addr(), srv.Addr())
+	writeWhere(e.stdout, data, st, host, srv.Addr())
 	if a := srv.MetricsAddr(); a != "" {
 		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", a)
 	}
@@ -255,8 +250,8 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 }
 
 func runUserAdd(e env, args []string) error {
-	fs := newFlags(e, "user add", "user add [--db DSN] EMAIL")
-	db := dbFlag(fs)
+	fs := newFlags(e, "user add", "user add [--data DIR] [--db DSN] EMAIL")
+	data := dataFlag(fs).withDB(fs)
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -265,7 +260,7 @@ func runUserAdd(e env, args []string) error {
 		return errors.New("want one email address")
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, *db)
+	st, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -283,12 +278,12 @@ func runUserAdd(e env, args []string) error {
 }
 
 func runMigrate(e env, args []string) error {
-	fs := newFlags(e, "migrate", "migrate [--db DSN]")
-	db := dbFlag(fs)
+	fs := newFlags(e, "migrate", "migrate [--data DIR] [--db DSN]")
+	data := dataFlag(fs).withDB(fs)
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := store.Open(context.Background(), *db)
+	st, err := data.openStore(context.Background())
 	if err != nil {
 		return err
 	}
