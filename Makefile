@@ -10,7 +10,7 @@ FUZZTIME ?= 30s
 RACE     := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint build plugins proto fuzz bench clean
+.PHONY: help run test lint build release plugins proto fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,25 @@ $(STATICCHECK):
 build: ## bin/paperboy
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/paperboy ./cmd/paperboy
 
+# The release: static binaries (no cgo: the SQLite driver is pure Go), one a
+# platform, named paperboy-VERSION-OS-ARCH. linux/arm is built for ARMv6
+# (GOARM=6, which Go reads only for arm): it runs on every Raspberry Pi with a
+# 32-bit OS, the Zero and the 1 included; ARMv7 boards run it too.
+DIST      := dist
+PLATFORMS := linux/amd64 linux/arm64 linux/arm darwin/arm64 darwin/amd64
+SHA256SUM := $(shell command -v sha256sum >/dev/null 2>&1 && echo sha256sum || echo shasum -a 256)
+
+release: ## static binaries for Linux and macOS in dist/, and dist/SHA256SUMS
+	rm -rf $(DIST)
+	@mkdir -p $(DIST)
+	@set -e; for p in $(PLATFORMS); do \
+	  out=$(DIST)/paperboy-$(VERSION)-$${p%/*}-$${p#*/}; echo "  $$out"; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} GOARM=6 \
+	    $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $$out ./cmd/paperboy; \
+	done
+	cd $(DIST) && $(SHA256SUM) paperboy-* > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
+
 # The built-in publications are inside paperboy; this builds the ones of
 # your own (paperboy plugin new makes one under plugins/) into the folder
 # the server looks in.
@@ -78,4 +97,4 @@ bench: ## the benchmarks, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean: ## remove build outputs
-	rm -rf $(BIN) out
+	rm -rf $(BIN) out $(DIST)
