@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -81,7 +82,7 @@ func TestSchedulerBurst(t *testing.T) {
 						pub, cfg = "puzzle", map[string]string{"difficulty": "easy"}
 					}
 					if _, err := st.CreateSubscription(ctx, store.NewSubscription{PrinterID: id, Publication: pub, Config: cfg,
-						Hour: due.Hour(), Minute: due.Minute(), Mode: store.ModeNow}); err != nil {
+						Schedule: fmt.Sprintf("%d %d * * *", due.Minute(), due.Hour()), Mode: store.ModeNow}); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -75,6 +75,9 @@ type Config struct {
 	// subscription's next edition: each is a render by its publication,
 	// which may fetch from the network (news: five feeds).
 	SubscriptionPreviewsPerMinute int
+	// MinScheduleInterval is the shortest time between two editions of a
+	// subscription this server allows, whatever its publication allows.
+	MinScheduleInterval time.Duration
 	// MaxPrinters is how many printers one account may have; claiming one
 	// it has again (after a reset) always works.
 	MaxPrinters int
@@ -123,6 +126,9 @@ const (
 	// DefaultSubscriptionPreviewsPerMinute is a page of settings changed
 	// and looked at again, a few times a minute.
 	DefaultSubscriptionPreviewsPerMinute = 10
+	// DefaultMinScheduleInterval is cron's own resolution: a publication
+	// says what makes sense for it (sdk.Meta.MinInterval).
+	DefaultMinScheduleInterval = time.Minute
 	// DefaultMaxPrinters is more than a household has; each printer is a
 	// queue and a history kept.
 	DefaultMaxPrinters      = 20
@@ -210,6 +216,7 @@ func (c Config) withDefaults() Config {
 	c.PersonalitiesPerHour = cmp.Or(c.PersonalitiesPerHour, DefaultPersonalitiesPerHour)
 	c.SubscriptionPreviewsPerMinute = cmp.Or(c.SubscriptionPreviewsPerMinute, DefaultSubscriptionPreviewsPerMinute)
 	c.MaxPrinters = cmp.Or(c.MaxPrinters, DefaultMaxPrinters)
+	c.MinScheduleInterval = cmp.Or(c.MinScheduleInterval, DefaultMinScheduleInterval)
 	c.SignInsPerMinute = cmp.Or(c.SignInsPerMinute, DefaultSignInsPerMinute)
 	c.MaxDevicesPerBridge = cmp.Or(c.MaxDevicesPerBridge, DefaultMaxDevicesPerBridge)
 	c.BridgeMessagesPerSecond = cmp.Or(c.BridgeMessagesPerSecond, DefaultBridgeMessagesPerSecond)

@@ -71,7 +71,7 @@ func TestAPI_ListsPage(t *testing.T) {
 	var subs []int64
 	for i := range 4 {
 		sub, err := ts.store.CreateSubscription(t.Context(), store.NewSubscription{PrinterID: printers[1], Publication: "hello",
-			Hour: 7, Minute: i})
+			Schedule: fmt.Sprintf("%d 7 * * *", i)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,87 +16,124 @@ import (
 
 // subscriptionJSON is a subscription as the API shows it.
 type subscriptionJSON struct {
-	ID            int64             `json:"id"`
-	PrinterID     int64             `json:"printer_id"`
-	Publication   string            `json:"publication"`
-	Config        map[string]string `json:"config"`
-	Time          string            `json:"time"` // "08:00", in the printer's time zone
-	TimeZone      string            `json:"time_zone"`
-	Days          []string          `json:"days"` // empty: every day the publication publishes
-	Mode          store.Mode        `json:"mode"`
-	Paused        bool              `json:"paused"`
-	DeliveryCount int               `json:"delivery_count"`
-	CreatedAt     time.Time         `json:"created_at"`
-	EndedAt       *time.Time        `json:"ended_at,omitempty"`
-	EndReason     string            `json:"end_reason,omitempty"`
-	// NextAt is when the next edition is due, in the printer's zone; absent
-	// for a paused or ended subscription, or a publication not installed.
-	NextAt *time.Time `json:"next_at,omitempty"`
+	ID          int64             `json:"id"`
+	PrinterID   int64             `json:"printer_id"`
+	Publication string            `json:"publication"`
+	Config      map[string]string `json:"config"`
+	// Schedule is when it prints: a cron spec, or several joined by "; ",
+	// in the printer's time zone; ScheduleText says it in words.
+	Schedule     string `json:"schedule"`
+	ScheduleText string `json:"schedule_text"`
+	// Time and Days are the simple form of a schedule that is one time of
+	// day ("08:00") on some weekdays (none: every day the publication
+	// publishes); absent for any other schedule.
+	Time          string     `json:"time,omitempty"`
+	Days          []string   `json:"days,omitempty"`
+	TimeZone      string     `json:"time_zone"`
+	Mode          store.Mode `json:"mode"`
+	Paused        bool       `json:"paused"`
+	DeliveryCount int        `json:"delivery_count"`
+	CreatedAt     time.Time  `json:"created_at"`
+	EndedAt       *time.Time `json:"ended_at,omitempty"`
+	EndReason     string     `json:"end_reason,omitempty"`
+	// NextAt is when the next edition is due, and Next the few after it,
+	// in the printer's zone; absent for a paused or ended subscription, or
+	// a publication not installed.
+	NextAt *time.Time  `json:"next_at,omitempty"`
+	Next   []time.Time `json:"next,omitempty"`
 }
 
 var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
+// nextMoments is how many moments a subscription shows.
+const nextMoments = 5
+
 func (s *Server) subscriptionJSON(sub store.Subscription, p store.Printer) subscriptionJSON {
 	out := subscriptionJSON{
 		ID: sub.ID, PrinterID: sub.PrinterID, Publication: sub.Publication, Config: sub.Config,
-		Time: fmt.Sprintf("%02d:%02d", sub.Hour, sub.Minute), TimeZone: p.TimeZone, Days: []string{},
+		Schedule: sub.Schedule, TimeZone: p.TimeZone,
 		Mode: sub.Mode, Paused: sub.Paused, DeliveryCount: sub.DeliveryCount, CreatedAt: sub.CreatedAt,
 		EndReason: sub.EndReason,
 	}
 	if out.Config == nil {
 		out.Config = map[string]string{}
 	}
-	for d, name := range dayNames {
-		if sub.Days&(1<<d) != 0 {
-			out.Days = append(out.Days, name)
+	spec, err := s.specOf(sub)
+	if err == nil {
+		out.ScheduleText = spec.Text()
+	}
+	if h, m, days, ok := spec.Simple(); err == nil && ok {
+		out.Time = fmt.Sprintf("%02d:%02d", h, m)
+		out.Days = []string{}
+		for d, name := range dayNames {
+			if days.Has(time.Weekday(d)) {
+				out.Days = append(out.Days, name)
+			}
 		}
 	}
 	if !sub.EndedAt.IsZero() {
 		out.EndedAt = &sub.EndedAt
 	}
-	if next, ok := s.nextEdition(sub, p); ok {
-		out.NextAt = &next
+	if next := s.nextEditions(sub, p, nextMoments); len(next) > 0 {
+		out.NextAt, out.Next = &next[0], next
 	}
 	return out
 }
 
-// nextEdition is when a subscription's next edition is due, if it has one.
-func (s *Server) nextEdition(sub store.Subscription, p store.Printer) (time.Time, bool) {
+// specOf is a subscription's schedule on its publication's days, or only
+// its own if the publication is not installed.
+func (s *Server) specOf(sub store.Subscription) (scheduler.Spec, error) {
+	meta := sdk.Meta{}
+	if s.plugins != nil {
+		meta, _ = s.plugins.Meta(sub.Publication)
+	}
+	return scheduler.SpecOf(sub, meta)
+}
+
+// nextEditions are when a subscription's next n editions are due, if it
+// has any.
+func (s *Server) nextEditions(sub store.Subscription, p store.Printer, n int) []time.Time {
 	if sub.Paused || !sub.EndedAt.IsZero() || s.plugins == nil {
-		return time.Time{}, false
+		return nil
 	}
-	meta, err := s.plugins.Meta(sub.Publication)
+	if _, err := s.plugins.Meta(sub.Publication); err != nil {
+		return nil
+	}
+	spec, err := s.specOf(sub)
 	if err != nil {
-		return time.Time{}, false
+		return nil
 	}
-	next := scheduler.Next(scheduler.ScheduleOf(sub, meta), p.Location(), s.now())
-	return next, !next.IsZero()
+	return spec.Moments(p.Location(), s.now(), n)
 }
 
 // subscriptionReq is what a subscriber sets; nil fields are left as they
-// are when changing one.
+// are when changing one. A schedule is a cron spec (Schedule), or its
+// simple form: a time of day (Time) or several (Times), on some weekdays
+// (Days).
 type subscriptionReq struct {
 	Publication string            `json:"publication"`
 	Config      map[string]string `json:"config"`
+	Schedule    *string           `json:"schedule"`
 	Time        *string           `json:"time"`
+	Times       []string          `json:"times"`
 	Days        []string          `json:"days"`
 	Mode        *string           `json:"mode"`
 	Paused      *bool             `json:"paused"`
 }
 
 // parseTime reads "08:00".
-func parseTime(v string) (hour, minute int, err error) {
+func parseTime(field, v string) (hour, minute int, err error) {
 	t, perr := time.Parse("15:04", strings.TrimSpace(v))
 	if perr != nil {
-		return 0, 0, errField("time", fmt.Sprintf("time %q: want hours and minutes, such as 08:00", v))
+		return 0, 0, errField(field, fmt.Sprintf("time %q: want hours and minutes, such as 08:00", v))
 	}
 	return t.Hour(), t.Minute(), nil
 }
 
-// parseDays reads weekday names ("mon", "Monday") into a mask, each one a
-// day the publication publishes on.
-func parseDays(names []string, meta sdk.Meta) (uint8, error) {
-	var mask uint8
+// parseDays reads weekday names ("mon", "Monday") into a set, each one a
+// day the publication publishes on; none is every day.
+func parseDays(names []string, meta sdk.Meta) (scheduler.Days, error) {
+	var days scheduler.Days
 	for _, n := range names {
 		d := -1
 		for i, name := range dayNames {
@@ -109,9 +147,119 @@ func parseDays(names []string, meta sdk.Meta) (uint8, error) {
 		if !meta.PublishesOn(time.Weekday(d)) {
 			return 0, errField("days", fmt.Sprintf("%s does not publish on %s", meta.Name, time.Weekday(d)))
 		}
-		mask |= 1 << d
+		days |= scheduler.DaysOf(time.Weekday(d))
 	}
-	return mask, nil
+	return days, nil
+}
+
+// timesSpec is the cron spec of the simple form: times of day on some
+// weekdays, one spec per minute past the hour.
+func timesSpec(field string, times []string, days scheduler.Days) (string, error) {
+	if len(times) == 0 {
+		return "", errField(field, "at least one time of day is needed, such as 08:00")
+	}
+	hours := map[int][]int{} // by minute
+	var minutes []int
+	for _, v := range times {
+		h, m, err := parseTime(field, v)
+		if err != nil {
+			return "", err
+		}
+		if _, ok := hours[m]; !ok {
+			minutes = append(minutes, m)
+		}
+		if !slices.Contains(hours[m], h) {
+			hours[m] = append(hours[m], h)
+		}
+	}
+	if len(minutes) > scheduler.MaxSpecParts {
+		return "", errField(field, fmt.Sprintf("times at %d different minutes past the hour: at most %d", len(minutes), scheduler.MaxSpecParts))
+	}
+	slices.Sort(minutes)
+	var parts []string
+	for _, m := range minutes {
+		slices.Sort(hours[m])
+		var hs []string
+		for _, h := range hours[m] {
+			hs = append(hs, strconv.Itoa(h))
+		}
+		simple := scheduler.SimpleSpec(0, m, days) // "m 0 * * days"
+		f := strings.Fields(simple)
+		f[1] = strings.Join(hs, ",")
+		parts = append(parts, strings.Join(f, " "))
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+// schedule works out the schedule a request asks for, given the current
+// one ("" for a new subscription), checks it against its publication and
+// the server's limit, and returns it; "" if the request leaves it as it is.
+func (s *Server) schedule(req subscriptionReq, current string, meta sdk.Meta) (string, error) {
+	field, spec := "schedule", ""
+	switch {
+	case req.Schedule != nil && (req.Time != nil || req.Times != nil || req.Days != nil):
+		return "", errField("schedule", "give a schedule, or a time (or times) and days, not both")
+	case req.Time != nil && req.Times != nil:
+		return "", errField("times", "give a time or times, not both")
+	case req.Schedule != nil:
+		spec = *req.Schedule
+	case req.Time != nil || req.Times != nil || req.Days != nil:
+		// The simple form: what is not given is kept from the current
+		// schedule, which must be simple too.
+		field = "time"
+		times := req.Times
+		if req.Times != nil {
+			field = "times"
+		}
+		if req.Time != nil {
+			times = []string{*req.Time}
+		}
+		days, err := parseDays(req.Days, meta)
+		if err != nil {
+			return "", err
+		}
+		if times == nil || req.Days == nil {
+			cur, err := scheduler.ParseSpec(current)
+			h, m, curDays, ok := cur.Simple()
+			if current == "" || err != nil || !ok {
+				if times == nil {
+					return "", errField("time", "a time is needed with days, such as 08:00; or write a schedule")
+				}
+			} else {
+				if times == nil {
+					times = []string{fmt.Sprintf("%02d:%02d", h, m)}
+				}
+				if req.Days == nil {
+					days = curDays
+				}
+			}
+		}
+		if spec, err = timesSpec(field, times, days); err != nil {
+			return "", err
+		}
+	case current != "":
+		return "", nil
+	case meta.Schedule != "":
+		spec = meta.Schedule
+	default:
+		return "", errField("schedule", `a schedule is required: a time such as "08:00", or a cron spec such as "0 7 * * 1-5"`)
+	}
+	parsed, err := scheduler.ParseSpec(spec)
+	if err != nil {
+		return "", errField(field, field+": "+err.Error())
+	}
+	if parsed.On(scheduler.PublicationDays(meta)).Next(time.UTC, s.now()).IsZero() {
+		return "", errField(field, fmt.Sprintf("%s: %q never prints: %s publishes %s", field, parsed, meta.Name, publishingDays(meta)))
+	}
+	limit := max(meta.MinInterval, s.cfg.MinScheduleInterval)
+	if err := parsed.CheckInterval(limit); err != nil {
+		who := "this server"
+		if meta.MinInterval >= s.cfg.MinScheduleInterval {
+			who = meta.Name
+		}
+		return "", errField(field, fmt.Sprintf("%s: %v (the limit of %s)", field, err, who))
+	}
+	return parsed.String(), nil
 }
 
 // subscribe checks a new subscription and makes it: the subscribing of the
@@ -122,14 +270,7 @@ func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptio
 	if err != nil {
 		return store.Subscription{}, nil, err
 	}
-	if req.Time == nil {
-		return store.Subscription{}, nil, errField("time", `time is required: when to print, such as "08:00"`)
-	}
-	hour, minute, err := parseTime(*req.Time)
-	if err != nil {
-		return store.Subscription{}, nil, err
-	}
-	days, err := parseDays(req.Days, meta)
+	spec, err := s.schedule(req, "", meta)
 	if err != nil {
 		return store.Subscription{}, nil, err
 	}
@@ -148,12 +289,12 @@ func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptio
 		return store.Subscription{}, fe, err
 	}
 	sub, err := s.store.CreateSubscription(ctx, store.NewSubscription{
-		PrinterID: p.ID, Publication: req.Publication, Config: req.Config, Hour: hour, Minute: minute, Days: days, Mode: mode,
+		PrinterID: p.ID, Publication: req.Publication, Config: req.Config, Schedule: spec, Mode: mode,
 	})
 	if err != nil {
 		return store.Subscription{}, nil, err
 	}
-	s.log.Info("subscribed", "printer", p.ID, "subscription_id", sub.ID, "publication", sub.Publication)
+	s.log.Info("subscribed", "printer", p.ID, "subscription_id", sub.ID, "publication", sub.Publication, "schedule", sub.Schedule)
 	return sub, nil, nil
 }
 
@@ -189,22 +330,15 @@ func (s *Server) changeSubscription(ctx context.Context, sub store.Subscription,
 	}
 	var upd store.SubscriptionUpdate
 	meta, metaErr := s.publicationFor(sub.Publication)
-	if req.Time != nil {
-		hour, minute, err := parseTime(*req.Time)
-		if err != nil {
-			return sub, nil, err
-		}
-		upd.Hour, upd.Minute = &hour, &minute
-	}
-	if req.Days != nil {
+	if req.Schedule != nil || req.Time != nil || req.Times != nil || req.Days != nil {
 		if metaErr != nil {
 			return sub, nil, metaErr
 		}
-		days, err := parseDays(req.Days, meta)
+		spec, err := s.schedule(req, sub.Schedule, meta)
 		if err != nil {
 			return sub, nil, err
 		}
-		upd.Days = &days
+		upd.Schedule = &spec
 	}
 	if req.Mode != nil {
 		mode, err := parseMode(*req.Mode, store.ModeButton)

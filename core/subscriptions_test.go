@@ -18,6 +18,8 @@ type subscriptionOut struct {
 	ID            int64             `json:"id"`
 	Publication   string            `json:"publication"`
 	Config        map[string]string `json:"config"`
+	Schedule      string            `json:"schedule"`
+	ScheduleText  string            `json:"schedule_text"`
 	Time          string            `json:"time"`
 	TimeZone      string            `json:"time_zone"`
 	Days          []string          `json:"days"`
@@ -25,6 +27,7 @@ type subscriptionOut struct {
 	Paused        bool              `json:"paused"`
 	DeliveryCount int               `json:"delivery_count"`
 	NextAt        *time.Time        `json:"next_at"`
+	Next          []time.Time       `json:"next"`
 }
 
 func TestServer_Subscriptions(t *testing.T) {
@@ -46,7 +49,8 @@ func TestServer_Subscriptions(t *testing.T) {
 		t.Fatalf("subscribe: status %d", st)
 	}
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
-	if sub.Time != "07:30" || sub.Mode != "now" || sub.TimeZone != "Asia/Tokyo" || strings.Join(sub.Days, ",") != "mon,fri" || sub.NextAt == nil {
+	if sub.Time != "07:30" || sub.Mode != "now" || sub.TimeZone != "Asia/Tokyo" || strings.Join(sub.Days, ",") != "mon,fri" || sub.NextAt == nil ||
+		sub.Schedule != "30 7 * * 1,5" || !strings.Contains(sub.ScheduleText, "07:30") || len(sub.Next) != 5 || !sub.Next[0].Equal(*sub.NextAt) {
 		t.Fatalf("subscription %+v", sub)
 	}
 	if next := sub.NextAt.In(tokyo); next.Hour() != 7 || next.Minute() != 30 || (next.Weekday() != time.Monday && next.Weekday() != time.Friday) || !next.After(time.Now()) {
@@ -58,8 +62,12 @@ func TestServer_Subscriptions(t *testing.T) {
 		body map[string]any
 		says string
 	}{
-		{"no time", map[string]any{"publication": "hello"}, "time is required"},
 		{"a bad time", map[string]any{"publication": "hello", "time": "25:00"}, "08:00"},
+		{"a bad schedule", map[string]any{"publication": "hello", "schedule": "0 25 * * *"}, "schedule: "},
+		{"a schedule and a time", map[string]any{"publication": "hello", "schedule": "0 8 * * *", "time": "08:00"}, "not both"},
+		{"days without a time", map[string]any{"publication": "hello", "days": []string{"mon"}}, "a time is needed"},
+		{"more often than the publication allows", map[string]any{"publication": "puzzle", "schedule": "0 7,19 * * *"}, "puzzle"},
+		{"days it does not publish", map[string]any{"publication": "hello", "schedule": "0 8 30 2 *"}, "never"},
 		{"a bad day", map[string]any{"publication": "hello", "time": "08:00", "days": []string{"someday"}}, "mon, tue"},
 		{"a bad mode", map[string]any{"publication": "hello", "time": "08:00", "mode": "later"}, "mode"},
 		{"a push publication", map[string]any{"publication": "friends", "time": "08:00"}, "push publication"},
@@ -207,4 +215,107 @@ func TestServer_SubscriptionPrints(t *testing.T) {
 		clock.Advance(10 * time.Second)
 	}
 	b.noCommand(300 * time.Millisecond)
+}
+
+// TestServer_EveryTwoMinutes: a subscription on the spec "*/2 * * * *"
+// prints every two minutes through the real server, once each, at its
+// minute, on one clock moved by the test.
+func TestServer_EveryTwoMinutes(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 1, 7, 58, 30, 0, time.UTC)
+	clock := delivery.NewFakeClock(start)
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")),
+		withScheduler(scheduler.Config{Tick: 10 * time.Second, Lead: time.Minute}), withClock(clock))
+	token, id, b, dev := onlinePrinter(t, ts)
+	var sub subscriptionOut
+	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/subscriptions", id), token, map[string]any{"publication": "hello",
+		"schedule": "*/2 * * * *", "mode": "now"}, &sub); st != http.StatusCreated {
+		t.Fatalf("subscribe: status %d", st)
+	}
+	if sub.ScheduleText == "" || sub.Time != "" || len(sub.Next) != 5 || sub.Next[1].Sub(sub.Next[0]) != 2*time.Minute {
+		t.Fatalf("subscription %+v", sub)
+	}
+	end := time.Date(2026, 12, 1, 8, 11, 0, 0, time.UTC)
+	var printed []string
+	seen := map[uint32]bool{}
+	for clock.Now().Before(end) {
+		b.event(dev, codec.Heartbeat{Uptime: 1})
+		clock.Advance(10 * time.Second)
+		select {
+		case cmd := <-b.cmds:
+			c, ok := cmd.(codec.DeviceCommand)
+			if !ok {
+				t.Fatalf("got %#v", cmd)
+			}
+			if seen[c.ID] {
+				t.Fatalf("command %d sent twice", c.ID)
+			}
+			seen[c.ID] = true
+			printed = append(printed, clock.Now().Format("15:04:05"))
+			b.send(codec.DeviceCommandResponse{Header: b.h(), Device: dev, CommandID: c.ID, ReturnCode: codec.ReturnSuccess})
+			b.event(dev, codec.DidPrint{PrintType: codec.PrintDelivery, PrintID: c.ID})
+		case <-time.After(100 * time.Millisecond): // a real wait: for the server to act on the move
+		}
+	}
+	// Each print comes in the ten seconds after its even minute.
+	want := []string{"08:00", "08:02", "08:04", "08:06", "08:08", "08:10"}
+	if len(printed) != len(want) {
+		t.Fatalf("printed at %v, want once at each of %v", printed, want)
+	}
+	for i, at := range printed {
+		if at[:5] != want[i] || at[6:] > "10" {
+			t.Errorf("print %d at %s, want within 10 s after %s", i, at, want[i])
+		}
+	}
+	// Counted as queued: 08:12's is made within the lead of the last tick.
+	eventually(t, "all counted", func() bool {
+		ts.do("GET", fmt.Sprintf("/api/v1/subscriptions/%d", sub.ID), token, "", nil, &sub)
+		return sub.DeliveryCount >= len(want)
+	})
+}
+
+// TestServer_ScheduleLimit: the server's shortest interval between editions
+// holds whatever the publication allows, and says whose limit it is.
+func TestServer_ScheduleLimit(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{MinScheduleInterval: 10 * time.Minute}, withPublications(pluginHost(t, "hello", "news")))
+	token, id, _, _ := onlinePrinter(t, ts)
+	subs := fmt.Sprintf("/api/v1/printers/%d/subscriptions", id)
+	feeds := map[string]string{"feeds": "https://example.com/rss"}
+	tests := []struct {
+		body   map[string]any
+		status int
+		says   string
+	}{
+		{map[string]any{"publication": "hello", "schedule": "*/5 * * * *"}, 400, "this server"},
+		{map[string]any{"publication": "hello", "times": []string{"08:00", "08:05"}}, 400, "times: "},
+		{map[string]any{"publication": "hello", "schedule": "*/10 * * * *"}, 201, ""},
+		{map[string]any{"publication": "news", "schedule": "*/30 * * * *", "config": feeds}, 400, "news"},
+		{map[string]any{"publication": "news", "times": []string{"07:00", "18:30"}, "days": []string{"mon"}, "config": feeds}, 201, ""},
+		{map[string]any{"publication": "news", "config": feeds}, 201, ""}, // its default
+	}
+	for _, tt := range tests {
+		var out struct {
+			subscriptionOut
+			Error string `json:"error"`
+			Field string `json:"field"`
+		}
+		st := ts.postJSON(subs, token, tt.body, &out)
+		if st != tt.status || !strings.Contains(out.Error, tt.says) {
+			t.Errorf("%v: %d %q, want %d saying %q", tt.body, st, out.Error, tt.status, tt.says)
+		}
+		if st == 400 && (out.Field == "" || !strings.HasPrefix(out.Error, out.Field+": ")) {
+			t.Errorf("%v: field %q for %q, want the one that is wrong named", tt.body, out.Field, out.Error)
+		}
+	}
+	var list struct{ Subscriptions []subscriptionOut }
+	ts.do("GET", subs, token, "", nil, &list)
+	var got []string
+	for _, s := range list.Subscriptions {
+		got = append(got, s.Schedule+" = "+s.ScheduleText)
+	}
+	want := []string{"*/10 * * * * = every 10 minutes", "0 7 * * 1; 30 18 * * 1 = at 07:00 and 18:30 on Monday", "0 7 * * * = at 07:00 every day"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("schedules %q, want %q", got, want)
+	}
 }

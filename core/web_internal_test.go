@@ -75,7 +75,8 @@ func TestSubscribeForm_DaysAndDefaults(t *testing.T) {
 			"mon,wed+", "false", "4", "09:15"},
 		{"sent back empty: empty, not the default", formValuesOf(postForm(url.Values{"config_n": {""}}), meta), "mon,wed", "false", "", ""},
 		{"a subscription's own: its config, a field it lacks its default", subscriptionValues(subscriptionJSON{
-			Config: map[string]string{"on": "false"}, Time: "06:45", Days: []string{"mon"}, Mode: store.ModeNow}), "mon+,wed", "false", "3", "06:45"},
+			Config: map[string]string{"on": "false"}, Schedule: "45 6 * * 1", Mode: store.ModeNow}), "mon+,wed", "false", "3", "06:45"},
+		{"a subscription at several times", subscriptionValues(subscriptionJSON{Schedule: "0 7,18 * * 3; 30 12 * * 3"}), "mon,wed+", "true", "3", "07:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,8 +95,8 @@ func TestSubscribeForm_DaysAndDefaults(t *testing.T) {
 			if page.Fields[0].Value != tt.wantOn || page.Fields[1].Value != tt.wantN || page.Fields[1].Min != "1" || page.Fields[1].Max != "9" {
 				t.Errorf("fields %+v, want on=%s n=%s", page.Fields, tt.wantOn, tt.wantN)
 			}
-			if page.Time != tt.wantTime {
-				t.Errorf("time %q, want %q", page.Time, tt.wantTime)
+			if page.When != "times" || page.Times[0] != tt.wantTime || page.Times[len(page.Times)-1] != "" {
+				t.Errorf("when %q, times %q, want the first %q and a blank one to add", page.When, page.Times, tt.wantTime)
 			}
 		})
 	}

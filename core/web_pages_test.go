@@ -121,7 +121,7 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(pluginHost(t, "hello")))
 	b, path, _, _ := webPrinter(t, ts)
 	sub, page := subscribeHello(t, b, path)
-	for _, want := range []string{"Subscribed.", "<h1>Hello</h1>", "At 08:15 on mon, thu; prints at once.", "The next edition is due ",
+	for _, want := range []string{"Subscribed.", "<h1>Hello</h1>", "Prints at 08:15 on Monday and Thursday; at once.", "The next edition is due ",
 		`<img id="next-edition" class="preview" src="` + sub + `/preview.png"`, `data-fallback="No preview just now`,
 		`action="` + sub + `/change"`, `name="config_name" type="text" value="Ada"`, `type="time" value="08:15"`,
 		`name="days" value="mon" checked="checked"`, `name="days" value="thu" checked="checked"`, `value="now" checked="checked"`,
@@ -175,16 +175,16 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 	}
 	var id int64
 	fmt.Sscanf(sub, "/subscriptions/%d", &id)
-	if got, err := ts.store.SubscriptionByID(t.Context(), id); err != nil || got.Config["name"] != "Ada" || got.Hour != 8 {
+	if got, err := ts.store.SubscriptionByID(t.Context(), id); err != nil || got.Config["name"] != "Ada" || got.Schedule != "15 8 * * 1,4" {
 		t.Fatalf("after the refused changes: %+v, %v; want it as it was", got, err)
 	}
 	p := b.submit(sub, sub+"/change", good)
-	if p.status != 200 || !strings.Contains(p.body, "Settings saved.") || !strings.Contains(p.body, "At 06:45 every day it publishes; waits for the button.") ||
+	if p.status != 200 || !strings.Contains(p.body, "Settings saved.") || !strings.Contains(p.body, "Prints at 06:45 every day; when the button is pressed.") ||
 		!strings.Contains(p.body, `value="Bea"`) {
 		t.Fatalf("change: %d\n%s", p.status, p.body)
 	}
 	got, err := ts.store.SubscriptionByID(t.Context(), id)
-	if err != nil || got.Config["name"] != "Bea" || got.Hour != 6 || got.Minute != 45 || got.Days != 0 || got.Mode != store.ModeButton {
+	if err != nil || got.Config["name"] != "Bea" || got.Schedule != "45 6 * * *" || got.Mode != store.ModeButton {
 		t.Fatalf("stored: %+v, %v; want Bea at 06:45 every day, at the button (no day ticked: every day)", got, err)
 	}
 
@@ -208,7 +208,7 @@ func TestWeb_SubscriptionPage(t *testing.T) {
 	if p := bob.submit("/", sub+"/change", url.Values{"time": {"01:00"}}); p.status != http.StatusNotFound {
 		t.Errorf("bob changes ann's subscription: %d, want 404", p.status)
 	}
-	if got, _ := ts.store.SubscriptionByID(t.Context(), id); got.Hour != 6 {
+	if got, _ := ts.store.SubscriptionByID(t.Context(), id); got.Schedule != "45 6 * * *" {
 		t.Errorf("bob's change was saved: %+v", got)
 	}
 
@@ -401,7 +401,7 @@ func TestWeb_SubscriptionPageWithoutItsPublication(t *testing.T) {
 	b, path, _, _ := webPrinter(t, ts)
 	var printerID int64
 	fmt.Sscanf(path, "/printers/%d", &printerID)
-	sub, err := ts.store.CreateSubscription(t.Context(), store.NewSubscription{PrinterID: printerID, Publication: "weather", Hour: 7})
+	sub, err := ts.store.CreateSubscription(t.Context(), store.NewSubscription{PrinterID: printerID, Publication: "weather", Schedule: "0 7 * * *"})
 	if err != nil {
 		t.Fatal(err)
 	}

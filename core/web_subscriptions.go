@@ -1,12 +1,16 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
+	"paperboy/scheduler"
 	"paperboy/sdk"
 	"paperboy/store"
 )
@@ -60,14 +64,17 @@ type dayView struct {
 // subscription's, or on a subscription's own page, its settings with its
 // next edition's preview.
 type subscribePage struct {
-	Printer  printerJSON
-	Meta     sdk.Meta
-	Days     string // when it publishes
-	Fields   []fieldView
-	Time     string
+	Printer printerJSON
+	Meta    sdk.Meta
+	Days    string // when it publishes
+	Fields  []fieldView
+	// When is "times" (Times on DayBoxes) or "cron" (Schedule).
+	When     string
+	Times    []string // with a blank one to add
+	Schedule string
 	DayBoxes []dayView
 	Mode     string
-	Errors   map[string]string // by field: time, days, mode, form
+	Errors   map[string]string // by field: schedule, time, times, days, mode, form
 	Action   string            // where the form is sent
 	Submit   string            // its button
 	// Sub is the subscription whose page this is; nil on the subscribe page.
@@ -80,35 +87,74 @@ type subscribePage struct {
 // formValues are what a subscription form shows: a new subscription's
 // defaults, what was sent, or a subscription's own settings.
 type formValues struct {
-	Config map[string]string // by field name; a field absent shows its default
-	Time   string
-	Days   []string // the days ticked: mon … sun
-	Mode   string
+	Config   map[string]string // by field name; a field absent shows its default
+	When     string            // "times" or "cron"
+	Times    []string
+	Days     []string // the days ticked: mon … sun
+	Schedule string
+	Mode     string
 }
 
+// defaultSchedule is a new subscription's schedule when its publication
+// says none.
+const defaultSchedule = "0 7 * * *"
+
 // formValuesOf are a form's values as sent, or for a new form the
-// defaults.
+// defaults: the publication's schedule.
 func formValuesOf(r *http.Request, meta sdk.Meta) formValues {
 	if r.Method != http.MethodPost {
-		return formValues{Time: "07:00", Mode: string(store.ModeButton)}
+		v := scheduleValues(cmp.Or(meta.Schedule, defaultSchedule))
+		v.Mode = string(store.ModeButton)
+		return v
 	}
-	v := formValues{Config: map[string]string{}, Time: r.PostFormValue("time"), Days: r.PostForm["days"], Mode: r.PostFormValue("mode")}
+	v := formValues{Config: map[string]string{}, When: r.PostFormValue("when"), Times: r.PostForm["time"], Days: r.PostForm["days"],
+		Schedule: r.PostFormValue("schedule"), Mode: r.PostFormValue("mode")}
 	for _, f := range meta.Fields {
 		v.Config[f.Name] = configValue(r, f)
 	}
 	return v
 }
 
+// scheduleValues are a schedule as the form shows it: times on days if it
+// is that, else the spec.
+func scheduleValues(schedule string) formValues {
+	v := formValues{When: "cron", Schedule: schedule}
+	spec, err := scheduler.ParseSpec(schedule)
+	if err != nil {
+		return v
+	}
+	if times, days, ok := spec.Times(); ok {
+		v.When, v.Times = "times", times
+		for d, name := range dayNames {
+			if days.Has(time.Weekday(d)) {
+				v.Days = append(v.Days, name)
+			}
+		}
+	}
+	return v
+}
+
 // subscriptionValues are a subscription's settings, for its form.
 func subscriptionValues(sub subscriptionJSON) formValues {
-	return formValues{Config: sub.Config, Time: sub.Time, Days: sub.Days, Mode: string(sub.Mode)}
+	v := scheduleValues(sub.Schedule)
+	v.Config, v.Mode = sub.Config, string(sub.Mode)
+	return v
 }
 
 // subscribeForm is a publication's form with the values given and the
 // errors found.
 func subscribeForm(p printerJSON, meta sdk.Meta, vals formValues, fe sdk.FieldErrors, errs map[string]string) subscribePage {
-	page := subscribePage{Printer: p, Meta: meta, Days: publishingDays(meta), Time: vals.Time, Mode: vals.Mode, Errors: errs,
-		Action: fmt.Sprintf("/printers/%d/subscribe?publication=%s", p.ID, meta.Name), Submit: "Subscribe"}
+	page := subscribePage{Printer: p, Meta: meta, Days: publishingDays(meta), When: vals.When, Schedule: vals.Schedule, Mode: vals.Mode,
+		Errors: errs, Action: fmt.Sprintf("/printers/%d/subscribe?publication=%s", p.ID, meta.Name), Submit: "Subscribe"}
+	if page.When != "cron" {
+		page.When = "times"
+	}
+	for _, t := range vals.Times {
+		if t = strings.TrimSpace(t); t != "" {
+			page.Times = append(page.Times, t)
+		}
+	}
+	page.Times = append(page.Times, "") // one more, to add a time
 	for _, f := range meta.Fields {
 		v := fieldView{Field: f, Kind: string(f.Type), Input: "config_" + f.Name, Value: f.Default, Error: fe[f.Name]}
 		if given, ok := vals.Config[f.Name]; ok {
@@ -154,12 +200,24 @@ func formSubscription(r *http.Request, meta sdk.Meta) subscriptionReq {
 			cfg[f.Name] = v
 		}
 	}
-	tm, mode := r.PostFormValue("time"), r.PostFormValue("mode")
-	days := r.PostForm["days"]
-	if days == nil {
-		days = []string{} // none ticked: every day it publishes (nil would leave the days as they were)
+	mode := r.PostFormValue("mode")
+	req := subscriptionReq{Publication: meta.Name, Config: cfg, Mode: &mode}
+	if r.PostFormValue("when") == "cron" {
+		spec := r.PostFormValue("schedule")
+		req.Schedule = &spec
+		return req
 	}
-	return subscriptionReq{Publication: meta.Name, Config: cfg, Time: &tm, Days: days, Mode: &mode}
+	req.Times = []string{} // none given: the schedule's error says so (nil would leave the times as they were)
+	for _, t := range r.PostForm["time"] {
+		if t = strings.TrimSpace(t); t != "" {
+			req.Times = append(req.Times, t)
+		}
+	}
+	req.Days = r.PostForm["days"]
+	if req.Days == nil {
+		req.Days = []string{} // none ticked: every day it publishes (nil would leave the days as they were)
+	}
+	return req
 }
 
 // subscriptionFormError shows what is wrong with a subscription form on

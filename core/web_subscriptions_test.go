@@ -73,14 +73,14 @@ func TestWeb_Subscribe(t *testing.T) {
 	}
 
 	p := b.submit(form, form, good)
-	if p.status != 200 || !strings.Contains(p.body, "Subscribed.") || !strings.Contains(p.body, "At 07:30 on mon, fri; prints at once.") {
+	if p.status != 200 || !strings.Contains(p.body, "Subscribed.") || !strings.Contains(p.body, "Prints at 07:30 on Monday and Friday; at once.") {
 		t.Fatalf("subscribe: %d\n%s", p.status, p.body)
 	}
 	b.checkPage(path, p)
 	printerID := int64(0)
 	fmt.Sscan(id, &printerID)
 	subs, err := ts.store.SubscriptionsByPrinter(t.Context(), printerID)
-	if err != nil || len(subs) != 1 || subs[0].Config["place"] != "Leeds" || subs[0].Hour != 7 || subs[0].Minute != 30 || subs[0].Mode != store.ModeNow {
+	if err != nil || len(subs) != 1 || subs[0].Config["place"] != "Leeds" || subs[0].Schedule != "30 7 * * 1,5" || subs[0].Mode != store.ModeNow {
 		t.Fatalf("stored: %+v, %v", subs, err)
 	}
 	sub := fmt.Sprintf("/subscriptions/%d", subs[0].ID)

@@ -7,7 +7,7 @@
 // failure is an error saying what happened.
 //
 // Editions of publications that are the same for everyone are rendered
-// once per (publication, config, local date) and shared.
+// once per (publication, config, local moment) and shared.
 //
 // The built-in publications live below this folder, one package each
 // (news, weather, puzzle, friends, hello), importing only sdk; builtin

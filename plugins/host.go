@@ -54,7 +54,7 @@ const (
 	DefaultRestartMin       = time.Second
 	DefaultRestartMax       = 5 * time.Minute
 	DefaultCheckEvery       = 2 * time.Second
-	DefaultSharedFor        = 36 * time.Hour // a local date, wherever the subscriber is
+	DefaultSharedFor        = 36 * time.Hour // a local moment, wherever the subscriber is
 )
 
 func (c Config) withDefaults() Config {
@@ -262,7 +262,7 @@ func (h *Host) Validate(ctx context.Context, name string, cfg sdk.Config) error 
 }
 
 // Render makes an edition. Publications that are the same for everyone
-// (scheduled, not personal) are rendered once per config and local date of
+// (scheduled, not personal) are rendered once per config and local moment of
 // a.Time, and the edition is shared. It returns an *Error for the plugin's
 // failures.
 func (h *Host) Render(ctx context.Context, name string, a sdk.RenderArgs) (sdk.Output, error) {

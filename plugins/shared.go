@@ -12,8 +12,9 @@ import (
 	"paperboy/sdk"
 )
 
-// sharedKey names an edition shared by everyone with a config on a local
-// date.
+// sharedKey names an edition shared by everyone with a config at a local
+// moment (the wall clock of a.Time, to the minute): an edition of 07:00 is
+// not one of 18:00.
 func sharedKey(name string, a sdk.RenderArgs) string {
 	keys := make([]string, 0, len(a.Config))
 	for k := range a.Config {
@@ -24,11 +25,11 @@ func sharedKey(name string, a sdk.RenderArgs) string {
 	for _, k := range keys {
 		fmt.Fprintf(hash, "%q=%q;", k, a.Config[k])
 	}
-	return name + "/" + a.Time.Format(time.DateOnly) + "/" + hex.EncodeToString(hash.Sum(nil)[:12])
+	return name + "/" + a.Time.Format("2006-01-02T15:04") + "/" + hex.EncodeToString(hash.Sum(nil)[:12])
 }
 
 // sharedEditions holds editions rendered for everyone with a config on a
-// date; a second caller waits for the first one's render.
+// moment; a second caller waits for the first one's render.
 type sharedEditions struct {
 	mu sync.Mutex
 	m  map[string]*sharedEdition

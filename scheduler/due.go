@@ -45,57 +45,22 @@ func (d Days) String() string {
 	return strings.Join(out, ",")
 }
 
-// Schedule is when a subscription's editions are due: at Hour:Minute, local
-// time, on Days.
-type Schedule struct {
-	Hour, Minute int
-	Days         Days // none: never
+// SpecOf is a subscription's schedule, narrowed to the weekdays its
+// publication publishes (sdk.Meta.Days, none meaning every day).
+func SpecOf(sub store.Subscription, meta sdk.Meta) (Spec, error) {
+	spec, err := ParseSpec(sub.Schedule)
+	if err != nil {
+		return Spec{}, err
+	}
+	return spec.On(PublicationDays(meta)), nil
 }
 
-// ScheduleOf is a subscription's schedule: its hour and minute, on the days
-// its publication publishes narrowed by its own (a subscription's 0 is every
-// day the publication publishes). Days may come out empty, when the
-// subscriber asked only for days the publication has nothing.
-func ScheduleOf(sub store.Subscription, meta sdk.Meta) Schedule {
-	pub := EveryDay
-	if len(meta.Days) > 0 {
-		pub = DaysOf(meta.Days...)
+// PublicationDays are the weekdays a publication publishes.
+func PublicationDays(meta sdk.Meta) Days {
+	if len(meta.Days) == 0 {
+		return EveryDay
 	}
-	own := Days(sub.Days) & EveryDay
-	if own == 0 {
-		own = EveryDay
-	}
-	return Schedule{Hour: sub.Hour, Minute: sub.Minute, Days: pub & own}
-}
-
-// Next is the schedule's first delivery moment strictly after after, in
-// loc; the zero time if the schedule has no days.
-//
-// It walks local dates and makes each date's moment with time.Date, so
-// daylight-saving changes are taken as subscribers mean them:
-//   - a time the clocks skip (01:30 on the night London goes from 01:00 to
-//     02:00) is delivered at the first moment after the gap, that same local
-//     day, once (02:00 BST);
-//   - a time that happens twice (01:30 on the night the clocks go back) is
-//     delivered once, at its first occurrence (01:30 BST, not 01:30 GMT).
-func Next(s Schedule, loc *time.Location, after time.Time) time.Time {
-	if s.Days&EveryDay == 0 {
-		return time.Time{}
-	}
-	y, m, d := after.In(loc).Date()
-	// From the day before (a moment pushed past a gap at midnight may fall
-	// on the next date) to 8 days on (a one-day-a-week schedule whose moment
-	// today has passed).
-	for i := -1; i <= 8; i++ {
-		day := time.Date(y, m, d+i, 12, 0, 0, 0, time.UTC) // calendar arithmetic only
-		if !s.Days.Has(day.Weekday()) {
-			continue
-		}
-		if t := Moment(day.Year(), day.Month(), day.Day(), s.Hour, s.Minute, loc); t.After(after) {
-			return t
-		}
-	}
-	return time.Time{}
+	return DaysOf(meta.Days...)
 }
 
 // Moment is when the wall clock in loc shows hour:minute on a local date:

@@ -76,12 +76,16 @@ func TestNext(t *testing.T) {
 		{"weekdays in UTC+14: the local weekday counts", "Pacific/Kiritimati", 8, 0, scheduler.Weekdays, "2026-12-04T18:00:00Z", "2026-12-07T08:00:00+14:00"},
 		{"weekdays in UTC-12", "Etc/GMT+12", 8, 0, scheduler.Weekdays, "2026-12-05T19:00:00Z", "2026-12-07T08:00:00-12:00"},
 		{"Sundays, at the moment: a week on", "UTC", 8, 0, scheduler.DaysOf(time.Sunday), "2026-12-06T08:00:00Z", "2026-12-13T08:00:00Z"},
-		{"never", "UTC", 8, 0, 0, "2026-12-06T08:00:00Z", ""},
+		{"never: Sundays of a weekday publication", "UTC", 8, 0, scheduler.DaysOf(time.Sunday) | 1<<7, "2026-12-06T08:00:00Z", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			loc := mustZone(t, tt.zone)
-			got := scheduler.Next(scheduler.Schedule{Hour: tt.hour, Minute: tt.minute, Days: tt.days}, loc, mustTime(t, tt.after))
+			spec := scheduler.MustParseSpec(scheduler.SimpleSpec(tt.hour, tt.minute, tt.days&scheduler.EveryDay))
+			if tt.days&(1<<7) != 0 { // the publication's days: Monday to Friday
+				spec = spec.On(scheduler.Weekdays)
+			}
+			got := spec.Next(loc, mustTime(t, tt.after))
 			if tt.want == "" {
 				if !got.IsZero() {
 					t.Fatalf("Next=%v, want never", got)
@@ -111,11 +115,11 @@ func TestNext_OncePerLocalDate(t *testing.T) {
 		loc := mustZone(t, zone)
 		for _, hm := range times {
 			t.Run(fmt.Sprintf("%s %02d:%02d", zone, hm[0], hm[1]), func(t *testing.T) {
-				s := scheduler.Schedule{Hour: hm[0], Minute: hm[1], Days: scheduler.EveryDay}
+				s := scheduler.MustParseSpec(scheduler.SimpleSpec(hm[0], hm[1], scheduler.EveryDay))
 				date := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 				at := time.Date(2025, 12, 31, 23, 59, 30, 0, loc)
 				for range 366 {
-					next := scheduler.Next(s, loc, at)
+					next := s.Next(loc, at)
 					if !next.After(at) {
 						t.Fatalf("Next(%v)=%v, not after", at, next)
 					}
@@ -143,27 +147,41 @@ func TestNext_OncePerLocalDate(t *testing.T) {
 	}
 }
 
-func TestScheduleOf(t *testing.T) {
+func TestSpecOf(t *testing.T) {
+	// A subscription's schedule on the days its publication publishes.
 	weekdays := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	thursday := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name    string
-		pubDays []time.Weekday
-		subDays uint8
-		want    scheduler.Days
+		name     string
+		pubDays  []time.Weekday
+		schedule string
+		want     []string // the next moments after Thursday 2026-12-03 noon, UTC
 	}{
-		{"every day", nil, 0, scheduler.EveryDay},
-		{"the publication's days", weekdays, 0, scheduler.Weekdays},
-		{"the subscriber's days", nil, uint8(scheduler.DaysOf(time.Saturday)), scheduler.DaysOf(time.Saturday)},
-		{"narrowed", []time.Weekday{time.Monday, time.Wednesday}, uint8(scheduler.DaysOf(time.Monday, time.Tuesday)), scheduler.DaysOf(time.Monday)},
-		{"nothing left", weekdays, uint8(scheduler.DaysOf(time.Saturday, time.Sunday)), 0},
+		{"every day", nil, "0 7 * * *", []string{"Fri 04 07:00", "Sat 05 07:00", "Sun 06 07:00"}},
+		{"the publication's days", weekdays, "0 7 * * *", []string{"Fri 04 07:00", "Mon 07 07:00", "Tue 08 07:00"}},
+		{"the subscriber's days", nil, "5 7 * * 6", []string{"Sat 05 07:05", "Sat 12 07:05", "Sat 19 07:05"}},
+		{"narrowed", []time.Weekday{time.Monday, time.Wednesday}, "0 7 * * 1,2", []string{"Mon 07 07:00", "Mon 14 07:00", "Mon 21 07:00"}},
+		{"twice a day", weekdays, "0 7,18 * * *", []string{"Thu 03 18:00", "Fri 04 07:00", "Fri 04 18:00"}},
+		{"the first of the month, if a weekday", weekdays, "0 9 1 * *", []string{"Fri 01 09:00", "Mon 01 09:00", "Mon 01 09:00"}},
+		{"nothing left", weekdays, "0 7 * * 0,6", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := scheduler.ScheduleOf(store.Subscription{Hour: 7, Minute: 5, Days: tt.subDays}, sdk.Meta{Days: tt.pubDays})
-			if got.Days != tt.want || got.Hour != 7 || got.Minute != 5 {
-				t.Fatalf("ScheduleOf=%+v (%v), want days %v", got, got.Days, tt.want)
+			spec, err := scheduler.SpecOf(store.Subscription{Schedule: tt.schedule}, sdk.Meta{Days: tt.pubDays})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range spec.Moments(time.UTC, thursday, 3) {
+				got = append(got, m.Format("Mon 02 15:04"))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("moments %v, want %v", got, tt.want)
 			}
 		})
+	}
+	if _, err := scheduler.SpecOf(store.Subscription{Schedule: "0 25 * * *"}, sdk.Meta{}); err == nil {
+		t.Error("a bad schedule read")
 	}
 	if s := scheduler.Weekdays.String(); s != "Mon,Tue,Wed,Thu,Fri" {
 		t.Errorf("Weekdays.String()=%q", s)

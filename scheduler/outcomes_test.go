@@ -33,7 +33,7 @@ func TestScheduler_Outcomes(t *testing.T) {
 		subs := map[string]store.Subscription{}
 		for result := range cases {
 			p := f.printer(t, "UTC")
-			subs[result] = f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8, Mode: store.ModeNow,
+			subs[result] = f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *", Mode: store.ModeNow,
 				Config: map[string]string{"result": result}})
 		}
 		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead})
@@ -82,7 +82,7 @@ func TestScheduler_ButtonMode(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st, at(t, "UTC", "2026-12-01 07:00:00"))
 		p := f.printer(t, "UTC")
-		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 		f.tickAt(t, f.scheduler(scheduler.Config{Lead: scheduler.NoLead}), at(t, "UTC", "2026-12-01 08:00:00"))
 		eds := f.editions(t, p.ID)
 		if len(eds) != 1 || codec.CommandCode(eds[0].Command) != codec.SetDelivery {
@@ -100,7 +100,7 @@ func TestScheduler_Days(t *testing.T) {
 		f := newFixture(t, st, start)
 		mk := func(pub string, days uint8) int64 {
 			p := f.printer(t, zone)
-			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Publication: pub, Hour: 8, Days: days})
+			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Publication: pub, Schedule: scheduler.SimpleSpec(8, 0, scheduler.Days(days))})
 			return p.ID
 		}
 		weekly := mk("weekly", 0)
@@ -171,7 +171,7 @@ func TestScheduler_ZoneChanges(t *testing.T) {
 				start := at(t, "UTC", "2026-11-30 20:00:00") // after the 30th's moment in each zone
 				f := newFixture(t, st, start)
 				p := f.printer(t, tt.from)
-				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 				s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead})
 				change := at(t, "UTC", tt.change)
 				f.tickThrough(t, s, start, change.Add(-time.Minute), 10*time.Minute)
@@ -202,7 +202,7 @@ func TestScheduler_Pool(t *testing.T) {
 				pub = "weather"
 			}
 			p := f.printer(t, "UTC")
-			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Publication: pub, Hour: 8, Config: map[string]string{"result": "block"}})
+			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Publication: pub, Schedule: "0 8 * * *", Config: map[string]string{"result": "block"}})
 		}
 		f.plugins.started = make(chan string, 20)
 		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead, Workers: 3, PerPublication: 2})
@@ -241,7 +241,7 @@ func TestScheduler_Run(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st, at(t, "UTC", "2026-12-01 07:59:00"))
 		p := f.printer(t, "UTC")
-		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead, Tick: 10 * time.Second})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
@@ -273,7 +273,7 @@ func TestScheduler_Paused(t *testing.T) {
 		ctx := t.Context()
 		f := newFixture(t, st, at(t, "UTC", "2026-12-01 07:00:00"))
 		p := f.printer(t, "UTC")
-		sub := f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+		sub := f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 		if err := st.PauseSubscription(ctx, sub.ID, true); err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,7 @@ type Printer interface {
 
 // Config tunes the scheduler; zero values mean the defaults.
 type Config struct {
-	// Tick is how often the subscriptions are looked at.
+	// Tick is how often the due index is looked at.
 	Tick time.Duration
 	// Lead is how long before its moment an edition is rendered; it is
 	// queued at once, not to be sent before the moment.
@@ -62,6 +62,15 @@ type Config struct {
 	PerPublication int
 	// Keep is how long the record of a made edition is kept.
 	Keep time.Duration
+	// Batch is how many due subscriptions one query reads.
+	Batch int
+	// MaxQueued is how many subscriptions may wait to be looked at, or be
+	// being made, at once: a tick takes no more from the due index, and
+	// looks again as soon as half of them are done.
+	MaxQueued int
+	// Retry is how soon a subscription whose publication is not available
+	// is looked at again.
+	Retry time.Duration
 	// Clock is the scheduler's time; nil is delivery.RealClock.
 	Clock delivery.Clock
 }
@@ -76,6 +85,13 @@ const (
 	DefaultWorkers        = 16
 	DefaultPerPublication = 4                   // as plugins.DefaultConcurrency: more would only wait in the plugin
 	DefaultKeep           = 90 * 24 * time.Hour // as long as the printer's history
+	DefaultBatch          = 500
+	DefaultMaxQueued      = 5000 // a few seconds of the morning burst; a few MB
+	DefaultRetry          = time.Minute
+	// idle is how soon a subscription that makes nothing for now (its
+	// schedule does not come round, or its publication is not scheduled)
+	// is looked at again: its publication may change.
+	idle = 24 * time.Hour
 )
 
 func (c Config) withDefaults() Config {
@@ -89,6 +105,9 @@ func (c Config) withDefaults() Config {
 	c.Workers = cmp.Or(c.Workers, DefaultWorkers)
 	c.PerPublication = cmp.Or(c.PerPublication, DefaultPerPublication)
 	c.Clock = cmp.Or(c.Clock, delivery.RealClock)
+	c.Batch = cmp.Or(c.Batch, DefaultBatch)
+	c.MaxQueued = cmp.Or(c.MaxQueued, DefaultMaxQueued)
+	c.Retry = cmp.Or(c.Retry, DefaultRetry)
 	return c
 }
 
@@ -104,28 +123,31 @@ type Scheduler struct {
 	clock   delivery.Clock
 	log     *slog.Logger
 	pool    *pool
+	room    chan struct{} // a tick that stopped at MaxQueued may go on
 
 	mu      sync.Mutex
-	busy    map[int64]bool // subscriptions with an edition being made here
-	seen    map[int64]seen // by subscription: the latest claim known
+	busy    map[int64]bool // subscriptions queued or being looked at here
+	full    bool           // the last tick stopped at MaxQueued
 	zones   map[string]*time.Location
-	missing map[string]bool // publications not installed, logged once
+	specs   map[string]specEntry // parsed schedules, by their text
+	missing map[string]bool      // publications not installed, logged once
 }
 
-// seen is a claim known to be there: skip its date, until retryAt if it is
-// set (it was pending: its maker may yet give it back or go stale).
-type seen struct {
-	date    string
-	retryAt time.Time
+type specEntry struct {
+	spec Spec
+	err  error
 }
+
+// maxSpecs bounds the parsed schedules kept: past it they are parsed again.
+const maxSpecs = 10000
 
 // New makes a scheduler; Run runs it.
 func New(st *store.Store, p Plugins, q Printer, cfg Config, logger *slog.Logger) *Scheduler {
 	cfg = cfg.withDefaults()
 	return &Scheduler{
 		store: st, plugins: p, queue: q, cfg: cfg, clock: cfg.Clock, log: logger.With("part", "scheduler"),
-		pool: newPool(cfg.Workers, cfg.PerPublication),
-		busy: map[int64]bool{}, seen: map[int64]seen{}, zones: map[string]*time.Location{}, missing: map[string]bool{},
+		pool: newPool(cfg.Workers, cfg.PerPublication), room: make(chan struct{}, 1),
+		busy: map[int64]bool{}, zones: map[string]*time.Location{}, specs: map[string]specEntry{}, missing: map[string]bool{},
 	}
 }
 
@@ -150,6 +172,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.Wait()
 			return ctx.Err()
 		case <-s.clock.After(s.cfg.Tick):
+		case <-s.room:
 		}
 	}
 }
@@ -157,79 +180,71 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // Wait waits until no edition is being made.
 func (s *Scheduler) Wait() { s.pool.wait() }
 
-// job is one edition to make.
-type job struct {
-	sub  store.Subscription
-	loc  *time.Location
-	due  time.Time
-	date string // of due in loc
-}
-
-// Tick looks at every active subscription once and starts making the
-// editions due: those whose moment, less Lead, has come and is less than
-// Window ago. It does not wait for them (Wait does).
+// Tick reads the due index, what is due within Lead (and what is to be
+// worked out), and starts looking at each subscription it finds: making
+// its edition if one is due, and moving it in the index to when it is next
+// to be looked at. It takes at most MaxQueued at once. It does not wait
+// for them (Wait does).
 func (s *Scheduler) Tick(ctx context.Context) error {
-	now := s.clock.Now()
-	subs, err := s.store.ActiveSubscriptions(ctx)
-	if err != nil {
-		return err
-	}
-	metas := map[string]*sdk.Meta{}
-	active := make(map[int64]bool, len(subs))
-	for _, sub := range subs {
-		active[sub.ID] = true
-		meta, ok := metas[sub.Publication]
-		if !ok {
-			meta = s.meta(sub.Publication)
-			metas[sub.Publication] = meta
+	by := s.clock.Now().Add(s.cfg.Lead)
+	var after store.Subscription
+	for {
+		room := s.roomLeft()
+		if room <= 0 {
+			return nil
 		}
-		if meta == nil || meta.Kind != sdk.Scheduled {
-			continue
+		subs, err := s.store.DueSubscriptions(ctx, by, after, s.cfg.Batch)
+		if err != nil {
+			return err
 		}
-		loc := s.zone(sub.TimeZone)
-		sched := ScheduleOf(sub, *meta)
-		for due := Next(sched, loc, now.Add(-s.cfg.Window)); !due.IsZero() && !due.After(now.Add(s.cfg.Lead)); due = Next(sched, loc, due) {
-			if !due.After(sub.CreatedAt) {
-				continue // before the subscription was made
+		for _, sub := range subs {
+			if !s.take(sub.ID) {
+				continue
 			}
-			j := job{sub: sub, loc: loc, due: due, date: due.In(loc).Format(time.DateOnly)}
-			if s.take(j, now) {
-				s.pool.submit(sub.Publication, func() { s.make(ctx, j) })
+			s.pool.submit(sub.Publication, func() { s.look(ctx, sub) })
+			if room--; room == 0 {
+				break
 			}
 		}
-	}
-	s.mu.Lock()
-	for id := range s.seen {
-		if !active[id] {
-			delete(s.seen, id)
+		if len(subs) < s.cfg.Batch {
+			return nil
 		}
+		after = subs[len(subs)-1]
 	}
-	s.mu.Unlock()
-	return nil
 }
 
-// take marks a job's subscription busy, unless it is busy already or its
-// date is known to be claimed.
-func (s *Scheduler) take(j job, now time.Time) bool {
+// roomLeft is how many more subscriptions a tick may take; at none it
+// marks the scheduler full, to tick again when half are done.
+func (s *Scheduler) roomLeft() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.busy[j.sub.ID] {
+	n := s.cfg.MaxQueued - len(s.busy)
+	s.full = n <= 0
+	return n
+}
+
+// take marks a subscription busy, unless it is busy already.
+func (s *Scheduler) take(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy[id] {
 		return false
 	}
-	if v, ok := s.seen[j.sub.ID]; ok && (v.date > j.date || v.date == j.date && (v.retryAt.IsZero() || now.Before(v.retryAt))) {
-		return false
-	}
-	s.busy[j.sub.ID] = true
+	s.busy[id] = true
 	return true
 }
 
-// done ends a job, remembering the claim found or made.
-func (s *Scheduler) done(j job, v *seen) {
+// done ends the look at a subscription.
+func (s *Scheduler) done(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.busy, j.sub.ID)
-	if v != nil {
-		s.seen[j.sub.ID] = *v
+	delete(s.busy, id)
+	if s.full && len(s.busy) <= s.cfg.MaxQueued/2 {
+		s.full = false
+		select {
+		case s.room <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -266,30 +281,117 @@ func (s *Scheduler) zone(name string) *time.Location {
 	return loc
 }
 
-// make claims an edition, renders it and queues it, and records how it
-// went.
-func (s *Scheduler) make(ctx context.Context, j job) {
+// job is one edition to make.
+type job struct {
+	sub    store.Subscription
+	loc    *time.Location
+	due    time.Time
+	moment string // due on loc's wall clock (store.LocalMomentLayout)
+}
+
+// look works out a due subscription's moment and makes its edition if one
+// is due; either way it moves the subscription in the due index to when it
+// is next to be looked at. The claims say what was made: the index only
+// says when to look.
+func (s *Scheduler) look(ctx context.Context, sub store.Subscription) {
+	defer s.done(sub.ID)
 	if ctx.Err() != nil {
-		s.done(j, nil)
 		return
 	}
-	log := s.log.With("subscription_id", j.sub.ID, "publication", j.sub.Publication, "printer", j.sub.PrinterID, "local_date", j.date)
-	ed, ok, err := s.store.ClaimEdition(ctx, j.sub.ID, j.date, j.due, s.clock.Now().Add(-s.cfg.Lease))
+	now := s.clock.Now()
+	meta := s.meta(sub.Publication)
+	if meta == nil {
+		s.lookAgain(ctx, sub, now.Add(s.cfg.Retry))
+		return
+	}
+	if meta.Kind != sdk.Scheduled {
+		s.lookAgain(ctx, sub, now.Add(idle))
+		return
+	}
+	spec, err := s.spec(sub.Schedule, *meta)
+	if err != nil {
+		s.log.Warn("a subscription's schedule cannot be read: it makes nothing until it is changed",
+			"subscription_id", sub.ID, "schedule", sub.Schedule, slog.Any("error", err))
+		s.lookAgain(ctx, sub, now.Add(idle))
+		return
+	}
+	loc := s.zone(sub.TimeZone)
+	latest, err := s.store.LatestEdition(ctx, sub.ID)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("latest edition", "subscription_id", sub.ID, slog.Any("error", err))
+		}
+		return // still due: the next tick tries again
+	}
+	// Moments before the subscription, or before the catch-up window, are
+	// not made; nor those up to the latest one claimed.
+	from := later(sub.CreatedAt, now.Add(-s.cfg.Window))
+	var takeOver time.Time
+	if latest.LocalMoment != "" {
+		at := momentOf(latest.LocalMoment, loc)
+		if latest.Outcome == store.OutcomePending && at.After(from) {
+			// Being made by another run, or by one that died: taken over
+			// once its lease has passed.
+			if stale := latest.ClaimedAt.Add(s.cfg.Lease); now.Before(stale) {
+				s.lookAgain(ctx, sub, earlier(stale, spec.Next(loc, at)))
+				return
+			}
+			takeOver = now.Add(-s.cfg.Lease)
+			at = at.Add(-time.Nanosecond) // the same moment is the one to make
+		}
+		from = later(from, at)
+	}
+	due := spec.Next(loc, from)
+	if due.IsZero() {
+		s.lookAgain(ctx, sub, now.Add(idle))
+		return
+	}
+	// After downtime, only the latest moment passed is made.
+	for n := spec.Next(loc, due); !n.IsZero() && !n.After(now); n = spec.Next(loc, n) {
+		due = n
+	}
+	if due.After(now.Add(s.cfg.Lead)) {
+		s.lookAgain(ctx, sub, due)
+		return
+	}
+	j := job{sub: sub, loc: loc, due: due, moment: due.In(loc).Format(store.LocalMomentLayout)}
+	if next, ok := s.make(ctx, j, spec, takeOver); ok {
+		s.lookAgain(ctx, sub, next)
+	}
+}
+
+// lookAgain moves a subscription in the due index to when it is next to be
+// looked at, unless it moved meanwhile (its subscriber changed it).
+func (s *Scheduler) lookAgain(ctx context.Context, sub store.Subscription, at time.Time) {
+	if at.IsZero() {
+		at = s.clock.Now().Add(idle)
+	}
+	if _, err := s.store.SetNextAt(context.WithoutCancel(ctx), sub.ID, sub.NextAt, at); err != nil {
+		s.log.Error("move subscription in the due index", "subscription_id", sub.ID, slog.Any("error", err))
+	}
+}
+
+// make claims an edition, renders it and queues it, and records how it
+// went. It returns when the subscription is next to be looked at; false
+// if the edition was given back (the run is stopping) or its claim could
+// not be made: it is still due.
+func (s *Scheduler) make(ctx context.Context, j job, spec Spec, takeOver time.Time) (time.Time, bool) {
+	log := s.log.With("subscription_id", j.sub.ID, "publication", j.sub.Publication, "printer", j.sub.PrinterID, "local_moment", j.moment)
+	ed, ok, err := s.store.ClaimEdition(ctx, j.sub.ID, j.moment, j.due, takeOver)
 	if err != nil {
 		// A subscription deleted since the tick is no error.
 		if ctx.Err() == nil && !errors.Is(err, store.ErrNotFound) {
 			log.Error("claim edition", slog.Any("error", err))
 		}
-		s.done(j, nil)
-		return
+		return time.Time{}, false
 	}
 	if !ok {
-		v := seen{date: ed.LocalDate}
-		if ed.Outcome == store.OutcomePending {
-			v.retryAt = ed.ClaimedAt.Add(s.cfg.Lease)
+		// Another run has it, or made it, or a later one.
+		at := momentOf(ed.LocalMoment, j.loc)
+		if ed.LocalMoment == j.moment && ed.Outcome == store.OutcomePending {
+			return earlier(ed.ClaimedAt.Add(s.cfg.Lease), spec.Next(j.loc, at)), true
 		}
-		s.done(j, &v)
-		return
+		return spec.Next(j.loc, later(at, j.due)), true
 	}
 	r, release := s.edition(ctx, j, ed)
 	// What was made is recorded even when stopping.
@@ -299,18 +401,16 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 		if err := s.store.ReleaseEdition(after, ed); err != nil {
 			log.Warn("give back edition", slog.Any("error", err))
 		}
-		s.done(j, nil)
-		return
+		return time.Time{}, false
 	}
+	next := spec.Next(j.loc, j.due)
 	// A delivered edition was recorded with its delivery (Enqueuer).
 	if err := s.finish(after, ed, r); err != nil {
 		// Taken over (this run was slower than Lease) or the database is
 		// away: either way the claim says what is known.
 		log.Error("record edition", "outcome", r.Outcome, slog.Any("error", err))
-		s.done(j, &seen{date: j.date})
-		return
+		return next, true
 	}
-	s.done(j, &seen{date: j.date})
 	switch r.Outcome {
 	case store.OutcomeDelivered:
 		if r.DeliveryID == 0 {
@@ -326,6 +426,52 @@ func (s *Scheduler) make(ctx context.Context, j job) {
 	case store.OutcomeFailed:
 		log.Warn("edition failed", "reason", r.Reason) // the print path put it in the history
 	}
+	return next, true
+}
+
+// momentOf is when a local moment (store.LocalMomentLayout) happens in loc,
+// by Moment's rules.
+func momentOf(local string, loc *time.Location) time.Time {
+	w, err := time.Parse(store.LocalMomentLayout, local)
+	if err != nil {
+		return time.Time{}
+	}
+	return Moment(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), loc)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// earlier is the earlier of two times, a zero one not counting.
+func earlier(a, b time.Time) time.Time {
+	if b.IsZero() || !a.IsZero() && a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// spec is a subscription's schedule on its publication's days, parsed once.
+func (s *Scheduler) spec(text string, meta sdk.Meta) (Spec, error) {
+	s.mu.Lock()
+	e, ok := s.specs[text]
+	s.mu.Unlock()
+	if !ok {
+		e.spec, e.err = ParseSpec(text)
+		s.mu.Lock()
+		if len(s.specs) >= maxSpecs {
+			clear(s.specs)
+		}
+		s.specs[text] = e
+		s.mu.Unlock()
+	}
+	if e.err != nil {
+		return Spec{}, e.err
+	}
+	return e.spec.On(PublicationDays(meta)), nil
 }
 
 // finish records an edition's outcome on its claim, but for a delivered

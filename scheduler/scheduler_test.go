@@ -57,7 +57,7 @@ func TestScheduler_DaylightSavingDays(t *testing.T) {
 					}
 					h, m := hm0.Hour(), hm0.Minute()
 					p := f.printer(t, tt.zone)
-					subs[hm] = f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: h, Minute: m}).ID
+					subs[hm] = f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: scheduler.SimpleSpec(h, m, 0)}).ID
 					printers[hm] = p.ID
 				}
 				s := f.scheduler(scheduler.Config{Lead: 2 * time.Minute})
@@ -76,7 +76,7 @@ func TestScheduler_DaylightSavingDays(t *testing.T) {
 					if got := eds[0].NotBefore.Format(time.RFC3339); got != want {
 						t.Errorf("%s: due %s, want %s", hm, got, want)
 					}
-					if c := f.claims(t, subs[hm]); len(c) != 1 || c[0].LocalDate != tt.day || c[0].Outcome != store.OutcomeDelivered || c[0].DeliveryID != eds[0].ID {
+					if c := f.claims(t, subs[hm]); len(c) != 1 || c[0].LocalMoment[:10] != tt.day || c[0].Outcome != store.OutcomeDelivered || c[0].DeliveryID != eds[0].ID {
 						t.Errorf("%s: claims %+v", hm, c)
 					}
 				}
@@ -117,7 +117,7 @@ func TestScheduler_Restarts(t *testing.T) {
 				start := at(t, zone, "2026-12-01 07:50:00")
 				f := newFixture(t, st, start)
 				p := f.printer(t, zone)
-				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 				cfg := scheduler.Config{Lead: tt.lead}
 				a := f.scheduler(cfg)
 				f.tickThrough(t, a, start, at(t, zone, "2026-12-01 "+tt.stop), time.Second)
@@ -143,7 +143,7 @@ func TestScheduler_StopMidRender(t *testing.T) {
 		start := at(t, "UTC", "2026-12-01 07:59:00")
 		f := newFixture(t, st, start)
 		p := f.printer(t, "UTC")
-		sub := f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8, Config: map[string]string{"result": "block"}})
+		sub := f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *", Config: map[string]string{"result": "block"}})
 		f.plugins.started = make(chan string, 10)
 		a := f.scheduler(scheduler.Config{Lead: scheduler.NoLead})
 		ctx, cancel := context.WithCancel(t.Context())
@@ -176,9 +176,9 @@ func TestScheduler_DeadRunTakenOver(t *testing.T) {
 		start := at(t, "UTC", "2026-12-01 07:00:00")
 		f := newFixture(t, st, start)
 		p := f.printer(t, "UTC")
-		sub := f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+		sub := f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 		f.clock.Set(at(t, "UTC", "2026-12-01 08:00:00"))
-		if _, ok, err := st.ClaimEdition(t.Context(), sub.ID, "2026-12-01", f.clock.Now(), time.Time{}); !ok || err != nil {
+		if _, ok, err := st.ClaimEdition(t.Context(), sub.ID, "2026-12-01T08:00", f.clock.Now(), time.Time{}); !ok || err != nil {
 			t.Fatalf("claim ok=%v, %v", ok, err)
 		}
 		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead, Lease: 10 * time.Minute})
@@ -212,7 +212,7 @@ func TestScheduler_CatchUp(t *testing.T) {
 				start := at(t, zone, "2026-11-30 12:00:00")
 				f := newFixture(t, st, start)
 				p := f.printer(t, zone)
-				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 				cfg := scheduler.Config{Lead: scheduler.NoLead, Window: time.Hour}
 				a := f.scheduler(cfg)
 				f.tickThrough(t, a, start, at(t, zone, "2026-12-01 07:00:00"), time.Hour)
@@ -239,7 +239,7 @@ func TestScheduler_CreatedAfterTheMoment(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st, at(t, "UTC", "2026-12-01 08:30:00"))
 		p := f.printer(t, "UTC")
-		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8})
+		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
 		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead})
 		f.tickAt(t, s, at(t, "UTC", "2026-12-01 08:30:01"))
 		if eds := f.editions(t, p.ID); len(eds) != 0 {
@@ -263,7 +263,7 @@ func TestScheduler_TwoInstances(t *testing.T) {
 		for i := range 12 {
 			p := f.printer(t, zones[i%len(zones)])
 			printers = append(printers, p.ID)
-			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Hour: 8, Minute: i % 3})
+			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: scheduler.SimpleSpec(8, i%3, 0)})
 		}
 		cfg := scheduler.Config{Lead: time.Minute}
 		a, b := f.scheduler(cfg), f.scheduler(cfg)

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -338,4 +339,41 @@ func lowest(f uint64) int {
 		}
 	}
 	return -1
+}
+
+// Times reports the schedule as times of day on some weekdays (days 0:
+// every day), if it is that: each spec has * for the day of the month and
+// the month, the same weekdays, and together at most MaxSpecParts times.
+// The times are "HH:MM", in order.
+func (s Spec) Times() (times []string, days Days, ok bool) {
+	const star = 1 << 63
+	for i, p := range s.parts {
+		c := p.cron
+		if p.hasNth || c.Dom&star == 0 || c.Month&star == 0 {
+			return nil, 0, false
+		}
+		d := Days(c.Dow) & EveryDay
+		if d == EveryDay {
+			d = 0
+		}
+		if i > 0 && d != days {
+			return nil, 0, false
+		}
+		days = d
+		if len(times)+bits(c.Hour)*bits(c.Minute) > MaxSpecParts {
+			return nil, 0, false
+		}
+		for h := range 24 {
+			for m := range 60 {
+				if c.Hour&(1<<h) != 0 && c.Minute&(1<<m) != 0 {
+					times = append(times, fmt.Sprintf("%02d:%02d", h, m))
+				}
+			}
+		}
+	}
+	if len(times) == 0 {
+		return nil, 0, false
+	}
+	slices.Sort(times)
+	return slices.Compact(times), days, true
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // Publication is what an author writes: a plugin that turns a subscriber's
@@ -53,8 +55,17 @@ type Meta struct {
 	// Days are the weekdays it publishes on; none means every day.
 	Days []time.Weekday
 	// Personal editions differ per subscriber; otherwise one edition is
-	// made per (config, local date) and shared by all with that config.
+	// made per (config, local moment) and shared by all with that config.
 	Personal bool
+	// Schedule is when a new subscription prints unless its subscriber
+	// says otherwise: a standard 5-field cron spec ("0 7 * * *": 07:00
+	// every day) in the printer's time zone; "" for the server's default.
+	Schedule string
+	// MinInterval is the shortest time between two editions that makes
+	// sense (the news may refresh hourly, a daily puzzle only daily): the
+	// server refuses schedules that print more often. 0: no limit of its
+	// own.
+	MinInterval time.Duration
 	// Fields are the config form.
 	Fields []Field
 }
@@ -71,6 +82,14 @@ func (m Meta) Check() error {
 	}
 	if m.Kind != Scheduled && m.Kind != Push {
 		return fmt.Errorf("sdk: publication %s: kind %q, want %q or %q", m.Name, m.Kind, Scheduled, Push)
+	}
+	if m.Schedule != "" {
+		if _, err := cron.ParseStandard(m.Schedule); err != nil || strings.HasPrefix(m.Schedule, "@every") || strings.Contains(m.Schedule, "TZ=") {
+			return fmt.Errorf("sdk: publication %s: schedule %q: want a 5-field cron spec such as \"0 7 * * *\"", m.Name, m.Schedule)
+		}
+	}
+	if m.MinInterval < 0 {
+		return fmt.Errorf("sdk: publication %s: a negative MinInterval", m.Name)
 	}
 	seen := map[string]bool{}
 	for _, f := range m.Fields {

@@ -157,7 +157,7 @@ func recoverTo(err *error) {
 
 func metaToWire(m Meta) *pluginpb.MetaResponse {
 	out := &pluginpb.MetaResponse{Name: m.Name, Title: m.Title, Description: m.Description, Author: m.Author,
-		Kind: string(m.Kind), Personal: m.Personal}
+		Kind: string(m.Kind), Personal: m.Personal, Schedule: m.Schedule, MinIntervalSeconds: int64(m.MinInterval / time.Second)}
 	for _, d := range m.Days {
 		out.Days = append(out.Days, int32(d))
 	}
@@ -173,7 +173,8 @@ func metaToWire(m Meta) *pluginpb.MetaResponse {
 }
 
 func metaFromWire(w *pluginpb.MetaResponse) Meta {
-	m := Meta{Name: w.Name, Title: w.Title, Description: w.Description, Author: w.Author, Kind: Kind(w.Kind), Personal: w.Personal}
+	m := Meta{Name: w.Name, Title: w.Title, Description: w.Description, Author: w.Author, Kind: Kind(w.Kind), Personal: w.Personal,
+		Schedule: w.Schedule, MinInterval: time.Duration(min(max(w.MinIntervalSeconds, 0), 366*24*3600)) * time.Second}
 	for _, d := range w.Days {
 		m.Days = append(m.Days, time.Weekday(d))
 	}

@@ -321,7 +321,16 @@ func (s *Store) SetPrinterTimeZone(ctx context.Context, printerID int64, zone st
 	if err := CheckTimeZone(zone); err != nil {
 		return err
 	}
-	return s.setPrinter(ctx, printerID, "time_zone", zone)
+	// Its subscriptions' next moments are worked out again, in the new zone.
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.setPrinterIn(ctx, tx, printerID, "time_zone", zone); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_at = 0 WHERE printer_id = ? AND next_at IS NOT NULL`, printerID); err != nil {
+			return fmt.Errorf("store: printer %d subscriptions: %w", printerID, err)
+		}
+		return nil
+	})
 }
 
 // SetPrinterName renames a printer. It returns ErrNotFound if there is no
@@ -333,7 +342,11 @@ func (s *Store) SetPrinterName(ctx context.Context, printerID int64, name string
 // setPrinter sets one column of a printer (a name from this file, never
 // from outside).
 func (s *Store) setPrinter(ctx context.Context, printerID int64, column string, v any) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE printers SET `+column+` = ? WHERE id = ?`, v, printerID)
+	return s.setPrinterIn(ctx, s.db, printerID, column, v)
+}
+
+func (s *Store) setPrinterIn(ctx context.Context, q queryer, printerID int64, column string, v any) error {
+	res, err := q.ExecContext(ctx, `UPDATE printers SET `+column+` = ? WHERE id = ?`, v, printerID)
 	if err != nil {
 		return fmt.Errorf("store: printer %d %s: %w", printerID, column, err)
 	}

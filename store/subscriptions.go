@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -19,57 +20,58 @@ const (
 	ModeNow    Mode = "now"    // prints at once
 )
 
-// AllDays is a Days mask with every weekday.
-const AllDays = 1<<7 - 1
-
 // Subscription is a printer's subscription to a publication.
 type Subscription struct {
 	ID          int64
 	PrinterID   int64
 	Publication string
 	Config      map[string]string
-	// Hour and Minute are when editions are due, in the printer's zone.
-	Hour, Minute int
-	// Days are the weekdays editions are due on: bit d for time.Weekday d
-	// (Sunday is bit 0); 0 for every day the publication publishes.
-	Days          uint8
+	// Schedule is when editions are due, in the printer's zone: a cron
+	// spec, or several joined by "; " (scheduler.Spec says what it means;
+	// the store keeps it as text).
+	Schedule      string
 	Mode          Mode
 	Paused        bool
 	DeliveryCount int // editions delivered so far
 	CreatedAt     time.Time
 	EndedAt       time.Time // zero while it runs
 	EndReason     string    // why it ended: the publication said it had finished
+	// NextAt is the next moment to make, as the scheduler last worked it
+	// out: zero while it is to be worked out or the subscription makes
+	// nothing (paused or ended).
+	NextAt time.Time
 	// TimeZone is its printer's: filled in by ActiveSubscriptions.
 	TimeZone string
 }
 
 // NewSubscription is a subscription to store.
 type NewSubscription struct {
-	PrinterID    int64
-	Publication  string
-	Config       map[string]string
-	Hour, Minute int
-	Days         uint8 // 0: every day the publication publishes
-	Mode         Mode  // "" is ModeButton
+	PrinterID   int64
+	Publication string
+	Config      map[string]string
+	Schedule    string // a cron spec, checked by the caller (scheduler.ParseSpec)
+	Mode        Mode   // "" is ModeButton
 }
 
 // SubscriptionUpdate changes a subscription: nil fields stay as they are.
 type SubscriptionUpdate struct {
-	Config       map[string]string
-	Hour, Minute *int
-	Days         *uint8
-	Mode         *Mode
+	Config   map[string]string
+	Schedule *string
+	Mode     *Mode
 }
 
-// checkSubscription says what is wrong with a subscription's times and mode.
-func checkSubscription(hour, minute int, days uint8, mode Mode) error {
+// maxSchedule is the longest schedule stored (MySQL's VARCHAR(255)).
+const maxSchedule = 255
+
+// checkSubscription says what is wrong with a subscription's schedule and
+// mode. What a schedule means is the scheduler's to check; the store only
+// keeps it.
+func checkSubscription(schedule string, mode Mode) error {
 	switch {
-	case hour < 0 || hour > 23:
-		return fmt.Errorf("store: subscription hour %d: want 0 to 23", hour)
-	case minute < 0 || minute > 59:
-		return fmt.Errorf("store: subscription minute %d: want 0 to 59", minute)
-	case days > AllDays:
-		return fmt.Errorf("store: subscription days %#x: want a mask of 7 weekdays", days)
+	case strings.TrimSpace(schedule) == "":
+		return errors.New("store: subscription has no schedule")
+	case len(schedule) > maxSchedule:
+		return fmt.Errorf("store: subscription schedule of %d bytes: at most %d", len(schedule), maxSchedule)
 	case mode != ModeButton && mode != ModeNow:
 		return fmt.Errorf("store: subscription mode %q: want %q or %q", mode, ModeButton, ModeNow)
 	}
@@ -90,7 +92,7 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 	if n.Mode == "" {
 		n.Mode = ModeButton
 	}
-	if err := checkSubscription(n.Hour, n.Minute, n.Days, n.Mode); err != nil {
+	if err := checkSubscription(n.Schedule, n.Mode); err != nil {
 		return Subscription{}, err
 	}
 	if n.Publication == "" {
@@ -101,8 +103,8 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 		return Subscription{}, fmt.Errorf("store: subscription config: %w", err)
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO subscriptions (printer_id, publication, config, hour, minute, days, mode, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, n.PrinterID, n.Publication, cfg, n.Hour, n.Minute, n.Days, n.Mode, now)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO subscriptions (printer_id, publication, config, schedule, mode, created_at, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, 0)`, n.PrinterID, n.Publication, cfg, n.Schedule, n.Mode, now)
 	if isMissingParent(err) {
 		return Subscription{}, fmt.Errorf("store: subscription: printer %d: %w", n.PrinterID, ErrNotFound)
 	}
@@ -116,8 +118,8 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 	return s.subscription(ctx, s.db, id)
 }
 
-const subscriptionColumns = `s.id, s.printer_id, s.publication, s.config, s.hour, s.minute, s.days, s.mode, s.paused,
-	s.delivery_count, s.created_at, s.ended_at, s.end_reason, p.time_zone`
+const subscriptionColumns = `s.id, s.printer_id, s.publication, s.config, s.schedule, s.mode, s.paused,
+	s.delivery_count, s.created_at, s.ended_at, s.end_reason, s.next_at, p.time_zone`
 
 const subscriptionFrom = ` FROM subscriptions s JOIN printers p ON p.id = s.printer_id`
 
@@ -125,9 +127,9 @@ func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error)
 	var sub Subscription
 	var cfg string
 	var created int64
-	var ended sql.NullInt64
-	if err := row.Scan(&sub.ID, &sub.PrinterID, &sub.Publication, &cfg, &sub.Hour, &sub.Minute, &sub.Days, &sub.Mode, &sub.Paused,
-		&sub.DeliveryCount, &created, &ended, &sub.EndReason, &sub.TimeZone); err != nil {
+	var ended, next sql.NullInt64
+	if err := row.Scan(&sub.ID, &sub.PrinterID, &sub.Publication, &cfg, &sub.Schedule, &sub.Mode, &sub.Paused,
+		&sub.DeliveryCount, &created, &ended, &sub.EndReason, &next, &sub.TimeZone); err != nil {
 		return Subscription{}, err
 	}
 	if err := json.Unmarshal([]byte(cfg), &sub.Config); err != nil {
@@ -137,6 +139,9 @@ func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error)
 		sub.Config = map[string]string{}
 	}
 	sub.CreatedAt, sub.EndedAt = time.UnixMilli(created).UTC(), millis(ended)
+	if next.Int64 > 0 {
+		sub.NextAt = time.UnixMilli(next.Int64).UTC()
+	}
 	return sub, nil
 }
 
@@ -184,11 +189,66 @@ func (s *Store) SubscriptionsByPrinter(ctx context.Context, printerID int64) ([]
 }
 
 // ActiveSubscriptions lists every subscription that is neither paused nor
-// ended, with its printer's time zone, in id order: what the scheduler looks
-// at on each tick. It is one indexed query with a join on the primary key.
+// ended, with its printer's time zone, in id order. It reads them all: the
+// scheduler asks only for DueSubscriptions.
 func (s *Store) ActiveSubscriptions(ctx context.Context) ([]Subscription, error) {
 	return s.subscriptions(ctx, `s.ended_at IS NULL AND s.paused = 0`)
 }
+
+// DueSubscriptions lists the active subscriptions whose next moment is at
+// or before by, or is to be worked out, soonest first, after the one given
+// (the last of the previous page; the zero Subscription for the first),
+// at most limit: what the scheduler looks at on each tick. It reads the
+// due index (subscriptions.next_at, with the id as every index has it), so
+// its cost is that of what is due, not of all the subscriptions there are.
+func (s *Store) DueSubscriptions(ctx context.Context, by time.Time, after Subscription, limit int) ([]Subscription, error) {
+	last := unixMilliOrZero(after.NextAt)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+subscriptionColumns+subscriptionFrom+`
+		WHERE s.next_at <= ? AND (s.next_at > ? OR s.next_at = ? AND s.id > ?) ORDER BY s.next_at, s.id LIMIT ?`,
+		by.UnixMilli(), last, last, after.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: due subscriptions: %w", err)
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: due subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// SetNextAt moves the time a subscription is next looked at from one time
+// (zero: to be worked out) to another, if it is still from: a rival that
+// moved it first, or a change by its subscriber (which sets it to be worked
+// out), or its pausing or end, wins. It reports whether it moved.
+func (s *Store) SetNextAt(ctx context.Context, id int64, from, to time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET next_at = ? WHERE id = ? AND next_at = ?`,
+		unixMilliOrZero(to), id, unixMilliOrZero(from))
+	if err != nil {
+		return false, fmt.Errorf("store: subscription %d next moment: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// unixMilliOrZero is t in unix milliseconds, 0 for the zero time.
+func unixMilliOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// rework is the next_at of a subscription whose schedule may have changed:
+// to be worked out, unless it makes nothing.
+const rework = `next_at = CASE WHEN ended_at IS NULL AND paused = 0 THEN 0 END`
 
 // UpdateSubscription changes a subscription's config, times or mode and
 // returns it. It returns ErrNotFound if there is none.
@@ -202,27 +262,26 @@ func (s *Store) UpdateSubscription(ctx context.Context, id int64, upd Subscripti
 		if upd.Config != nil {
 			cur.Config = upd.Config
 		}
-		if upd.Hour != nil {
-			cur.Hour = *upd.Hour
-		}
-		if upd.Minute != nil {
-			cur.Minute = *upd.Minute
-		}
-		if upd.Days != nil {
-			cur.Days = *upd.Days
+		changed := upd.Schedule != nil && *upd.Schedule != cur.Schedule
+		if upd.Schedule != nil {
+			cur.Schedule = *upd.Schedule
 		}
 		if upd.Mode != nil {
 			cur.Mode = *upd.Mode
 		}
-		if err := checkSubscription(cur.Hour, cur.Minute, cur.Days, cur.Mode); err != nil {
+		if err := checkSubscription(cur.Schedule, cur.Mode); err != nil {
 			return err
 		}
 		cfg, err := configJSON(cur.Config)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET config = ?, hour = ?, minute = ?, days = ?, mode = ? WHERE id = ?`,
-			cfg, cur.Hour, cur.Minute, cur.Days, cur.Mode, id); err != nil {
+		q := `UPDATE subscriptions SET config = ?, schedule = ?, mode = ? WHERE id = ?`
+		if changed {
+			q = `UPDATE subscriptions SET config = ?, schedule = ?, mode = ?, ` + rework + ` WHERE id = ?`
+			cur.NextAt = time.Time{}
+		}
+		if _, err := tx.ExecContext(ctx, q, cfg, cur.Schedule, cur.Mode, id); err != nil {
 			return fmt.Errorf("store: update subscription %d: %w", id, err)
 		}
 		out = cur
@@ -246,11 +305,13 @@ func (s *Store) subscriptionExec(ctx context.Context, q queryer, what, query str
 	return nil
 }
 
-// PauseSubscription pauses a subscription or resumes it. It returns
-// ErrNotFound if there is none.
+// PauseSubscription pauses a subscription or resumes it (its next moment
+// then to be worked out). It returns ErrNotFound if there is none.
 func (s *Store) PauseSubscription(ctx context.Context, id int64, paused bool) error {
+	// paused is set first: MySQL's later assignments see the earlier ones,
+	// and SQLite's all see the row as it was, hence no use of it in rework.
 	return s.subscriptionExec(ctx, s.db, fmt.Sprintf("pause subscription %d", id),
-		`UPDATE subscriptions SET paused = ? WHERE id = ?`, paused, id)
+		`UPDATE subscriptions SET paused = ?, next_at = CASE WHEN ? OR ended_at IS NOT NULL THEN NULL ELSE 0 END WHERE id = ?`, paused, paused, id)
 }
 
 // DeleteSubscription deletes a subscription and its editions' claims. It
@@ -276,6 +337,6 @@ func (s *Store) EndSubscription(ctx context.Context, id int64, reason string) er
 func (s *Store) endSubscription(ctx context.Context, q queryer, id int64, reason string) error {
 	// end_reason is set first: MySQL's later assignments see the earlier ones.
 	return s.subscriptionExec(ctx, q, fmt.Sprintf("end subscription %d", id),
-		`UPDATE subscriptions SET end_reason = CASE WHEN ended_at IS NULL THEN ? ELSE end_reason END, ended_at = COALESCE(ended_at, ?) WHERE id = ?`,
+		`UPDATE subscriptions SET end_reason = CASE WHEN ended_at IS NULL THEN ? ELSE end_reason END, ended_at = COALESCE(ended_at, ?), next_at = NULL WHERE id = ?`,
 		clip(reason), s.now(), id)
 }

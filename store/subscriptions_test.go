@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -64,7 +65,7 @@ func TestStore_Subscriptions(t *testing.T) {
 		p := newPrinter(t, s, "sub@example.com")
 		s.SetPrinterTimeZone(ctx, p.ID, "Europe/London")
 		a, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news",
-			Config: map[string]string{"feeds": "https://example.com/rss", "title": "Morning ☕"}, Hour: 8, Minute: 30, Days: 0b0111110})
+			Config: map[string]string{"feeds": "https://example.com/rss", "title": "Morning ☕"}, Schedule: "30 8 * * 1-5"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +73,7 @@ func TestStore_Subscriptions(t *testing.T) {
 			a.CreatedAt.IsZero() || !a.EndedAt.IsZero() {
 			t.Fatalf("created %+v", a)
 		}
-		b, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "weather", Hour: 7, Mode: store.ModeNow})
+		b, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "weather", Schedule: "0 7 * * *", Mode: store.ModeNow})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func TestStore_Subscriptions(t *testing.T) {
 			t.Errorf("no config reads back as %v, want an empty map", b.Config)
 		}
 		got, err := s.SubscriptionByID(ctx, a.ID)
-		if err != nil || got.Hour != 8 || got.Minute != 30 || got.Days != 0b0111110 || got.Publication != "news" || got.Config["feeds"] == "" {
+		if err != nil || got.Schedule != "30 8 * * 1-5" || got.Publication != "news" || got.Config["feeds"] == "" {
 			t.Fatalf("SubscriptionByID=%+v, %v", got, err)
 		}
 		if _, err := s.SubscriptionByID(ctx, b.ID+100); !errors.Is(err, store.ErrNotFound) {
@@ -89,10 +90,10 @@ func TestStore_Subscriptions(t *testing.T) {
 
 		// Bad input is refused, naming what is wrong.
 		bad := []store.NewSubscription{
-			{PrinterID: p.ID, Publication: "news", Hour: 24},
-			{PrinterID: p.ID, Publication: "news", Minute: -1},
-			{PrinterID: p.ID, Publication: "news", Days: 0x80},
-			{PrinterID: p.ID, Publication: "news", Mode: "later"},
+			{PrinterID: p.ID, Publication: "news"},
+			{PrinterID: p.ID, Publication: "news", Schedule: "  "},
+			{PrinterID: p.ID, Publication: "news", Schedule: strings.Repeat("0 8 * * *; ", 30)},
+			{PrinterID: p.ID, Publication: "news", Schedule: "0 8 * * *", Mode: "later"},
 			{PrinterID: p.ID},
 		}
 		for _, n := range bad {
@@ -100,27 +101,27 @@ func TestStore_Subscriptions(t *testing.T) {
 				t.Errorf("%+v accepted", n)
 			}
 		}
-		if _, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID + 100, Publication: "news"}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID + 100, Publication: "news", Schedule: "0 8 * * *"}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown printer err=%v, want ErrNotFound", err)
 		}
 
 		// Update changes what it names and nothing else.
-		nine, now := 9, store.ModeNow
-		up, err := s.UpdateSubscription(ctx, a.ID, store.SubscriptionUpdate{Hour: &nine, Mode: &now, Config: map[string]string{"feeds": "x"}})
+		nine, now := "30 9 * * 1-5", store.ModeNow
+		up, err := s.UpdateSubscription(ctx, a.ID, store.SubscriptionUpdate{Schedule: &nine, Mode: &now, Config: map[string]string{"feeds": "x"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if up.Hour != 9 || up.Minute != 30 || up.Mode != store.ModeNow || up.Days != 0b0111110 || up.Config["feeds"] != "x" || up.Config["title"] != "" {
+		if up.Schedule != nine || up.Mode != store.ModeNow || up.Config["feeds"] != "x" || up.Config["title"] != "" {
 			t.Fatalf("updated %+v", up)
 		}
-		if got, _ := s.SubscriptionByID(ctx, a.ID); got.Hour != 9 || got.Mode != store.ModeNow {
+		if got, _ := s.SubscriptionByID(ctx, a.ID); got.Schedule != nine || got.Mode != store.ModeNow {
 			t.Fatalf("read back after update %+v", got)
 		}
-		late := 61
-		if _, err := s.UpdateSubscription(ctx, a.ID, store.SubscriptionUpdate{Minute: &late}); err == nil {
-			t.Error("minute 61 accepted")
+		empty := ""
+		if _, err := s.UpdateSubscription(ctx, a.ID, store.SubscriptionUpdate{Schedule: &empty}); err == nil {
+			t.Error("an empty schedule accepted")
 		}
-		if _, err := s.UpdateSubscription(ctx, b.ID+100, store.SubscriptionUpdate{Hour: &nine}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.UpdateSubscription(ctx, b.ID+100, store.SubscriptionUpdate{Schedule: &nine}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("update of unknown err=%v, want ErrNotFound", err)
 		}
 
@@ -201,23 +202,23 @@ func TestStore_ClaimEdition(t *testing.T) {
 		clock := time.Date(2026, 3, 29, 7, 55, 0, 0, time.UTC)
 		s.Now = func() time.Time { return clock }
 		p := newPrinter(t, s, "claim@example.com")
-		sub, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news", Hour: 8})
+		sub, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news", Schedule: "0 8 * * *"})
 		due := time.Date(2026, 3, 29, 8, 0, 0, 0, time.UTC)
 
-		e, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29", due, time.Time{})
+		e, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29T08:00", due, time.Time{})
 		if err != nil || !ok {
 			t.Fatalf("first claim ok=%v, %v", ok, err)
 		}
-		if in, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29", due, time.Time{}); err != nil || ok || in.Outcome != store.OutcomePending || in.LocalDate != "2026-03-29" {
+		if in, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29T08:00", due, time.Time{}); err != nil || ok || in.Outcome != store.OutcomePending || in.LocalMoment != "2026-03-29T08:00" {
 			t.Fatalf("second claim ok=%v, %v, in the way %+v; want refused without error, by the pending claim", ok, err, in)
 		}
 		// Pending for long, but no take-over asked for; then asked for, but not stale yet.
 		clock = clock.Add(time.Hour)
-		if _, ok, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-29", due, clock.Add(-2*time.Hour)); ok {
+		if _, ok, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-29T08:00", due, clock.Add(-2*time.Hour)); ok {
 			t.Fatal("taken over a claim younger than the stale time")
 		}
 		// Stale: taken over, and the old holder can no longer finish it.
-		e2, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29", due, clock.Add(-30*time.Minute))
+		e2, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29T08:00", due, clock.Add(-30*time.Minute))
 		if err != nil || !ok || e2.Token == e.Token {
 			t.Fatalf("take-over ok=%v, %v, token %d (was %d)", ok, err, e2.Token, e.Token)
 		}
@@ -234,7 +235,7 @@ func TestStore_ClaimEdition(t *testing.T) {
 			t.Fatalf("finishing twice err=%v, want ErrNotFound", err)
 		}
 		// A finished claim is never taken over.
-		if in, ok, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-29", due, clock.Add(time.Hour)); ok || in.Outcome != store.OutcomeDelivered {
+		if in, ok, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-29T08:00", due, clock.Add(time.Hour)); ok || in.Outcome != store.OutcomeDelivered {
 			t.Fatalf("a delivered edition taken over (ok=%v, in the way %+v)", ok, in)
 		}
 		if got, _ := s.SubscriptionByID(ctx, sub.ID); got.DeliveryCount != 1 {
@@ -242,14 +243,14 @@ func TestStore_ClaimEdition(t *testing.T) {
 		}
 
 		// Released claims can be made again.
-		e3, ok, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-30", due.Add(24*time.Hour), time.Time{})
+		e3, ok, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-30T08:00", due.Add(24*time.Hour), time.Time{})
 		if !ok {
 			t.Fatal("next day not claimed")
 		}
 		if err := s.ReleaseEdition(ctx, e3); err != nil {
 			t.Fatal(err)
 		}
-		e3, ok, _ = s.ClaimEdition(ctx, sub.ID, "2026-03-30", due.Add(24*time.Hour), time.Time{})
+		e3, ok, _ = s.ClaimEdition(ctx, sub.ID, "2026-03-30T08:00", due.Add(24*time.Hour), time.Time{})
 		if !ok {
 			t.Fatal("released claim not claimable")
 		}
@@ -259,31 +260,31 @@ func TestStore_ClaimEdition(t *testing.T) {
 		if got, _ := s.SubscriptionByID(ctx, sub.ID); got.EndedAt.IsZero() || got.EndReason != "the last puzzle" || got.DeliveryCount != 1 {
 			t.Errorf("after finished: %+v", got)
 		}
-		// An earlier date than one made is refused (the zone moved west).
-		if in, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-28", due.Add(-24*time.Hour), time.Time{}); ok || err != nil || in.LocalDate != "2026-03-30" {
-			t.Fatalf("earlier date ok=%v, %v; want refused", ok, err)
+		// An earlier moment than one made is refused (the zone moved west).
+		if in, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-03-28T08:00", due.Add(-24*time.Hour), time.Time{}); ok || err != nil || in.LocalMoment != "2026-03-30T08:00" {
+			t.Fatalf("earlier moment ok=%v, %v; want refused", ok, err)
 		}
 		list, err := s.EditionsBySubscription(ctx, sub.ID, 10)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("editions %+v, %v", list, err)
 		}
-		if list[0].LocalDate != "2026-03-30" || list[0].Outcome != store.OutcomeFinished || list[0].DoneAt.IsZero() ||
+		if list[0].LocalMoment != "2026-03-30T08:00" || list[0].Outcome != store.OutcomeFinished || list[0].DoneAt.IsZero() ||
 			list[1].Outcome != store.OutcomeDelivered || list[1].DeliveryID != 5 || !list[1].DueAt.Equal(due) {
 			t.Errorf("editions %+v", list)
 		}
 
 		// Bad input.
-		if _, _, err := s.ClaimEdition(ctx, sub.ID, "29/03/2026", due, time.Time{}); err == nil {
-			t.Error("a bad date accepted")
+		if _, _, err := s.ClaimEdition(ctx, sub.ID, "2026-03-29", due, time.Time{}); err == nil {
+			t.Error("a date without a time accepted")
 		}
-		if _, _, err := s.ClaimEdition(ctx, sub.ID+100, "2026-03-29", due, time.Time{}); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.ClaimEdition(ctx, sub.ID+100, "2026-03-29T08:00", due, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown subscription err=%v, want ErrNotFound", err)
 		}
 		if err := s.FinishEdition(ctx, e3, store.EditionResult{Outcome: "maybe"}); err == nil {
 			t.Error("unknown outcome accepted")
 		}
 		// A long reason is clipped to fit, not refused.
-		e4, _, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-31", due.Add(48*time.Hour), time.Time{})
+		e4, _, _ := s.ClaimEdition(ctx, sub.ID, "2026-03-31T08:00", due.Add(48*time.Hour), time.Time{})
 		if err := s.FinishEdition(ctx, e4, store.EditionResult{Outcome: store.OutcomeFailed, Reason: strings.Repeat("é", 2000)}); err != nil {
 			t.Fatalf("long reason: %v", err)
 		}
@@ -304,7 +305,7 @@ func TestStore_ClaimEditionRace(t *testing.T) {
 		p := newPrinter(t, s, "race@example.com")
 		var subs []int64
 		for range 5 {
-			sub, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news", Hour: 8})
+			sub, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news", Schedule: "0 8 * * *"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +317,7 @@ func TestStore_ClaimEditionRace(t *testing.T) {
 		for range 8 {
 			wg.Go(func() {
 				for _, id := range subs {
-					_, ok, err := s.ClaimEdition(ctx, id, "2026-12-01", time.Now(), time.Time{})
+					_, ok, err := s.ClaimEdition(ctx, id, "2026-12-01T08:00", time.Now(), time.Time{})
 					if err != nil {
 						t.Error(err)
 						return
@@ -344,12 +345,12 @@ func TestStore_DeliverEdition(t *testing.T) {
 		ctx := t.Context()
 		u, _ := s.CreateUser(ctx, "g@example.com")
 		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 3, Secret: 4})
-		sub, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Hour: 8})
+		sub, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Schedule: "0 8 * * *"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		due := time.Now().Add(time.Minute)
-		ed, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-12-01", due, time.Now().Add(-time.Hour))
+		ed, ok, err := s.ClaimEdition(ctx, sub.ID, "2026-12-01T08:00", due, time.Now().Add(-time.Hour))
 		if err != nil || !ok {
 			t.Fatalf("claim: %v %v", ok, err)
 		}
@@ -384,9 +385,9 @@ func TestStore_PruneEditions(t *testing.T) {
 		ctx := t.Context()
 		u, _ := s.CreateUser(ctx, "h@example.com")
 		p, _ := s.Claim(ctx, store.Claim{UserID: u.ID, HardwareXor: 5, Secret: 6})
-		sub, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Hour: 8})
+		sub, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Schedule: "0 8 * * *"})
 		old := time.Now().Add(-100 * 24 * time.Hour)
-		done, _, err := s.ClaimEdition(ctx, sub.ID, old.Format(time.DateOnly), old, old.Add(-time.Hour))
+		done, _, err := s.ClaimEdition(ctx, sub.ID, old.Format(store.LocalMomentLayout), old, old.Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,15 +395,171 @@ func TestStore_PruneEditions(t *testing.T) {
 			t.Fatal(err)
 		}
 		today := time.Now()
-		if _, _, err := s.ClaimEdition(ctx, sub.ID, today.Format(time.DateOnly), today, today.Add(-time.Hour)); err != nil {
+		if _, _, err := s.ClaimEdition(ctx, sub.ID, today.Format(store.LocalMomentLayout), today, today.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		n, err := s.PruneEditions(ctx, time.Now().Add(-90*24*time.Hour))
 		if err != nil || n != 1 {
 			t.Fatalf("pruned %d, %v; want the one old done edition", n, err)
 		}
-		if eds, _ := s.EditionsBySubscription(ctx, sub.ID, 10); len(eds) != 1 || eds[0].LocalDate != today.Format(time.DateOnly) {
+		if eds, _ := s.EditionsBySubscription(ctx, sub.ID, 10); len(eds) != 1 || eds[0].LocalMoment != today.Format(store.LocalMomentLayout) {
 			t.Fatalf("left %+v, want today's", eds)
 		}
 	})
+}
+
+// TestStore_DueSubscriptions: the due index holds each active
+// subscription's next moment, 0 (to be worked out) after anything that may
+// change it, and nothing for one that makes nothing.
+func TestStore_DueSubscriptions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		p := newPrinter(t, s, "due@example.com")
+		now := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+		due := func(by time.Time) []int64 {
+			t.Helper()
+			list, err := s.DueSubscriptions(ctx, by, store.Subscription{}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, x := range list {
+				ids = append(ids, x.ID)
+			}
+			return ids
+		}
+		a, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news", Schedule: "0 8 * * *"})
+		b, _ := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "hello", Schedule: "0 9 * * *"})
+		if ids := due(now); len(ids) != 2 {
+			t.Fatalf("new subscriptions due %v, want both (to be worked out)", ids)
+		}
+		eight, nine := now.Add(time.Hour), now.Add(2*time.Hour)
+		for id, at := range map[int64]time.Time{a.ID: eight, b.ID: nine} {
+			if ok, err := s.SetNextAt(ctx, id, time.Time{}, at); !ok || err != nil {
+				t.Fatalf("set next of %d: %v, %v", id, ok, err)
+			}
+		}
+		// A rival that moved it first wins.
+		if ok, _ := s.SetNextAt(ctx, a.ID, time.Time{}, nine); ok {
+			t.Fatal("next moment moved from a value it no longer has")
+		}
+		tests := []struct {
+			by   time.Time
+			want int
+		}{{now, 0}, {eight.Add(-time.Millisecond), 0}, {eight, 1}, {nine, 2}}
+		for _, tt := range tests {
+			if ids := due(tt.by); len(ids) != tt.want || len(ids) > 0 && ids[0] != a.ID {
+				t.Errorf("due by %s: %v, want %d, soonest first", tt.by.Format("15:04"), ids, tt.want)
+			}
+		}
+		if got, _ := s.SubscriptionByID(ctx, a.ID); !got.NextAt.Equal(eight) {
+			t.Errorf("next at %v, want %v", got.NextAt, eight)
+		}
+
+		// What may change the next moment sets it to be worked out; what
+		// stops a subscription takes it out of the index.
+		sched, mode := "0 10 * * *", store.ModeNow
+		steps := []struct {
+			name string
+			do   func() error
+			want []int64 // due now
+		}{
+			{"mode changed", func() error {
+				_, err := s.UpdateSubscription(ctx, a.ID, store.SubscriptionUpdate{Mode: &mode})
+				return err
+			}, nil},
+			{"schedule changed", func() error {
+				_, err := s.UpdateSubscription(ctx, a.ID, store.SubscriptionUpdate{Schedule: &sched})
+				return err
+			}, []int64{a.ID}},
+			{"paused", func() error { return s.PauseSubscription(ctx, a.ID, true) }, nil},
+			{"resumed", func() error { return s.PauseSubscription(ctx, a.ID, false) }, []int64{a.ID}},
+			{"zone changed", func() error { return s.SetPrinterTimeZone(ctx, p.ID, "Asia/Tokyo") }, []int64{a.ID, b.ID}},
+			{"ended", func() error { return s.EndSubscription(ctx, b.ID, "over") }, []int64{a.ID}},
+			{"ended one resumed", func() error { return s.PauseSubscription(ctx, b.ID, false) }, []int64{a.ID}},
+		}
+		for _, st := range steps {
+			if err := st.do(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if ids := due(now); fmt.Sprint(ids) != fmt.Sprint(st.want) {
+				t.Errorf("%s: due now %v, want %v", st.name, ids, st.want)
+			}
+		}
+		if err := s.PauseSubscription(ctx, a.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPrinterTimeZone(ctx, p.ID, "Europe/London"); err != nil {
+			t.Fatal(err)
+		}
+		if ids := due(now); len(ids) != 0 {
+			t.Errorf("a zone change made paused or ended subscriptions due: %v", ids)
+		}
+	})
+}
+
+// TestStore_MigrateSchedules: subscriptions and claims made by the schema
+// before cron specs keep their times, days and editions.
+func TestStore_MigrateSchedules(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := t.Context()
+			old, err := store.OpenAtVersion(ctx, storetest.DSN(t, kind), 6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer old.Close()
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if err := old.ExecForTest(ctx, q, args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exec(`INSERT INTO users (id, email, created_at) VALUES (1, 'old@example.com', 0)`)
+			exec(`INSERT INTO printers (id, owner_id, name, hardware_xor, created_at, time_zone) VALUES (1, 1, 'Old', 7, 0, 'Europe/London')`)
+			subs := []struct {
+				hour, minute, days int
+				paused, ended      bool
+				want               string
+			}{
+				{8, 0, 0, false, false, "0 8 * * *"},
+				{7, 30, 127, false, false, "30 7 * * *"},
+				{6, 5, 62, false, false, "5 6 * * 1-5"},
+				{9, 15, 65, true, false, "15 9 * * 0,6"},
+				{23, 59, 0b1010101, false, true, "59 23 * * 0,2,4,6"},
+				{0, 0, 2, false, false, "0 0 * * 1"},
+			}
+			for i, x := range subs {
+				var ended any
+				if x.ended {
+					ended = 1000
+				}
+				exec(`INSERT INTO subscriptions (id, printer_id, publication, config, hour, minute, days, mode, paused, created_at, ended_at)
+					VALUES (?, 1, 'news', '{}', ?, ?, ?, 'now', ?, 0, ?)`, i+1, x.hour, x.minute, x.days, x.paused, ended)
+			}
+			exec(`INSERT INTO edition_claims (subscription_id, local_date, due_at, claimed_at, token, outcome, delivery_id)
+				VALUES (3, '2026-12-04', 1, 1, 1, 'delivered', 9)`)
+			if err := old.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i, x := range subs {
+				got, err := old.SubscriptionByID(ctx, int64(i+1))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Schedule != x.want || got.Mode != store.ModeNow || got.Paused != x.paused || got.EndedAt.IsZero() == x.ended {
+					t.Errorf("%02d:%02d days %#b became %+v, want schedule %q", x.hour, x.minute, x.days, got, x.want)
+				}
+			}
+			// Only the active ones are due (to be worked out).
+			due, err := old.DueSubscriptions(ctx, time.Now(), store.Subscription{}, 10)
+			if err != nil || len(due) != 4 {
+				t.Errorf("due after migration: %d, %v; want the 4 active ones", len(due), err)
+			}
+			eds, err := old.EditionsBySubscription(ctx, 3, 10)
+			if err != nil || len(eds) != 1 || eds[0].LocalMoment != "2026-12-04T06:05" || eds[0].DeliveryID != 9 {
+				t.Errorf("claims after migration %+v, %v; want the one of 2026-12-04 at 06:05", eds, err)
+			}
+		})
+	}
 }

@@ -158,7 +158,7 @@ func TestBrowser_Walk(t *testing.T) {
 	ann.fill("#config_latitude", "53.8")
 	ann.fill("#config_longitude", "-1.55")
 	ann.fill("#config_base_url", srv.upstream)
-	ann.set("#time", "07:30") // tomorrow's, most of the day: the preview is of a day not yet begun
+	ann.set("#time-0", "07:30") // tomorrow's, most of the day: the preview is of a day not yet begun
 	ann.click(`input[name=mode][value=now]`)
 	ann.shot("weather form, filled")
 	ann.follow("subscribed", `form[action*="/subscribe"] button[type=submit]`, http.StatusOK)

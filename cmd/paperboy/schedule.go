@@ -77,8 +77,14 @@ func writeSchedule(ctx context.Context, w io.Writer, st *store.Store, host *plug
 	if sub.Mode == store.ModeNow {
 		mode = "prints at once"
 	}
-	fmt.Fprintf(w, "\nsubscription %d: %s at %02d:%02d, %s; %d delivered\n", sub.ID, sub.Publication, sub.Hour, sub.Minute, mode, sub.DeliveryCount)
+	fmt.Fprintf(w, "\nsubscription %d: %s, %s; %d delivered\n", sub.ID, sub.Publication, mode, sub.DeliveryCount)
 	meta, err := host.Meta(sub.Publication)
+	spec, serr := scheduler.SpecOf(sub, meta) // meta is empty if it is not installed: the spec alone
+	if serr != nil {
+		fmt.Fprintf(w, "  schedule %q cannot be read: %v\n", sub.Schedule, serr)
+	} else {
+		fmt.Fprintf(w, "  prints %s (cron: %s)\n", spec.Text(), spec)
+	}
 	switch {
 	case !sub.EndedAt.IsZero():
 		fmt.Fprintf(w, "  ended %s: %s\n", sub.EndedAt.In(loc).Format("Mon 2 Jan 2006"), sub.EndReason)
@@ -86,19 +92,14 @@ func writeSchedule(ctx context.Context, w io.Writer, st *store.Store, host *plug
 		fmt.Fprintln(w, "  paused: nothing prints until it is resumed")
 	case err != nil:
 		fmt.Fprintf(w, "  %s is not installed: nothing prints until it is\n", sub.Publication)
+	case serr != nil:
 	default:
-		sched := scheduler.ScheduleOf(sub, meta)
-		fmt.Fprintf(w, "  on %s\n", sched.Days)
 		var next []string
-		for at := time.Now(); len(next) < 3; {
-			at = scheduler.Next(sched, loc, at)
-			if at.IsZero() {
-				break
-			}
+		for _, at := range spec.Moments(loc, time.Now(), 5) {
 			next = append(next, at.Format("Mon 2 Jan 15:04 MST"))
 		}
 		if len(next) == 0 {
-			fmt.Fprintln(w, "  never: none of its days is one the publication publishes on")
+			fmt.Fprintf(w, "  never: it does not come round on a day %s publishes\n", sub.Publication)
 		} else {
 			fmt.Fprintf(w, "  next: %s\n", strings.Join(next, "; "))
 		}
@@ -116,6 +117,6 @@ func writeSchedule(ctx context.Context, w io.Writer, st *store.Store, host *plug
 		if ed.Reason != "" {
 			outcome += ": " + ed.Reason
 		}
-		fmt.Fprintf(w, "  %s (due %s): %s\n", ed.LocalDate, ed.DueAt.In(loc).Format("15:04"), outcome)
+		fmt.Fprintf(w, "  %s (due %s): %s\n", strings.Replace(ed.LocalMoment, "T", " ", 1), ed.DueAt.In(loc).Format("15:04 MST"), outcome)
 	}
 }

@@ -77,6 +77,7 @@ func runServe(e env, args []string) error {
 	imageMemory := fs.Int("image-memory-mb", core.DefaultImageMemoryBytes>>20, "uploaded pictures being decoded at once may take this many MB of memory, all together; more wait")
 	lead := fs.Duration("edition-lead", scheduler.DefaultLead, "editions are made this long before their hour")
 	catchUp := fs.Duration("catch-up", scheduler.DefaultWindow, "after downtime, editions missed less than this long ago are still made")
+	minInterval := fs.Duration("schedule-min-interval", core.DefaultMinScheduleInterval, "the shortest time between two editions of a subscription; a publication may ask for longer")
 	readHeaderTimeout := fs.Duration("http-read-header-timeout", core.DefaultReadHeaderTimeout, "a request's header must arrive within this")
 	readTimeout := fs.Duration("http-read-timeout", core.DefaultReadTimeout, "a whole request, its body included, must arrive within this (an upload over a slow link too)")
 	writeTimeout := fs.Duration("http-write-timeout", core.DefaultHTTPWriteTimeout, "a request must be answered within this of its header: its body, the work and the answer")
@@ -136,7 +137,7 @@ func runServe(e env, args []string) error {
 		name string
 		d    time.Duration
 	}{{"http-read-header-timeout", *readHeaderTimeout}, {"http-read-timeout", *readTimeout},
-		{"http-write-timeout", *writeTimeout}, {"http-idle-timeout", *idleTimeout}} {
+		{"http-write-timeout", *writeTimeout}, {"http-idle-timeout", *idleTimeout}, {"schedule-min-interval", *minInterval}} {
 		if t.d <= 0 {
 			return fmt.Errorf("--%s must be more than 0", t.name)
 		}
@@ -188,6 +189,7 @@ func runServe(e env, args []string) error {
 		MaxDevicesPerBridge: *bridgeDevices, BridgeMessagesPerSecond: *bridgeMessages, BridgeLogLinesPerMinute: *bridgeLogLines,
 		NewDevicesPerHour:    *newDevices,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
+		MinScheduleInterval: *minInterval,
 	}, core.Parts{Store: st, Queue: queue, Publications: host}, log)
 	if err := srv.Start(); err != nil {
 		queue.Close()

@@ -27,6 +27,7 @@ func (hello) Meta() sdk.Meta {
 		// subscriber's editions. Without it, paperboy would make one edition
 		// per config and day and give it to everyone with that config.
 		Personal: true,
+		Schedule: "0 8 * * *", // no MinInterval: as often as a subscriber likes, within the server's limit
 		Fields: []sdk.Field{
 			{Name: "name", Label: "Your name", Help: "Who to greet.", Type: sdk.Text, Default: "world", MaxLength: 40},
 		},

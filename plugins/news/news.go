@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"paperboy/sdk"
 )
@@ -40,6 +41,8 @@ func (news) Meta() sdk.Meta {
 		Author:      "paperboy",
 		Kind:        sdk.Scheduled,
 		Personal:    true, // everyone's feeds differ
+		Schedule:    "0 7 * * *",
+		MinInterval: time.Hour, // feeds rarely say more sooner
 		Fields: []sdk.Field{
 			{Name: "feeds", Label: "Feeds", Help: "The addresses of up to 5 RSS or Atom feeds, one a line.",
 				Type: sdk.TextArea, Required: true, MaxLength: 2000, Example: "https://feeds.bbci.co.uk/news/rss.xml"},

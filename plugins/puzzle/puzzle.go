@@ -30,8 +30,10 @@ func (puzzle) Meta() sdk.Meta {
 		Author:      "paperboy",
 		Kind:        sdk.Scheduled,
 		// Not Personal: the puzzle depends only on the difficulty and the
-		// local date, so paperboy makes one edition per difficulty and day
+		// local date, so paperboy makes one edition per difficulty and moment
 		// and shares it.
+		Schedule:    "0 8 * * *",
+		MinInterval: 24 * time.Hour, // one puzzle a day: more would print the same one
 		Fields: []sdk.Field{
 			{Name: "difficulty", Label: "Difficulty", Help: "Harder puzzles give fewer digits to start from.",
 				Type: sdk.Select, Default: "medium", Required: true, Choices: choices},

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"paperboy/sdk"
 )
@@ -35,7 +36,9 @@ func (weather) Meta() sdk.Meta {
 		Kind:        sdk.Scheduled,
 		// Not Personal: the same place and units give the same forecast to
 		// everyone, so one edition a day is made per config and shared.
-		Personal: false,
+		Personal:    false,
+		Schedule:    "0 7 * * *",
+		MinInterval: time.Hour, // the forecast is hourly
 		Fields: []sdk.Field{
 			{Name: "place", Label: "Place", Help: "The name to print at the top, such as your town.",
 				Type: sdk.Text, Required: true, MaxLength: 40, Example: "Leeds"},

@@ -64,17 +64,19 @@ func (*MetaRequest) Descriptor() ([]byte, []int) {
 }
 
 type MetaResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	Author        string                 `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
-	Kind          string                 `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`         // "scheduled" or "push"
-	Days          []int32                `protobuf:"varint,6,rep,packed,name=days,proto3" json:"days,omitempty"` // 0 = Sunday … 6 = Saturday; none = every day
-	Personal      bool                   `protobuf:"varint,7,opt,name=personal,proto3" json:"personal,omitempty"`
-	Fields        []*Field               `protobuf:"bytes,8,rep,name=fields,proto3" json:"fields,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Name               string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Title              string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description        string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Author             string                 `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
+	Kind               string                 `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`         // "scheduled" or "push"
+	Days               []int32                `protobuf:"varint,6,rep,packed,name=days,proto3" json:"days,omitempty"` // 0 = Sunday … 6 = Saturday; none = every day
+	Personal           bool                   `protobuf:"varint,7,opt,name=personal,proto3" json:"personal,omitempty"`
+	Fields             []*Field               `protobuf:"bytes,8,rep,name=fields,proto3" json:"fields,omitempty"`
+	Schedule           string                 `protobuf:"bytes,9,opt,name=schedule,proto3" json:"schedule,omitempty"`                                                   // the default schedule: a cron spec, "" for the server's
+	MinIntervalSeconds int64                  `protobuf:"varint,10,opt,name=min_interval_seconds,json=minIntervalSeconds,proto3" json:"min_interval_seconds,omitempty"` // the shortest time between two editions that makes sense; 0: no limit
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *MetaResponse) Reset() {
@@ -161,6 +163,20 @@ func (x *MetaResponse) GetFields() []*Field {
 		return x.Fields
 	}
 	return nil
+}
+
+func (x *MetaResponse) GetSchedule() string {
+	if x != nil {
+		return x.Schedule
+	}
+	return ""
+}
+
+func (x *MetaResponse) GetMinIntervalSeconds() int64 {
+	if x != nil {
+		return x.MinIntervalSeconds
+	}
+	return 0
 }
 
 type Field struct {
@@ -750,7 +766,7 @@ var File_sdk_pluginpb_publication_proto protoreflect.FileDescriptor
 const file_sdk_pluginpb_publication_proto_rawDesc = "" +
 	"\n" +
 	"\x1esdk/pluginpb/publication.proto\x12\x17paperboy.publication.v1\"\r\n" +
-	"\vMetaRequest\"\xee\x01\n" +
+	"\vMetaRequest\"\xbc\x02\n" +
 	"\fMetaResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
@@ -759,7 +775,10 @@ const file_sdk_pluginpb_publication_proto_rawDesc = "" +
 	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04days\x18\x06 \x03(\x05R\x04days\x12\x1a\n" +
 	"\bpersonal\x18\a \x01(\bR\bpersonal\x126\n" +
-	"\x06fields\x18\b \x03(\v2\x1e.paperboy.publication.v1.FieldR\x06fields\"\xb2\x02\n" +
+	"\x06fields\x18\b \x03(\v2\x1e.paperboy.publication.v1.FieldR\x06fields\x12\x1a\n" +
+	"\bschedule\x18\t \x01(\tR\bschedule\x120\n" +
+	"\x14min_interval_seconds\x18\n" +
+	" \x01(\x03R\x12minIntervalSeconds\"\xb2\x02\n" +
 	"\x05Field\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
