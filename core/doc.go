@@ -1,7 +1,8 @@
 // Package core is the paperboy server: the HTTP mux, the bridges'
 // WebSocket sessions, presence, claiming, the JSON API, the web app and
 // metrics, on the parts cmd/paperboy wires for it (Parts: the store, the
-// print queue, the publications, the clock).
+// print queue, the publications, the clock, the metrics of the parts
+// beside it).
 //
 // Where things are:
 //

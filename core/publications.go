@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"paperboy/delivery"
 	"paperboy/plugins"
 	"paperboy/sdk"
 )
@@ -111,7 +112,8 @@ func (s *Server) checkConfig(ctx context.Context, name string, cfg map[string]st
 }
 
 // samples are the sample prints, one for each installed publication at
-// most.
+// most. A view makes one when there is none or it is too old (get);
+// RefreshSamples makes them all again ahead of the views (put).
 type samples struct {
 	mu sync.Mutex
 	by map[string]*sample
@@ -125,10 +127,10 @@ type sample struct {
 	err   error
 }
 
-// get is the sample of a publication, made by render when there is none
-// or it is too old.
-func (c *samples) get(name string, now time.Time, render func() ([]byte, error)) ([]byte, error) {
+// of is a publication's sample, empty at first.
+func (c *samples) of(name string) *sample {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.by == nil {
 		c.by = map[string]*sample{}
 	}
@@ -137,7 +139,13 @@ func (c *samples) get(name string, now time.Time, render func() ([]byte, error))
 		sm = &sample{}
 		c.by[name] = sm
 	}
-	c.mu.Unlock()
+	return sm
+}
+
+// get is the sample of a publication, made by render when there is none
+// or it is too old.
+func (c *samples) get(name string, now time.Time, render func() ([]byte, error)) ([]byte, error) {
+	sm := c.of(name)
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	if now.Before(sm.until) {
@@ -149,6 +157,54 @@ func (c *samples) get(name string, now time.Time, render func() ([]byte, error))
 		sm.until = now.Add(sampleRetry)
 	}
 	return sm.png, sm.err
+}
+
+// put keeps a sample made ahead of its views, at now, for sampleAhead. A
+// failure replaces only a sample that failed too or is due: until then,
+// views see the good one there is.
+func (c *samples) put(name string, now time.Time, png []byte, err error) {
+	sm := c.of(name)
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if err == nil {
+		sm.png, sm.err, sm.until = png, nil, now.Add(sampleAhead)
+		return
+	}
+	if sm.err == nil && now.Before(sm.until) {
+		return
+	}
+	sm.png, sm.err, sm.until = nil, err, now.Add(sampleRetry)
+}
+
+// RefreshSamples makes the sample print of every installed publication
+// again, ahead of the catalogue's views, so that none waits on a render:
+// a view is shown the sample there is while the next is made. It returns
+// how many were made, and the failures, each naming its publication (the
+// sample of one that failed is kept while it is good). It is housekeeping,
+// run by the server's cron every hour (cmd/paperboy).
+func (s *Server) RefreshSamples(ctx context.Context) (int64, error) {
+	if s.plugins == nil {
+		return 0, nil
+	}
+	var made int64
+	var errs []error
+	for _, info := range s.plugins.Publications() {
+		if err := ctx.Err(); err != nil {
+			return made, err
+		}
+		meta, now := info.Meta, s.now()
+		png, err := s.editionPNG(ctx, meta.Name, sampleArgs(meta, now))
+		if err != nil && ctx.Err() != nil {
+			return made, ctx.Err() // stopping: not the publication's failure
+		}
+		s.samples.put(meta.Name, now, png, err)
+		if err != nil {
+			errs = append(errs, delivery.Named(meta.Name, err))
+			continue
+		}
+		made++
+	}
+	return made, errors.Join(errs...)
 }
 
 // sampleArgs are what a publication's sample is rendered with: its
@@ -194,12 +250,17 @@ func publishingDays(m sdk.Meta) string {
 }
 
 // Sample prints: the catalogue shows each publication's edition for its
-// default config, made now (at most once an hour).
+// default config, made every hour ahead of the views (RefreshSamples), or
+// by a view when there is none.
 const (
-	// sampleFor is how long a sample is kept: rendering every publication
-	// on each view of the catalogue would be slow, and unkind to the sites
-	// the ones that fetch read from.
+	// sampleFor is how long a sample a view made is kept: rendering every
+	// publication on each view of the catalogue would be slow, and unkind
+	// to the sites the ones that fetch read from.
 	sampleFor = time.Hour
+	// sampleAhead is how long a sample RefreshSamples made is kept: past
+	// its next run, an hour on, so that no view finds it due first; and if
+	// that run fails, views are shown this one for another hour.
+	sampleAhead = 2 * time.Hour
 	// sampleRetry is how long a failed sample is kept: the network that
 	// was down may be back soon.
 	sampleRetry = 5 * time.Minute

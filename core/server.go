@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"paperboy/codec"
 	"paperboy/delivery"
 	"paperboy/plugins"
@@ -69,7 +71,8 @@ type Server struct {
 
 // Parts are what a server runs on, made and wired by its caller
 // (cmd/paperboy): the store, the print queue, and the publications (nil:
-// none). The scheduler, if any, runs beside it, on the same queue.
+// none). The scheduler, if any, runs beside it, on the same queue, and so
+// do the housekeeping jobs, whose metrics it serves.
 type Parts struct {
 	Store        *store.Store
 	Queue        *delivery.Queue
@@ -77,6 +80,9 @@ type Parts struct {
 	// Clock is the server's time, nil for delivery.RealClock: tests give
 	// the queue, the scheduler, the store and the server one fake clock.
 	Clock delivery.Clock
+	// Metrics are served on /metrics with the server's own: those of the
+	// parts beside it, such as the housekeeping jobs.
+	Metrics []prometheus.Collector
 }
 
 // New makes a server on its parts; Start serves it.
@@ -107,6 +113,7 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 	if s.clock == nil {
 		s.clock = delivery.RealClock
 	}
+	s.metrics.reg.MustRegister(parts.Metrics...)
 	s.hub.all = map[*bridgeConn]struct{}{}
 	s.hub.byAddr = map[codec.Address]int{}
 	s.presence.devices = map[codec.Address]*deviceState{}

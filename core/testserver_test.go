@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"paperboy/codec"
 	"paperboy/core"
 	"paperboy/delivery"
@@ -49,6 +51,7 @@ type testParts struct {
 	delivery     delivery.Config
 	scheduler    *scheduler.Config // nil: no scheduler
 	clock        delivery.Clock    // nil: the real one
+	metrics      []prometheus.Collector
 }
 
 // withPublications gives a test server publications.
@@ -64,6 +67,12 @@ func withScheduler(c scheduler.Config) part { return func(p *testParts) { p.sche
 // withClock gives the server, its queue, its scheduler and its store one
 // clock.
 func withClock(c delivery.Clock) part { return func(p *testParts) { p.clock = c } }
+
+// withMetrics serves more metrics on a test server's /metrics, as
+// cmd/paperboy serves the housekeeping jobs'.
+func withMetrics(c ...prometheus.Collector) part {
+	return func(p *testParts) { p.metrics = append(p.metrics, c...) }
+}
 
 // startServer wires a server on a store as cmd/paperboy does (a queue, the
 // server, and a scheduler if asked for), starts it on 127.0.0.1:0, and
@@ -85,7 +94,7 @@ func startServer(tb testing.TB, cfg core.Config, st *store.Store, parts ...part)
 		}
 	}
 	queue := delivery.New(st, tp.delivery, log)
-	srv := core.New(cfg, core.Parts{Store: st, Queue: queue, Publications: tp.publications, Clock: tp.clock}, log)
+	srv := core.New(cfg, core.Parts{Store: st, Queue: queue, Publications: tp.publications, Clock: tp.clock, Metrics: tp.metrics}, log)
 	if err := srv.Start(); err != nil {
 		queue.Close()
 		tb.Fatal(err)
@@ -222,6 +231,14 @@ func (ts *testServer) printers(token string) []printerOut {
 // metric reads one sample of /metrics, 0 if absent.
 func (ts *testServer) metric(name string) float64 {
 	ts.t.Helper()
+	v, _ := ts.metricSample(name)
+	return v
+}
+
+// metricSample reads one sample of /metrics, and whether it is there: name
+// is the metric's name with its labels, as /metrics writes them.
+func (ts *testServer) metricSample(name string) (float64, bool) {
+	ts.t.Helper()
 	req, _ := http.NewRequest("GET", ts.base+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
 	resp, err := http.DefaultClient.Do(req)
@@ -234,10 +251,10 @@ func (ts *testServer) metric(name string) float64 {
 		if rest, ok := strings.CutPrefix(line, name+" "); ok {
 			var v float64
 			fmt.Sscan(rest, &v)
-			return v
+			return v, true
 		}
 	}
-	return 0
+	return 0, false
 }
 
 // eventually polls cond until it holds or 10 s pass.

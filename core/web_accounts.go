@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -182,17 +183,22 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 // startSession signs a user in: a new session in the store, its token in
-// the cookie. Expired sessions are cleared out now and then, here.
+// the cookie.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User) error {
 	token := randomToken(32)
 	if _, err := s.store.CreateSession(r.Context(), HashToken(token), u.ID, s.now().Add(s.cfg.SessionLifetime)); err != nil {
 		return err
 	}
-	if _, err := s.store.PruneSessions(r.Context(), s.now()); err != nil {
-		s.log.Warn("prune sessions", slog.Any("error", err))
-	}
 	setCookie(w, r, sessionCookie, token, s.cfg.SessionLifetime)
 	return nil
+}
+
+// PruneSessions deletes the sessions that have ended (expired), and
+// returns how many. An ended session signs no one in whether it is there
+// or not (store.SessionByID); this only clears them out. It is
+// housekeeping, run by the server's cron (cmd/paperboy).
+func (s *Server) PruneSessions(ctx context.Context) (int64, error) {
+	return s.store.PruneSessions(ctx, s.now())
 }
 
 // touchSession moves a session's expiry on, at most every

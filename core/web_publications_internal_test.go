@@ -3,11 +3,17 @@ package core
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"paperboy/delivery"
+	"paperboy/internal/plugintest"
+	"paperboy/internal/storetest"
+	"paperboy/plugins"
 	"paperboy/sdk"
 )
 
@@ -66,6 +72,95 @@ func TestSamples_Get(t *testing.T) {
 	wg.Wait()
 	if n.Load() != 1 {
 		t.Errorf("%d renders for 8 views at once, want 1", n.Load())
+	}
+}
+
+// TestSamples_Put: a sample made ahead of the views is kept past the next
+// refresh; a failed refresh leaves a good sample until it is due.
+func TestSamples_Put(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0)
+	noNetwork := errors.New("no network")
+	tests := []struct {
+		name    string
+		at      time.Duration
+		png     string
+		err     error
+		wantPNG string // what a view sees at the same moment
+		wantErr bool
+	}{
+		{"made ahead", 0, "one", nil, "one", false},
+		{"a failure leaves the good one", time.Hour, "", noNetwork, "one", false},
+		{"made again", 90 * time.Minute, "two", nil, "two", false},
+		{"a failure once it is due replaces it", 90*time.Minute + sampleAhead, "", noNetwork, "", true},
+		{"a failure replaces a failure", 91*time.Minute + sampleAhead, "", noNetwork, "", true},
+		{"made after a failure", 92*time.Minute + sampleAhead, "three", nil, "three", false},
+	}
+	var c samples
+	for _, tt := range tests {
+		var png []byte
+		if tt.png != "" {
+			png = []byte(tt.png)
+		}
+		now := start.Add(tt.at)
+		c.put("hello", now, png, tt.err)
+		got, err := c.get("hello", now, func() ([]byte, error) {
+			t.Errorf("%s: a view made the sample", tt.name)
+			return nil, nil
+		})
+		if string(got) != tt.wantPNG || (err != nil) != tt.wantErr {
+			t.Errorf("%s: a view sees %q, %v; want %q, error %v", tt.name, got, err, tt.wantPNG, tt.wantErr)
+		}
+	}
+	// Made ahead, a sample is still there for a view an hour and a half
+	// on, past sampleFor, before the refresh after next.
+	c.put("puzzle", start, []byte("ahead"), nil)
+	if got, _ := c.get("puzzle", start.Add(sampleFor+30*time.Minute), func() ([]byte, error) { return []byte("made by a view"), nil }); string(got) != "ahead" {
+		t.Errorf("a view 90 minutes on sees %q, want the sample made ahead", got)
+	}
+}
+
+// TestServer_RefreshSamples: every installed publication's sample is made,
+// and kept for the views; one that fails is named.
+func TestServer_RefreshSamples(t *testing.T) {
+	var bs []plugins.Builtin
+	for _, n := range []string{"friends", "garbage", "hello"} {
+		bs = append(bs, plugins.Builtin{Name: n, Path: plugintest.Self(t), Args: plugintest.Args(n)})
+	}
+	log := slog.New(slog.DiscardHandler)
+	host := plugins.New(plugins.Config{Dir: t.TempDir(), Builtins: bs}, log)
+	t.Cleanup(host.Close)
+	if err := host.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
+	s := New(Config{}, Parts{Store: storetest.Open(t, "sqlite"), Publications: host, Clock: delivery.NewFakeClock(now)}, log)
+	t.Cleanup(func() { s.Shutdown(t.Context()) })
+
+	n, err := s.RefreshSamples(t.Context())
+	if n != 2 || err == nil || !strings.HasPrefix(err.Error(), "garbage: ") || strings.Count(err.Error(), "garbage: ") != 1 {
+		t.Fatalf("RefreshSamples=%d, %v; want 2 made and garbage's error, named once", n, err)
+	}
+	// A view then is shown what was made: past sampleFor, the most a
+	// view's own sample is kept; a failure for sampleRetry.
+	tests := []struct {
+		name    string
+		at      time.Duration
+		wantErr bool
+	}{
+		{"hello", sampleFor + 30*time.Minute, false},   // scheduled
+		{"friends", sampleFor + 30*time.Minute, false}, // push: a note from "a friend"
+		{"garbage", sampleRetry - time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			png, err := s.samples.get(tt.name, now.Add(tt.at), func() ([]byte, error) {
+				t.Error("a view made the sample: it was not kept")
+				return nil, nil
+			})
+			if (err != nil) != tt.wantErr || (err == nil && len(png) < 100) {
+				t.Errorf("the view sees %d bytes, %v; want a sample: %v", len(png), err, !tt.wantErr)
+			}
+		})
 	}
 }
 

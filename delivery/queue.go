@@ -54,10 +54,11 @@ type Config struct {
 	// Expiry is how long a delivery without an expiry of its own may wait
 	// for its printer before it expires.
 	Expiry time.Duration
-	// Retention is how long finished deliveries stay in the history.
+	// Retention is how long finished deliveries stay in the history:
+	// PruneDeliveries deletes older ones.
 	Retention time.Duration
-	// JanitorEvery is how often stale deliveries are expired and old ones
-	// pruned.
+	// JanitorEvery is how often stale deliveries are expired and those
+	// held by their printers taken as printed.
 	JanitorEvery time.Duration
 	// Clock is the queue's time; nil is RealClock. The store keeps its
 	// own (store.Store.Now): tests set both.
@@ -414,8 +415,17 @@ func (q *Queue) watch() {
 	}
 }
 
-// janitor expires stale deliveries, takes as printed those the printer took
-// and never said it printed within PrintTimeout, and prunes old ones.
+// PruneDeliveries deletes the finished deliveries made longer than
+// Retention ago, and returns how many: the history is kept for a while,
+// not for ever. It is housekeeping, run by the server's cron
+// (cmd/paperboy), not by the queue.
+func (q *Queue) PruneDeliveries(ctx context.Context) (int64, error) {
+	return q.store.PruneDeliveries(ctx, q.cfg.Clock.Now().Add(-q.cfg.Retention))
+}
+
+// janitor expires stale deliveries and takes as printed those the printer
+// took and never said it printed within PrintTimeout: both are part of
+// delivering, on the queue's clock.
 func (q *Queue) janitor() {
 	every := min(q.cfg.JanitorEvery, q.cfg.PrintTimeout)
 	for {
@@ -432,11 +442,6 @@ func (q *Queue) janitor() {
 				q.log.Error("deliveries held by their printers", slog.Any("error", err))
 			} else if n > 0 {
 				q.log.Info("printed, as far as anyone knows: their did-print events were lost", "count", n)
-			}
-			if n, err := q.store.PruneDeliveries(q.ctx, now.Add(-q.cfg.Retention)); err != nil {
-				q.log.Error("prune deliveries", slog.Any("error", err))
-			} else if n > 0 {
-				q.log.Info("old deliveries pruned", "count", n)
 			}
 		}
 	}

@@ -187,3 +187,56 @@ func TestQueue_TwoInstances(t *testing.T) {
 		}
 	})
 }
+
+// TestQueue_PruneDeliveries: the finished deliveries made longer than
+// Retention ago leave the history; open ones stay, however old.
+func TestQueue_PruneDeliveries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+		clock := delivery.NewFakeClock(start)
+		s.Now = clock.Now
+		// Nothing expires on its own while the clock moves.
+		f := newFixture(t, s, delivery.Config{Retention: 90 * 24 * time.Hour, Expiry: 100 * 365 * 24 * time.Hour, Clock: clock})
+		ctx := t.Context()
+		tests := []struct {
+			name  string
+			made  time.Duration // after start
+			state store.State
+			kept  bool
+		}{
+			{"failed, 100 days old", 0, store.StateFailed, false},
+			{"expired, 100 days old", 0, store.StateExpired, false},
+			{"pending, 100 days old", 0, store.StatePending, true},
+			{"failed, a minute under 90 days old", 10*24*time.Hour + time.Minute, store.StateFailed, true},
+			{"failed, a day old", 99 * 24 * time.Hour, store.StateFailed, true},
+		}
+		ids := make([]int64, len(tests))
+		for i, tt := range tests {
+			clock.Set(start.Add(tt.made))
+			var d store.Delivery
+			var err error
+			if tt.state == store.StateFailed {
+				d, err = s.CreateFailedDelivery(ctx, f.printer, "test", "not printed: the publication failed")
+			} else {
+				d, err = s.CreateDelivery(ctx, store.NewDelivery{PrinterID: f.printer, Kind: "test", Command: 1, Payload: []byte{1}})
+			}
+			if err == nil && tt.state == store.StateExpired {
+				err = s.MarkExpired(ctx, d.ID, "expired")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = d.ID
+		}
+		clock.Set(start.Add(100 * 24 * time.Hour))
+		if n, err := f.queue.PruneDeliveries(ctx); err != nil || n != 2 {
+			t.Fatalf("PruneDeliveries=%d, %v; want the 2 finished ones over 90 days old", n, err)
+		}
+		for i, tt := range tests {
+			_, err := s.DeliveryByID(ctx, ids[i])
+			if kept := err == nil; kept != tt.kept {
+				t.Errorf("%s: kept %v (%v), want %v", tt.name, kept, err, tt.kept)
+			}
+		}
+	})
+}

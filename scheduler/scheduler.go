@@ -154,18 +154,9 @@ func New(st *store.Store, p Plugins, q Printer, cfg Config, logger *slog.Logger)
 // Run ticks until ctx ends, then waits for the editions being made: those
 // not rendered yet are given back for the next run.
 func (s *Scheduler) Run(ctx context.Context) error {
-	var pruned time.Time
 	for {
 		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("tick", slog.Any("error", err))
-		}
-		if now := s.clock.Now(); now.Sub(pruned) > time.Hour {
-			pruned = now
-			if n, err := s.store.PruneEditions(ctx, now.Add(-s.cfg.Keep)); err != nil && ctx.Err() == nil {
-				s.log.Error("prune editions", slog.Any("error", err))
-			} else if n > 0 {
-				s.log.Info("old editions pruned", "count", n)
-			}
 		}
 		select {
 		case <-ctx.Done():
@@ -179,6 +170,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // Wait waits until no edition is being made.
 func (s *Scheduler) Wait() { s.pool.wait() }
+
+// PruneEditions deletes the claims of editions done and due longer than
+// Keep ago, and returns how many. It is housekeeping, run by the server's
+// cron (cmd/paperboy), not by Run.
+func (s *Scheduler) PruneEditions(ctx context.Context) (int64, error) {
+	return s.store.PruneEditions(ctx, s.clock.Now().Add(-s.cfg.Keep))
+}
 
 // Tick reads the due index, what is due within Lead (and what is to be
 // worked out), and starts looking at each subscription it finds: making

@@ -13,8 +13,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"paperboy/core"
 	"paperboy/delivery"
+	"paperboy/internal/housekeeping"
 	"paperboy/plugins"
 	"paperboy/scheduler"
 	"paperboy/sdk"
@@ -177,10 +180,12 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	// The parts, wired here: the print queue, the scheduler that makes
-	// the subscriptions' editions into it, and the server.
+	// the subscriptions' editions into it, the server, and the
+	// housekeeping jobs beside them.
 	queue := delivery.New(st, delivery.Config{MaxPending: *maxPending, AnswerTimeout: *answerTimeout, PrintTimeout: *printTimeout,
 		Expiry: *expiry, Retention: *retention}, log)
 	sched := scheduler.New(st, host, queue, scheduler.Config{Lead: schedLead, Window: *catchUp}, log)
+	jobs := housekeeping.New(log)
 	srv := core.New(core.Config{
 		Listen: *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken,
 		PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
@@ -190,11 +195,16 @@ func runServe(e env, args []string) error {
 		NewDevicesPerHour:    *newDevices,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		MinScheduleInterval: *minInterval,
-	}, core.Parts{Store: st, Queue: queue, Publications: host}, log)
+	}, core.Parts{Store: st, Queue: queue, Publications: host, Metrics: []prometheus.Collector{jobs}}, log)
+	if err := addHousekeeping(jobs, queue, sched, srv); err != nil {
+		queue.Close()
+		return err
+	}
 	if err := srv.Start(); err != nil {
 		queue.Close()
 		return err
 	}
+	jobs.Start()
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
 	go func() {
@@ -210,8 +220,11 @@ func runServe(e env, args []string) error {
 	}
 	<-ctx.Done()
 	log.Info("stopping")
-	// The scheduler first (what it makes goes into the queue), then the
-	// server (its sockets), then the queue.
+	// The housekeeping jobs and the scheduler first (what they do needs
+	// the rest; what the scheduler makes goes into the queue), then the
+	// server (its sockets), then the queue; the plugins and the store
+	// close last (deferred).
+	<-jobs.Stop().Done()
 	stopSched()
 	<-schedDone
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -222,6 +235,27 @@ func runServe(e env, args []string) error {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// addHousekeeping schedules the housekeeping jobs, each the work of a
+// part, at minutes of their own, so that they do not weigh on the database
+// all at once. With instances sharing one database each runs them: a
+// prune is the same on all, and samples are each instance's own.
+func addHousekeeping(jobs *housekeeping.Jobs, queue *delivery.Queue, sched *scheduler.Scheduler, srv *core.Server) error {
+	for _, j := range []struct {
+		name, spec string
+		work       housekeeping.Work
+	}{
+		{"refresh_samples", "@hourly", srv.RefreshSamples},        // the catalogue's samples, kept 2 hours
+		{"prune_deliveries", "10 * * * *", queue.PruneDeliveries}, // the history, older than --retention
+		{"prune_editions", "20 * * * *", sched.PruneEditions},     // edition claims, older than the scheduler's Keep (90 days)
+		{"prune_sessions", "30 * * * *", srv.PruneSessions},       // expired web sessions
+	} {
+		if err := jobs.Add(j.name, j.spec, j.work); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

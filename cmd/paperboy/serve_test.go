@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -57,7 +58,8 @@ func TestFlags_ServeFromEnv(t *testing.T) {
 }
 
 // TestFlags_ServeMetrics: /metrics is not served unless asked for; with
-// --metrics-listen it is, there, and loadtest reads it there.
+// --metrics-listen it is, there, with the housekeeping jobs', and loadtest
+// reads it there.
 func TestFlags_ServeMetrics(t *testing.T) {
 	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--plugins", t.TempDir(),
 		"--log-level", "warn", "--metrics-listen", "127.0.0.1:0")
@@ -71,6 +73,19 @@ func TestFlags_ServeMetrics(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("GET %s: %d, want %d", url, resp.StatusCode, want)
+		}
+	}
+	resp, err := http.Get(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, job := range []string{"prune_deliveries", "prune_editions", "prune_sessions", "refresh_samples"} {
+		for _, metric := range []string{"runs_total", "errors_total", "last_run_timestamp_seconds", "duration_seconds"} {
+			if want := fmt.Sprintf("paperboy_housekeeping_%s{job=%q} ", metric, job); !strings.Contains(string(page), "\n"+want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 	}
 	r := paperboy(t, "", "loadtest", "--server", "ws://"+base+"/api/v1/connection", "--bridges", "2",
