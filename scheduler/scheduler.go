@@ -154,6 +154,9 @@ func New(st *store.Store, p Plugins, q Printer, cfg Config, logger *slog.Logger)
 // Run ticks until ctx ends, then waits for the editions being made: those
 // not rendered yet are given back for the next run.
 func (s *Scheduler) Run(ctx context.Context) error {
+	if n, err := s.CheckZones(ctx); err == nil && n > 0 {
+		s.log.Info("subscriptions to be worked out again: their zones' rules changed", "count", n)
+	}
 	for {
 		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("tick", slog.Any("error", err))

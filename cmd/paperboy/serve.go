@@ -251,6 +251,7 @@ func addHousekeeping(jobs *housekeeping.Jobs, queue *delivery.Queue, sched *sche
 		{"prune_deliveries", "10 * * * *", queue.PruneDeliveries}, // the history, older than --retention
 		{"prune_editions", "20 * * * *", sched.PruneEditions},     // edition claims, older than the scheduler's Keep (90 days)
 		{"prune_sessions", "30 * * * *", srv.PruneSessions},       // expired web sessions
+		{"check_zones", "40 3 * * *", sched.CheckZones},           // the due index against the zone database's rules
 	} {
 		if err := jobs.Add(j.name, j.spec, j.work); err != nil {
 			return err

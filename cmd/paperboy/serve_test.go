@@ -81,7 +81,7 @@ func TestFlags_ServeMetrics(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, job := range []string{"prune_deliveries", "prune_editions", "prune_sessions", "refresh_samples"} {
+	for _, job := range []string{"prune_deliveries", "prune_editions", "prune_sessions", "refresh_samples", "check_zones"} {
 		for _, metric := range []string{"runs_total", "errors_total", "last_run_timestamp_seconds", "duration_seconds"} {
 			if want := fmt.Sprintf("paperboy_housekeeping_%s{job=%q} ", metric, job); !strings.Contains(string(page), "\n"+want) {
 				t.Errorf("/metrics lacks %s", want)

@@ -32,3 +32,13 @@ ALTER TABLE subscriptions ADD COLUMN next_at BIGINT;
 UPDATE subscriptions SET next_at = CASE WHEN ended_at IS NULL AND paused = 0 THEN 0 END;
 CREATE INDEX subscriptions_due ON subscriptions(next_at);
 DROP INDEX subscriptions_active ON subscriptions;
+
+-- The time zone rules next_at was worked out with: a fingerprint of each
+-- zone's changes in the two years from year (scheduler.CheckZones). When
+-- the zone database says otherwise, the zone's subscriptions are worked
+-- out again.
+CREATE TABLE zone_rules (
+  zone        VARCHAR(64)  NOT NULL PRIMARY KEY,
+  year        INT          NOT NULL,
+  fingerprint VARCHAR(64)  NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -33,3 +33,13 @@ ALTER TABLE subscriptions ADD COLUMN next_at INTEGER;
 UPDATE subscriptions SET next_at = CASE WHEN ended_at IS NULL AND paused = 0 THEN 0 END;
 CREATE INDEX subscriptions_due ON subscriptions(next_at);
 DROP INDEX subscriptions_active;
+
+-- The time zone rules next_at was worked out with: a fingerprint of each
+-- zone's changes in the two years from year (scheduler.CheckZones). When
+-- the zone database says otherwise, the zone's subscriptions are worked
+-- out again.
+CREATE TABLE zone_rules (
+  zone        TEXT    NOT NULL PRIMARY KEY,
+  year        INTEGER NOT NULL,
+  fingerprint TEXT    NOT NULL
+);
