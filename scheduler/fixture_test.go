@@ -30,6 +30,7 @@ type fakePlugins struct {
 	started chan string // gets the publication of each render, if set
 	running map[string]int
 	most    map[string]int // the most renders at once, per publication and "" for all
+	extra   string         // another publication like news, once installed
 }
 
 type render struct {
@@ -42,6 +43,12 @@ func newFakePlugins() *fakePlugins {
 }
 
 func (f *fakePlugins) Meta(name string) (sdk.Meta, error) {
+	f.mu.Lock()
+	extra := f.extra
+	f.mu.Unlock()
+	if name == extra {
+		return sdk.Meta{Name: name, Kind: sdk.Scheduled}, nil
+	}
 	switch name {
 	case "news", "weather":
 		return sdk.Meta{Name: name, Kind: sdk.Scheduled}, nil

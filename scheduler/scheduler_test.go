@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,6 +235,53 @@ func TestScheduler_CatchUp(t *testing.T) {
 	}
 }
 
+func TestScheduler_CatchUpLatestOnly(t *testing.T) {
+	// After downtime over several moments of a schedule, only the latest
+	// passed within Window is made, at once; then the schedule goes on.
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		const zone = "Europe/London"
+		start := at(t, zone, "2026-12-01 06:00:00")
+		f := newFixture(t, st, start)
+		p := f.printer(t, zone)
+		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 7,8,9,12 * * *"})
+		cfg := scheduler.Config{Lead: scheduler.NoLead, Window: 3 * time.Hour}
+		a := f.scheduler(cfg)
+		f.tickAt(t, a, start)
+		b := f.scheduler(cfg) // back at 09:30, after 07:00, 08:00 and 09:00
+		f.tickThrough(t, b, at(t, zone, "2026-12-01 09:30:00"), at(t, zone, "2026-12-01 12:30:00"), 10*time.Minute)
+		var got []string
+		for _, d := range f.editions(t, p.ID) {
+			got = append(got, d.NotBefore.In(mustZone(t, zone)).Format("15:04"))
+		}
+		if strings.Join(got, " ") != "09:00 12:00" {
+			t.Fatalf("editions due %v, want 09:00 (late) and 12:00", got)
+		}
+	})
+}
+
+func TestScheduler_PublicationBack(t *testing.T) {
+	// A subscription to a publication not available waits, looked at again
+	// every Retry; back within Window, the moment it missed is made.
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		start := at(t, "UTC", "2026-12-01 07:50:00")
+		f := newFixture(t, st, start)
+		p := f.printer(t, "UTC")
+		f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Publication: "later", Schedule: "0 8 * * *"})
+		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead, Retry: 5 * time.Minute})
+		f.tickThrough(t, s, start, at(t, "UTC", "2026-12-01 08:20:00"), time.Minute)
+		if eds := f.editions(t, p.ID); len(eds) != 0 {
+			t.Fatalf("%d editions of a missing publication", len(eds))
+		}
+		f.plugins.mu.Lock()
+		f.plugins.extra = "later"
+		f.plugins.mu.Unlock()
+		f.tickThrough(t, s, at(t, "UTC", "2026-12-01 08:21:00"), at(t, "UTC", "2026-12-01 08:30:00"), time.Minute)
+		if eds := f.editions(t, p.ID); len(eds) != 1 || !eds[0].NotBefore.Equal(at(t, "UTC", "2026-12-01 08:00:00")) {
+			t.Fatalf("editions %+v, want 08:00's, made late", eds)
+		}
+	})
+}
+
 func TestScheduler_CreatedAfterTheMoment(t *testing.T) {
 	// A subscription made after today's moment waits for tomorrow's.
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -260,10 +308,20 @@ func TestScheduler_TwoInstances(t *testing.T) {
 		f := newFixture(t, st, start)
 		zones := []string{"UTC", "Europe/London", "Etc/GMT+1", "Etc/GMT+2"} // 08:00 there is 08:00 to 10:00 UTC
 		var printers []int64
+		want := map[int64]int{}
 		for i := range 12 {
 			p := f.printer(t, zones[i%len(zones)])
 			printers = append(printers, p.ID)
 			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: scheduler.SimpleSpec(8, i%3, 0)})
+			want[p.ID] = 1
+		}
+		// Several moments a day: 08:00 to 09:40 every 20 minutes, and 08:05
+		// and 08:50, in London.
+		for _, spec := range []string{"*/20 8-9 * * *", "5 8 * * *; 50 8 * * *"} {
+			p := f.printer(t, "Europe/London")
+			printers = append(printers, p.ID)
+			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: spec})
+			want[p.ID] = map[string]int{"*/20 8-9 * * *": 6, "5 8 * * *; 50 8 * * *": 2}[spec]
 		}
 		cfg := scheduler.Config{Lead: time.Minute}
 		a, b := f.scheduler(cfg), f.scheduler(cfg)
@@ -280,13 +338,15 @@ func TestScheduler_TwoInstances(t *testing.T) {
 			}
 			wg.Wait()
 		}
+		renders := 0
 		for _, id := range printers {
-			if eds := f.editions(t, id); len(eds) != 1 {
-				t.Errorf("printer %d: %d editions, want 1", id, len(eds))
+			if eds := f.editions(t, id); len(eds) != want[id] {
+				t.Errorf("printer %d: %d editions, want %d", id, len(eds), want[id])
 			}
+			renders += want[id]
 		}
-		if n := f.plugins.count(); n != len(printers) {
-			t.Errorf("%d renders, want %d", n, len(printers))
+		if n := f.plugins.count(); n != renders {
+			t.Errorf("%d renders, want %d", n, renders)
 		}
 	})
 }
