@@ -3,20 +3,41 @@ package scheduler
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// The wall-clock stretch ShortestInterval and CheckInterval look at: 15
-// months from Monday 1 January 2024, so a leap February and a common one
-// with the months around them, a turn of the year, and each weekday as the
-// first of some month are in it.
-var (
-	intervalStart = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
-	intervalEnd   = time.Date(2025, time.April, 1, 0, 0, 0, 0, time.UTC)
-)
+// intervalStart is where ShortestInterval and CheckInterval start their
+// walk: a Monday, 1 January of a leap year.
+var intervalStart = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// intervalEnd is where the walk from intervalStart may stop, having seen
+// every gap the rules can make.
+//   - On weekdays alone, the moments come round every week: four of them.
+//   - On dates alone, every year (common or leap) has the same dates: to
+//     April 2026, so a leap February, a common one and a common year's
+//     dates a year apart are in it.
+//   - Otherwise dates fall on every weekday in turn, and the calendar comes
+//     round in 28 years (from 1901 to 2099, where every fourth year is a
+//     leap year): to April 2052.
+func intervalEnd(rules []dayRule) time.Time {
+	weekly, yearly := true, true
+	for _, r := range rules {
+		if r.never() {
+			continue
+		}
+		weekly = weekly && r.dom == 0 && r.nth == [7]uint8{} && r.months == allMonths
+		yearly = yearly && (r.dow == 0 && r.only == EveryDay || r.dom == 0 && r.dow == EveryDay && r.nth == [7]uint8{})
+	}
+	switch {
+	case weekly:
+		return intervalStart.AddDate(0, 0, 28)
+	case yearly:
+		return time.Date(2026, time.April, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(2052, time.April, 1, 0, 0, 0, 0, time.UTC)
+}
 
 // Never is what ShortestInterval says of a schedule with fewer than two
 // moments: the longest Duration, about 292 years.
@@ -25,21 +46,23 @@ const Never time.Duration = math.MaxInt64
 // ShortestInterval is the shortest time between two moments of the
 // schedule that follow each other, on the printer's wall clock (a
 // daylight-saving change is not counted): 2 minutes for "*/2 * * * *", 11
-// hours for "0 7,18 * * *", 28 days for "0 8 1 * *" (February).
+// hours for "0 7,18 * * *", 28 days for "0 8 1 * *" (February), 1 day for
+// "0 8 1 6 1" (the 1st of June and its Mondays: Sunday 1 June 2025).
 //
-// It looks at the moments of 15 months of wall clock, January 2024 to March
-// 2025, and past them at the next moment if it found fewer than two: "0 0
-// 29 2 *" is 1461 days, from 29 February 2024 to 29 February 2028. A gap
-// only another year has is not seen: "0 8 1 6 1" (the 1st of June and its
-// Mondays) is 2 days in 2024, but 1 day in 2025, when the 1st is a Sunday.
-// Never if there are no two moments, as for a Spec that On left no day.
+// It walks the wall clock from 1 January 2024 for as long as the schedule
+// needs to show every gap it has (intervalEnd: four weeks for weekdays
+// alone, 28 years for dates that depend on their weekday), and past that
+// to the next moment if it found fewer than two: "0 0 29 2 *" is 1461
+// days, from 29 February 2024 to 29 February 2028. 2100, which is not a
+// leap year, is not considered. Never if there are no two moments, as for
+// a Spec that On left no day.
 func (s Spec) ShortestInterval() time.Duration {
 	return s.shortest(0)
 }
 
 // CheckInterval returns nil if no two moments of the schedule that follow
-// each other are closer than min, on the printer's wall clock, in the
-// stretch ShortestInterval looks at; else an error a subscriber can read,
+// each other are closer than min, on the printer's wall clock, as
+// ShortestInterval measures them; else an error a subscriber can read,
 // such as
 //
 //	"*/5 * * * *" prints every 5 minutes: at most once every 1 hour here
@@ -88,11 +111,11 @@ func (s Spec) every(gap time.Duration) bool {
 // shortest is ShortestInterval, but it stops at the first gap shorter than
 // below.
 //
-// It walks the stretch's dates, asks each part's dayRule (the days Text
-// says) whether it prints that date, and takes the date's times from the
-// parts' hour and minute fields: a date costs the same for "* * * * *" as
-// for "0 8 * * *". Past the stretch, if it found fewer than two moments, it
-// takes the next ones from nextWall.
+// It walks dates, asks each part's dayRule (the days Text says) whether it
+// prints on the date, and takes the date's times from the parts' hour and
+// minute fields: a date costs the same for "* * * * *" as for "0 8 * * *",
+// a few nanoseconds. Past intervalEnd, if it found fewer than two moments,
+// it takes the next ones from nextWall.
 func (s Spec) shortest(below time.Duration) time.Duration {
 	rules := make([]dayRule, len(s.parts))
 	minutes := make([]minuteSet, len(s.parts))
@@ -101,17 +124,19 @@ func (s Spec) shortest(below time.Duration) time.Duration {
 	}
 	// What a date holds depends only on which parts print on it.
 	type daySummary struct {
-		which               uint64
 		n, first, last, gap int // gap: the shortest within the day, 0 if none
 	}
 	var summaries []daySummary
+	var index [1 << MaxSpecParts]int // by which parts print: 1 + its summary's index, 0 if none yet
 	best := Never
 	prev := -1 // the last moment so far, in minutes from intervalStart
 	count := 0
+	end := intervalEnd(rules)
+	stop := int(end.Sub(intervalStart) / time.Minute)
 	c := intervalStart
 	y, m, d, wd := c.Year(), c.Month(), c.Day(), c.Weekday()
-	for at := 0; at < intervalDays*24*60; at += 24 * 60 {
-		var which uint64
+	for at := 0; at < stop; at += 24 * 60 {
+		var which uint
 		for i, r := range rules {
 			if r.has(m, d, wd) {
 				which |= 1 << i
@@ -127,7 +152,7 @@ func (s Spec) shortest(below time.Duration) time.Duration {
 		if which == 0 {
 			continue
 		}
-		i := slices.IndexFunc(summaries, func(sum daySummary) bool { return sum.which == which })
+		i := index[which] - 1
 		if i < 0 {
 			var all minuteSet
 			for j := range s.parts {
@@ -135,7 +160,7 @@ func (s Spec) shortest(below time.Duration) time.Duration {
 					all.union(&minutes[j])
 				}
 			}
-			sum := daySummary{which: which, first: -1}
+			sum := daySummary{first: -1}
 			all.each(func(t int) {
 				if sum.n++; sum.first < 0 {
 					sum.first = t
@@ -146,6 +171,7 @@ func (s Spec) shortest(below time.Duration) time.Duration {
 			})
 			summaries = append(summaries, sum)
 			i = len(summaries) - 1
+			index[which] = i + 1
 		}
 		sum := summaries[i]
 		if prev >= 0 {
@@ -166,7 +192,7 @@ func (s Spec) shortest(below time.Duration) time.Duration {
 	// Fewer than two moments: the next ones, however far.
 	w := intervalStart.Add(time.Duration(prev) * time.Minute)
 	if count == 0 {
-		if w = s.nextWall(intervalEnd.Add(-time.Second)); w.IsZero() {
+		if w = s.nextWall(end.Add(-time.Second)); w.IsZero() {
 			return Never
 		}
 	}
@@ -176,9 +202,6 @@ func (s Spec) shortest(below time.Duration) time.Duration {
 	}
 	return next.Sub(w)
 }
-
-// intervalDays is how many dates the stretch has.
-var intervalDays = int(intervalEnd.Sub(intervalStart) / (24 * time.Hour))
 
 // has reports whether r prints on day d of month m, a weekday wd.
 func (r dayRule) has(m time.Month, d int, wd time.Weekday) bool {

@@ -29,16 +29,19 @@ func TestSpec_ShortestInterval(t *testing.T) {
 		{"0 8 * * 1#1", 0, 28 * day},
 		{"0 8 * * 1#5", 0, 63 * day},
 		{"0 8 1 * 1", 0, day},
-		{"0 0 1 1 *", 0, 366 * day},
 		{"0 0 29 2 *", 0, 1461 * day}, // 2024 to 2028
 		{"0 23 * * *; 0 0 * * *", 0, time.Hour},
 		{"59 23 * * 0; 0 0 * * 1", 0, time.Minute},
-		// Seen in 2024, not in 2025 (see ShortestInterval).
-		{"0 8 1 6 1", 0, 2 * day},
+		{"0 8 1 6 1", 0, day},       // Sunday 1 June 2025
+		{"0 0 1 7 0", 0, day},       // Saturday 1 July 2028
+		{"0 0 1 1 *", 0, 365 * day}, // 2025 to 2026
+		{"@yearly", 0, 365 * day},
+		{"0 0 31 12 *", 0, 365 * day},
+		{"0 8 * 2 0#5", 0, 10227 * day}, // 29 February 2032 and 2060
 		// The publication's days.
 		{"0 8 * * *", Weekdays, day},
 		{"0 8 * * *", DaysOf(time.Monday), 7 * day},
-		{"0 8 1 * *", DaysOf(time.Monday), 91 * day}, // 1 January, 1 April and 1 July 2024
+		{"0 8 1 * *", DaysOf(time.Monday), 28 * day}, // 1 February and 1 March 2027
 		{"0 8 * * 1", DaysOf(time.Tuesday), Never},
 	}
 	for _, tt := range tests {
@@ -54,29 +57,33 @@ func TestSpec_ShortestInterval(t *testing.T) {
 	}
 }
 
-// TestSpec_ShortestInterval_Walk checks the day walk against the plain
-// one: every moment nextWall gives over the same stretch.
+// TestSpec_ShortestInterval_Walk checks the date walk against the plain
+// one, every moment nextWall gives over the whole 28-year calendar, and so
+// dayRule against robfig/cron and intervalEnd's shortcuts.
 func TestSpec_ShortestInterval_Walk(t *testing.T) {
 	specs := []string{
-		"*/7 * * * *",
-		"*/20 9-17 * * 1-5",
-		"0 8-20/3 * * *; 30 21 * * 5",
 		"0 7,18 * * 1-5; 0 9 * * 0,6",
+		"0 8-20/4 * * *; 30 21 * * 5",
 		"0 23 1 * *; 0 0 * * 1",
 		"0 8 1,15 * 3",
 		"0 12 * * 1#1,5#2; 0 13 * * 3#3",
 		"0 8 * * 0#5",
+		"0 8 * 2 0#5",
 		"@monthly; @weekly",
 		"0 8 31 * *",
 		"59 23 28-31 * *; 0 0 1 * *",
 		"0 8 1 6 1",
+		"0 0 1 7 0",
+		"@yearly",
 		"0 0 29 2 *",
+		"0 9 * 12 *; 0 8 25 12 *",
 	}
+	end := time.Date(2052, time.April, 1, 0, 0, 0, 0, time.UTC)
 	for _, text := range specs {
-		for _, on := range []Days{0, Weekdays, DaysOf(time.Sunday, time.Wednesday)} {
+		for _, on := range []Days{0, Weekdays, DaysOf(time.Sunday, time.Wednesday), DaysOf(time.Monday)} {
 			t.Run(specName(text, on), func(t *testing.T) {
 				s := MustParseSpec(text).On(on)
-				if got, want := s.ShortestInterval(), walkShortest(t, s); got != want {
+				if got, want := s.ShortestInterval(), walkShortest(t, s, end); got != want {
 					t.Errorf("ShortestInterval()=%v, want %v (nextWall)", got, want)
 				}
 			})
@@ -92,7 +99,7 @@ func specName(spec string, on Days) string {
 }
 
 // walkShortest is ShortestInterval the slow way.
-func walkShortest(t *testing.T, s Spec) time.Duration {
+func walkShortest(t *testing.T, s Spec, end time.Time) time.Duration {
 	t.Helper()
 	best, count := Never, 0
 	var prev time.Time
@@ -100,7 +107,7 @@ func walkShortest(t *testing.T, s Spec) time.Duration {
 		if count > 1e6 {
 			t.Fatal("too many moments")
 		}
-		if w = s.nextWall(w); w.IsZero() || !w.Before(intervalEnd) && count >= 2 {
+		if w = s.nextWall(w); w.IsZero() || !w.Before(end) && count >= 2 {
 			return best
 		}
 		if !prev.IsZero() {
@@ -181,7 +188,7 @@ func BenchmarkSpec_CheckInterval(b *testing.B) {
 }
 
 func BenchmarkSpec_ShortestInterval(b *testing.B) {
-	for _, text := range []string{"* * * * *", "0 8 * * *", "*/2 * * * *", "0 7 * * 1-5; 0 9 * * 0,6; 0 12 1 * *"} {
+	for _, text := range []string{"* * * * *", "0 8 * * *", "*/2 * * * *", "@monthly", "0 8 1 * 1", "0 7 * * 1-5; 0 9 * * 0,6; 0 12 1 * *"} {
 		s := MustParseSpec(text)
 		b.Run(text, func(b *testing.B) {
 			for b.Loop() {

@@ -69,10 +69,12 @@ func ParseSpec(text string) (Spec, error) {
 			}
 			return Spec{}, err
 		}
+		// Each part on its own: one that never comes round is a mistake,
+		// and would cost every Next robfig's five-year search.
+		if sp.next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), 0).IsZero() {
+			return Spec{}, fmt.Errorf("%q never comes round (no such date)", p)
+		}
 		s.parts = append(s.parts, sp)
-	}
-	if s.Next(time.UTC, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
-		return Spec{}, fmt.Errorf("%q never comes round (no such date)", joined)
 	}
 	return s, nil
 }
@@ -114,6 +116,13 @@ func parsePart(p string) (specPart, error) {
 	spec, ok := sched.(*cron.SpecSchedule)
 	if !ok { // only @every makes another kind, and it is refused above
 		return specPart{}, fmt.Errorf("%q is not a calendar schedule", p)
+	}
+	// robfig takes an empty field ("0 , * * *") as no values, and then
+	// searches five years minute by minute before it gives up.
+	for _, f := range []uint64{spec.Minute, spec.Hour, spec.Dom, spec.Month, spec.Dow} {
+		if f&^starBit == 0 {
+			return specPart{}, errors.New("a field with no values: each of the 5 wants at least one")
+		}
 	}
 	spec.Location = time.UTC
 	sp.cron = spec
@@ -219,6 +228,9 @@ func (s Spec) Next(loc *time.Location, after time.Time) time.Time {
 func (s Spec) nextWall(w time.Time) time.Time {
 	var first time.Time
 	for _, p := range s.parts {
+		if s.days != 0 && p.rule(s.days).never() {
+			continue // On left it no weekday: next would try 1200 days in vain
+		}
 		if t := p.next(w, s.days); !t.IsZero() && (first.IsZero() || t.Before(first)) {
 			first = t
 		}
