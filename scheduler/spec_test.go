@@ -6,7 +6,7 @@ import (
 	"paperboy/scheduler"
 )
 
-func TestParseSpec_Errors(t *testing.T) {
+func TestParseSpec_ExactMessages(t *testing.T) {
 	tests := []struct {
 		spec string
 		want string
