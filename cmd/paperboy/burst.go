@@ -321,9 +321,10 @@ func (b *burst) subscribe(ctx context.Context, perClaim time.Duration) error {
 		b.st.Now = func() time.Time { return due.Add(-time.Minute) }
 		defer func() { b.st.Now = time.Now }()
 	} else {
-		// A subscription is one write where a claim is a few; the
-		// server's scheduler takes its turns at the database meanwhile.
-		expect := time.Duration(b.editions()) * perClaim / 2
+		// A subscription is one write where a claim is a few, but the
+		// server's scheduler writes the first editions meanwhile: 10,000
+		// claims took 2.5 s and 100,000 subscriptions 19 s.
+		expect := time.Duration(b.editions()) * perClaim
 		due = now.Add(expect + b.cfg.margin).Add(time.Minute - 1).Truncate(time.Minute)
 		b.printf("subscribing, for %s (in %v)", due.Format("15:04:05 MST"), time.Until(due).Round(time.Second))
 	}
@@ -331,6 +332,7 @@ func (b *burst) subscribe(ctx context.Context, perClaim time.Duration) error {
 	b.mu.Lock()
 	b.due = due
 	b.mu.Unlock()
+	began := time.Now()
 	for i, p := range b.printers {
 		due := due.In(p.Location())
 		for j := range b.cfg.subs {
@@ -346,6 +348,7 @@ func (b *burst) subscribe(ctx context.Context, perClaim time.Duration) error {
 			b.printf("%s of %s subscriptions made", commas(n*b.cfg.subs), commas(b.editions()))
 		}
 	}
+	b.printf("%s subscriptions made in %v", commas(b.editions()), time.Since(began).Round(time.Millisecond))
 	if !b.cfg.dueNow && time.Now().After(b.due.Add(-time.Second)) {
 		return fmt.Errorf("setting up took until %s, too close to the minute the editions are due at (%s): give more --margin",
 			time.Now().Format("15:04:05"), b.due.Format("15:04:05"))
