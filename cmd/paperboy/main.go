@@ -58,6 +58,7 @@ func commands() []command {
 		{"plugin preview", "build a publication and write one edition as a PNG", runPluginPreview, false},
 		{"plugin test", "a publication's tests, and paperboy's checks of it", runPluginTest, false},
 		{"loadtest", "attach many idle virtual bridges to a server and measure what they cost it", runLoadtest, false},
+		{"loadtest burst", "the morning burst: many printers' editions due at one minute, timed to each print", runBurst, false},
 		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode, false},
 		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode, false},
 		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim, false},
@@ -76,11 +77,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	for _, c := range commands() {
-		words := strings.Fields(c.name)
-		if len(args) < len(words) || !equalWords(args[:len(words)], words) {
-			continue
+	// The command whose words args start with; of two (loadtest and
+	// loadtest burst), the longer.
+	var c command
+	var words []string
+	for _, cc := range commands() {
+		w := strings.Fields(cc.name)
+		if len(args) >= len(w) && len(w) > len(words) && equalWords(args[:len(w)], w) {
+			c, words = cc, w
 		}
+	}
+	if words != nil {
 		err := c.run(e, args[len(words):])
 		switch {
 		case err == nil:
