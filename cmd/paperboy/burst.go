@@ -126,7 +126,7 @@ func runBurst(e env, args []string) error {
 // a day at due's hour and minute, where due is in the printer's time zone,
 // printed at once.
 func burstSubscription(printerID int64, pub string, cfg map[string]string, due time.Time) store.NewSubscription {
-	return store.NewSubscription{PrinterID: printerID, Publication: pub, Config: cfg, Hour: due.Hour(), Minute: due.Minute(), Mode: store.ModeNow}
+	return store.NewSubscription{PrinterID: printerID, Publication: pub, Config: cfg, Schedule: fmt.Sprintf("%d %d * * *", due.Minute(), due.Hour()), Mode: store.ModeNow}
 }
 
 // burst is one run: its printers, and what they have printed.
