@@ -2,6 +2,8 @@ package delivery
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -65,18 +67,13 @@ func (p Print) command() codec.CommandCode {
 // *PictureError. It returns ErrQueueFull or ErrTooLarge (wrapped) over the
 // limits, and store.ErrNotFound if a Claim is no longer the caller's.
 func (q *Queue) Print(ctx context.Context, p Print) (store.Delivery, error) {
-	pictures := p.Pictures
-	if p.Edition != nil {
-		bm, err := codec.DecodeEdition(p.Edition)
-		if err != nil {
-			perr := &PictureError{Publication: p.Publication, Err: err}
-			q.NotPrinted(ctx, p.PrinterID, p.Kind, perr)
-			return store.Delivery{}, perr
-		}
-		pictures = append(pictures, bm)
-	}
 	cmd := p.command()
-	payload, err := codec.EncodePayload(cmd, 0, pictures...)
+	payload, err := q.payload(p, cmd)
+	var perr *PictureError
+	if errors.As(err, &perr) {
+		q.NotPrinted(ctx, p.PrinterID, p.Kind, perr)
+		return store.Delivery{}, perr
+	}
 	if err != nil {
 		return store.Delivery{}, fmt.Errorf("delivery: %w", err)
 	}
@@ -86,6 +83,32 @@ func (q *Queue) Print(ctx context.Context, p Print) (store.Delivery, error) {
 		return q.EnqueueEdition(ctx, *p.Claim, n)
 	}
 	return q.Enqueue(ctx, n)
+}
+
+// payload is a print's command payload; an edition alone (as the
+// scheduler prints them) is made once for all who get the same picture.
+func (q *Queue) payload(p Print, cmd codec.CommandCode) ([]byte, error) {
+	pictures := p.Pictures
+	var key editionKey
+	shareable := p.Edition != nil && len(pictures) == 0
+	if shareable {
+		key = editionKey{picture: sha256.Sum256(p.Edition), cmd: cmd}
+		if payload, ok := q.editions.get(key); ok {
+			return payload, nil
+		}
+	}
+	if p.Edition != nil {
+		bm, err := codec.DecodeEdition(p.Edition)
+		if err != nil {
+			return nil, &PictureError{Publication: p.Publication, Err: err}
+		}
+		pictures = append(pictures, bm)
+	}
+	payload, err := codec.EncodePayload(cmd, 0, pictures...)
+	if err == nil && shareable {
+		q.editions.put(key, payload)
+	}
+	return payload, err
 }
 
 // NotPrintedReason is how a printer's history says why a print was not

@@ -113,6 +113,8 @@ type Queue struct {
 	cfg   Config
 	log   *slog.Logger
 	ids   *IDs
+	// editions are the payloads of editions printed lately.
+	editions editionPayloads
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -460,13 +460,11 @@ func (s *Store) Requeue(ctx context.Context, id int64, notBefore time.Time, retu
 // transition updates the deliveries matching where; none matching is
 // ErrNotFound (it was not in the state the change starts from).
 func (s *Store) transition(ctx context.Context, set string, setArgs []any, where string, whereArgs ...any) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET `+set+` WHERE `+where, append(setArgs, whereArgs...)...)
+	n, err := s.exec(ctx, `UPDATE deliveries SET `+set+` WHERE `+where, append(setArgs, whereArgs...)...)
 	if err != nil {
 		return fmt.Errorf("store: delivery: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: delivery: %w", err)
-	} else if n == 0 {
+	if n == 0 {
 		return fmt.Errorf("store: delivery %v in the state to change from: %w", whereArgs[0], ErrNotFound)
 	}
 	return nil

@@ -100,13 +100,9 @@ func (s *Store) ClaimEdition(ctx context.Context, subID int64, localMoment strin
 		if latest.Outcome != OutcomePending || staleBefore.IsZero() || !latest.ClaimedAt.Before(staleBefore) {
 			return latest, false, nil
 		}
-		res, err := s.db.ExecContext(ctx, `UPDATE edition_claims SET due_at = ?, claimed_at = ?, token = ?
+		n, err := s.exec(ctx, `UPDATE edition_claims SET due_at = ?, claimed_at = ?, token = ?
 			WHERE subscription_id = ? AND local_moment = ? AND outcome = ? AND claimed_at < ?`,
 			e.DueAt.UnixMilli(), e.ClaimedAt.UnixMilli(), e.Token, subID, localMoment, OutcomePending, staleBefore.UnixMilli())
-		if err != nil {
-			return Edition{}, false, fmt.Errorf("store: claim edition: take over: %w", err)
-		}
-		n, err := res.RowsAffected()
 		if err != nil {
 			return Edition{}, false, fmt.Errorf("store: claim edition: take over: %w", err)
 		}
@@ -115,7 +111,7 @@ func (s *Store) ClaimEdition(ctx context.Context, subID int64, localMoment strin
 		}
 		return e, true, nil
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO edition_claims (subscription_id, local_moment, due_at, claimed_at, token) VALUES (?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO edition_claims (subscription_id, local_moment, due_at, claimed_at, token) VALUES (?, ?, ?, ?, ?)`,
 		subID, localMoment, e.DueAt.UnixMilli(), e.ClaimedAt.UnixMilli(), e.Token)
 	switch {
 	case err == nil:

@@ -25,6 +25,9 @@ type Store struct {
 	where   string // the SQLite file, or MySQL's address and database: for people
 	// Now gives the time stored with each write; tests replace it.
 	Now func() time.Time
+	// group commits SQLite's single-statement writes together; nil on
+	// MySQL, whose writers commit in parallel.
+	group *group
 }
 
 // dialect holds what differs between the databases.
@@ -136,7 +139,7 @@ func openSQLite(path string) (*Store, error) {
 	if err != nil {
 		where = path
 	}
-	return &Store{db: db, read: read, dialect: sqliteDialect, where: where, Now: time.Now}, nil
+	return &Store{db: db, read: read, dialect: sqliteDialect, where: where, Now: time.Now, group: newGroup(db)}, nil
 }
 
 func openMySQL(dsn string) (*Store, error) {
@@ -169,6 +172,9 @@ func openMySQL(dsn string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	err := s.db.Close()
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())
@@ -200,6 +206,19 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one write statement and returns the rows it affected: on
+// SQLite together with the others arriving (group), on MySQL at once.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if s.group != nil {
+		return s.group.exec(ctx, query, args...)
+	}
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // millis converts a nullable time column.

@@ -229,13 +229,12 @@ func (s *Store) DueSubscriptions(ctx context.Context, by time.Time, after Subscr
 // moved it first, or a change by its subscriber (which sets it to be worked
 // out), or its pausing or end, wins. It reports whether it moved.
 func (s *Store) SetNextAt(ctx context.Context, id int64, from, to time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE subscriptions SET next_at = ? WHERE id = ? AND next_at = ?`,
+	n, err := s.exec(ctx, `UPDATE subscriptions SET next_at = ? WHERE id = ? AND next_at = ?`,
 		unixMilliOrZero(to), id, unixMilliOrZero(from))
 	if err != nil {
 		return false, fmt.Errorf("store: subscription %d next moment: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return n > 0, nil
 }
 
 // unixMilliOrZero is t in unix milliseconds, 0 for the zero time.
