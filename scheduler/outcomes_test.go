@@ -289,3 +289,35 @@ func TestScheduler_Paused(t *testing.T) {
 		}
 	})
 }
+
+func TestScheduler_MaxQueued(t *testing.T) {
+	// A tick takes at most MaxQueued from the due index, reading Batch rows
+	// at a time; the next goes on from where it stopped, and every edition
+	// is made once.
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		start := at(t, "UTC", "2026-12-01 07:59:00")
+		f := newFixture(t, st, start)
+		var printers []int64
+		for range 10 {
+			p := f.printer(t, "UTC")
+			printers = append(printers, p.ID)
+			f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "0 8 * * *"})
+		}
+		s := f.scheduler(scheduler.Config{Lead: time.Minute, MaxQueued: 3, Batch: 2})
+		for i := range 4 {
+			f.tickAt(t, s, start.Add(time.Duration(i)*time.Second))
+			if n, want := f.plugins.count(), min(3*(i+1), 10); n != want {
+				t.Fatalf("after tick %d: %d made, want %d", i+1, n, want)
+			}
+		}
+		for _, id := range printers {
+			if eds := f.editions(t, id); len(eds) != 1 {
+				t.Errorf("printer %d: %d editions", id, len(eds))
+			}
+		}
+		f.tickThrough(t, s, start.Add(5*time.Second), start.Add(3*time.Minute), 10*time.Second)
+		if n := f.plugins.count(); n != 10 {
+			t.Errorf("%d made in all, want 10", n)
+		}
+	})
+}

@@ -126,8 +126,9 @@ type Scheduler struct {
 	room    chan struct{} // a tick that stopped at MaxQueued may go on
 
 	mu      sync.Mutex
-	busy    map[int64]bool // subscriptions queued or being looked at here
-	full    bool           // the last tick stopped at MaxQueued
+	busy    map[int64]bool     // subscriptions queued or being looked at here
+	full    bool               // the last tick stopped at MaxQueued
+	resume  store.Subscription // where it stopped
 	zones   map[string]*time.Location
 	specs   map[string]specEntry // parsed schedules, by their text
 	missing map[string]bool      // publications not installed, logged once
@@ -188,7 +189,12 @@ func (s *Scheduler) PruneEditions(ctx context.Context) (int64, error) {
 // for them (Wait does).
 func (s *Scheduler) Tick(ctx context.Context) error {
 	by := s.clock.Now().Add(s.cfg.Lead)
-	var after store.Subscription
+	// A tick that stopped at MaxQueued goes on from where it stopped: the
+	// rows before are busy here, or done; one given back is read again
+	// when a tick gets to the end.
+	s.mu.Lock()
+	after := s.resume
+	s.mu.Unlock()
 	for {
 		room := s.roomLeft()
 		if room <= 0 {
@@ -198,16 +204,22 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, sub := range subs {
+		for i, sub := range subs {
 			if !s.take(sub.ID) {
 				continue
 			}
 			s.pool.submit(sub.Publication, func() { s.look(ctx, sub) })
 			if room--; room == 0 {
-				break
+				s.mu.Lock()
+				s.resume = subs[i]
+				s.mu.Unlock()
+				return nil
 			}
 		}
 		if len(subs) < s.cfg.Batch {
+			s.mu.Lock()
+			s.resume = store.Subscription{}
+			s.mu.Unlock()
 			return nil
 		}
 		after = subs[len(subs)-1]
