@@ -302,13 +302,15 @@ func (s *Store) DeliveryByID(ctx context.Context, id int64) (Delivery, error) {
 // returns ErrNotFound for an id no delivery holds (never sent, or sent again
 // since with another id).
 func (s *Store) DeliveryByCommandID(ctx context.Context, commandID uint32) (Delivery, error) {
-	return s.delivery(ctx, s.db, `command_id = ?`, commandID)
+	return s.delivery(ctx, s.read, `command_id = ?`, commandID)
 }
 
 // NextDelivery is a printer's oldest pending delivery that may be sent at
 // now, payload included. It returns ErrNotFound if there is none.
 func (s *Store) NextDelivery(ctx context.Context, printerID int64, now time.Time) (Delivery, error) {
-	return s.delivery(ctx, s.db, `printer_id = ? AND state = ? AND not_before <= ? ORDER BY id LIMIT 1`,
+	// On SQLite a reader of its own: the write connection is the writers'.
+	// A reader sees every write committed before it starts.
+	return s.delivery(ctx, s.read, `printer_id = ? AND state = ? AND not_before <= ? ORDER BY id LIMIT 1`,
 		printerID, StatePending, now.UnixMilli())
 }
 
@@ -316,7 +318,7 @@ func (s *Store) NextDelivery(ctx context.Context, printerID int64, now time.Time
 // if it has none.
 func (s *Store) NextDue(ctx context.Context, printerID int64) (time.Time, error) {
 	var at sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(not_before) FROM deliveries WHERE printer_id = ? AND state = ?`,
+	err := s.read.QueryRowContext(ctx, `SELECT MIN(not_before) FROM deliveries WHERE printer_id = ? AND state = ?`,
 		printerID, StatePending).Scan(&at)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: next due: %w", err)

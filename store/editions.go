@@ -231,7 +231,7 @@ func scanEdition(row interface{ Scan(...any) error }) (Edition, error) {
 // LatestEdition is a subscription's claim of the latest local moment, zero
 // if it has none.
 func (s *Store) LatestEdition(ctx context.Context, subID int64) (Edition, error) {
-	e, err := scanEdition(s.db.QueryRowContext(ctx, `SELECT `+editionColumns+` FROM edition_claims
+	e, err := scanEdition(s.read.QueryRowContext(ctx, `SELECT `+editionColumns+` FROM edition_claims
 		WHERE subscription_id = ? ORDER BY local_moment DESC LIMIT 1`, subID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Edition{}, nil
