@@ -12,9 +12,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"paperboy/codec"
+	"paperboy/delivery"
+	"paperboy/scheduler"
+	"paperboy/sdk"
 )
 
 // The API's decoders of outside input: a result or a client error, never a
@@ -117,6 +121,43 @@ func FuzzDecodeJSON(f *testing.F) {
 				t.Fatalf("not a client error: %v", err)
 			}
 			checkWords(t, err)
+		}
+	})
+}
+
+// FuzzSchedule reads a subscription's schedule as the API and the web form
+// take it (a spec, or times and days, over a current schedule): a
+// schedule that parses again, or a client's error naming its field, never
+// a panic or a hang.
+func FuzzSchedule(f *testing.F) {
+	for _, s := range []string{`{"schedule": "0 7,18 * * 1-5"}`, `{"schedule": "0 8 * * 1#1"}`, `{"schedule": "@every 1h"}`,
+		`{"time": "07:30", "days": ["mon", "Friday"]}`, `{"times": ["07:00", "18:30", "07:00"]}`, `{"days": ["sun"]}`,
+		`{"schedule": "*/1 * * * *"}`, `{"schedule": "0 8 * * *", "time": "08:00"}`, `{"times": []}`, `{"time": "25:00"}`,
+		`{"schedule": ", , , , ,"}`, `{"schedule": "0 0 30 2 *; 0 8 * * *"}`, `{}`} {
+		f.Add([]byte(s), "30 7 * * 1-5")
+		f.Add([]byte(s), "")
+	}
+	srv := &Server{cfg: Config{MinScheduleInterval: time.Minute}, clock: delivery.RealClock}
+	meta := sdk.Meta{Name: "weekly", Days: []time.Weekday{time.Monday, time.Friday}, MinInterval: time.Hour}
+	f.Fuzz(func(t *testing.T, body []byte, current string) {
+		r := httptest.NewRequest("PATCH", "/api/v1/subscriptions/1", bytes.NewReader(body))
+		var req subscriptionReq
+		if decodeJSON(httptest.NewRecorder(), r, &req) != nil {
+			return
+		}
+		spec, err := srv.schedule(req, current, meta)
+		if err != nil {
+			var fe *fieldError
+			if !errors.As(err, &fe) || fe.field == "" || !isClientError(err) {
+				t.Fatalf("%s: %v is not a client's error about a field", body, err)
+			}
+			return
+		}
+		if spec == "" {
+			return // left as it was
+		}
+		if _, err := scheduler.ParseSpec(spec); err != nil {
+			t.Fatalf("%s gave %q, which does not parse: %v", body, spec, err)
 		}
 	})
 }
