@@ -350,3 +350,30 @@ func TestScheduler_TwoInstances(t *testing.T) {
 		}
 	})
 }
+
+func TestScheduler_RestartsSeveralADay(t *testing.T) {
+	// A schedule of six moments an hour, the scheduler stopped at each
+	// point of the hour and another started: each moment once.
+	for _, stop := range []string{"08:09:59", "08:10:00", "08:10:05", "08:33:20"} {
+		t.Run("stopped at "+stop, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				const zone = "Australia/Lord_Howe"
+				start := at(t, zone, "2026-12-01 07:55:00")
+				f := newFixture(t, st, start)
+				p := f.printer(t, zone)
+				f.subscribe(t, store.NewSubscription{PrinterID: p.ID, Schedule: "*/10 8 * * *"})
+				cfg := scheduler.Config{Lead: time.Minute}
+				f.tickThrough(t, f.scheduler(cfg), start, at(t, zone, "2026-12-01 "+stop), 5*time.Second)
+				b := f.scheduler(cfg)
+				f.tickThrough(t, b, at(t, zone, "2026-12-01 "+stop).Add(time.Second), at(t, zone, "2026-12-01 09:05:00"), 5*time.Second)
+				var got []string
+				for _, d := range f.editions(t, p.ID) {
+					got = append(got, d.NotBefore.In(mustZone(t, zone)).Format("15:04"))
+				}
+				if strings.Join(got, " ") != "08:00 08:10 08:20 08:30 08:40 08:50" {
+					t.Fatalf("editions due %v, want each ten minutes of 08:00 once", got)
+				}
+			})
+		})
+	}
+}
