@@ -132,14 +132,15 @@ func (s *Store) CreateDeliveries(ctx context.Context, ns []NewDelivery) ([]int64
 	ids := make([]int64, 0, len(ns))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		for len(ns) > 0 {
+		ids = ids[:0] // afresh, if run again
+		for rest := ns; len(rest) > 0; {
 			k, size := 0, 0
-			for k < len(ns) && k < batchRows && (k == 0 || size+len(ns[k].Payload) <= batchBytes) {
-				size += len(ns[k].Payload)
+			for k < len(rest) && k < batchRows && (k == 0 || size+len(rest[k].Payload) <= batchBytes) {
+				size += len(rest[k].Payload)
 				k++
 			}
-			chunk := ns[:k]
-			ns = ns[k:]
+			chunk := rest[:k]
+			rest = rest[k:]
 			rows := make([][]any, len(chunk))
 			for i, n := range chunk {
 				rows[i] = deliveryRow(n, StatePending, "", now)

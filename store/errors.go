@@ -42,3 +42,11 @@ func isMissingParent(err error) bool {
 // ErrUnfinished is returned, wrapped, for a change only a finished delivery
 // allows (deleting it from the history).
 var ErrUnfinished = errors.New("not finished yet")
+
+// isDeadlock reports whether err is MySQL giving up a statement to break a
+// deadlock (or a lock wait that lasted too long): InnoDB rolled it back,
+// and running it again is what MySQL asks for.
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205) // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+}

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // TestGroup: writes that arrive together commit together, each with its
@@ -122,5 +125,23 @@ func BenchmarkTransitions(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+func TestIsDeadlock(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&mysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock"}, true},
+		{fmt.Errorf("store: delivery: %w", &mysql.MySQLError{Number: 1205}), true},
+		{&mysql.MySQLError{Number: 1062}, false},
+		{errors.New("database is locked"), false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := isDeadlock(tt.err); got != tt.want {
+			t.Errorf("isDeadlock(%v)=%v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

@@ -110,6 +110,7 @@ func (s *Store) ConfirmPairing(ctx context.Context, printerID int64, addr, bridg
 			return err
 		}
 		defer rows.Close()
+		before = nil // afresh, if run again
 		for rows.Next() {
 			var p Predecessor
 			if err := rows.Scan(&p.PrinterID, &p.DeviceAddress); err != nil {

@@ -195,8 +195,22 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// inTx runs f in a write transaction, committing if it returns nil.
+// inTx runs f in a write transaction, committing if it returns nil. f may
+// run more than once (a deadlock on MySQL): it does database work only,
+// and sets its results afresh each time.
 func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	for try := 1; ; try++ {
+		err := s.tryTx(ctx, f)
+		// A transaction MySQL rolled back to break a deadlock is run again
+		// from its start (f does only database work).
+		if isDeadlock(err) && try < maxTries && ctx.Err() == nil {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -214,12 +228,24 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 	if s.group != nil {
 		return s.group.exec(ctx, query, args...)
 	}
-	res, err := s.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
+	// On MySQL a statement chosen to break a deadlock is run again: in the
+	// morning burst thousands of deliveries change state a second, side by
+	// side in the same indexes.
+	for try := 1; ; try++ {
+		res, err := s.db.ExecContext(ctx, query, args...)
+		if isDeadlock(err) && try < maxTries && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
 	}
-	return res.RowsAffected()
 }
+
+// maxTries is how many times a statement MySQL gave up to break a deadlock
+// is tried.
+const maxTries = 5
 
 // millis converts a nullable time column.
 func millis(v sql.NullInt64) time.Time {
