@@ -30,6 +30,11 @@ func TestHost_SharedEditions(t *testing.T) {
 	}
 	slow := sdk.Config{"file": file, "pause_ms": "300"}
 	day := morning(t)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := time.Date(day.Year(), day.Month(), day.Day(), day.Hour(), day.Minute(), 0, 0, tokyo)
 	tests := []struct {
 		name  string
 		args  sdk.RenderArgs
@@ -37,11 +42,11 @@ func TestHost_SharedEditions(t *testing.T) {
 		want  int // renders in all, after these calls
 	}{
 		{"together, one render", sdk.RenderArgs{Config: slow, Time: day}, 4, 1},
-		{"later that day, the same edition", sdk.RenderArgs{Config: slow, Time: day.Add(10 * time.Hour)}, 1, 1},
-		{"the same day elsewhere, the same edition", sdk.RenderArgs{Config: slow, Time: day.In(time.UTC)}, 1, 1},
-		{"another config", sdk.RenderArgs{Config: sdk.Config{"file": file}, Time: day}, 2, 2},
-		{"the next day", sdk.RenderArgs{Config: slow, Time: day.AddDate(0, 0, 1)}, 2, 3},
-		{"a push is never shared", sdk.RenderArgs{Config: slow, Time: day, Push: &sdk.PushItem{Text: "hi", SentAt: day}}, 2, 5},
+		{"later that day, another moment's", sdk.RenderArgs{Config: slow, Time: day.Add(10 * time.Hour)}, 1, 2},
+		{"the same moment of the clock elsewhere, the same edition", sdk.RenderArgs{Config: slow, Time: elsewhere}, 1, 2},
+		{"another config", sdk.RenderArgs{Config: sdk.Config{"file": file}, Time: day}, 2, 3},
+		{"the next day", sdk.RenderArgs{Config: slow, Time: day.AddDate(0, 0, 1)}, 2, 4},
+		{"a push is never shared", sdk.RenderArgs{Config: slow, Time: day, Push: &sdk.PushItem{Text: "hi", SentAt: day}}, 2, 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
