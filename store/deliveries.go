@@ -281,9 +281,13 @@ func scanDelivery(row interface{ Scan(...any) error }, payload *[]byte) (Deliver
 	return d, nil
 }
 
-func (s *Store) delivery(ctx context.Context, q queryer, where string, args ...any) (Delivery, error) {
+func (s *Store) delivery(ctx context.Context, db *sql.DB, where string, args ...any) (Delivery, error) {
+	st, err := s.prepared(ctx, db, `SELECT `+deliveryColumns+`, payload FROM deliveries WHERE `+where)
+	if err != nil {
+		return Delivery{}, fmt.Errorf("store: delivery: %w", err)
+	}
 	var payload []byte
-	d, err := scanDelivery(q.QueryRowContext(ctx, `SELECT `+deliveryColumns+`, payload FROM deliveries WHERE `+where, args...), &payload)
+	d, err := scanDelivery(st.QueryRowContext(ctx, args...), &payload)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Delivery{}, fmt.Errorf("store: delivery: %w", ErrNotFound)
 	}

@@ -22,6 +22,8 @@ import (
 // context ends before its statement is taken gets its context's error.
 type group struct {
 	db   *sql.DB
+	// prepared gives a statement prepared on db.
+	prepared func(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error)
 	work chan *groupWrite
 	quit chan struct{}
 	done chan struct{}
@@ -30,6 +32,7 @@ type group struct {
 type groupWrite struct {
 	ctx      context.Context
 	query    string
+	stmt     *sql.Stmt
 	args     []any
 	affected int64
 	err      error
@@ -42,8 +45,8 @@ const maxGroup = 256
 
 var errClosed = errors.New("store: the database is closed")
 
-func newGroup(db *sql.DB) *group {
-	g := &group{db: db, work: make(chan *groupWrite), quit: make(chan struct{}), done: make(chan struct{})}
+func newGroup(db *sql.DB, prepared func(context.Context, *sql.DB, string) (*sql.Stmt, error)) *group {
+	g := &group{db: db, prepared: prepared, work: make(chan *groupWrite), quit: make(chan struct{}), done: make(chan struct{})}
 	go g.run()
 	return g
 }
@@ -93,18 +96,27 @@ func (g *group) commit(batch []*groupWrite) {
 		}
 	}()
 	ctx := context.Background()
+	// Prepared before the transaction takes the one write connection.
+	for _, w := range batch {
+		w.stmt, w.err = g.prepared(ctx, g.db, w.query)
+	}
 	tx, err := g.db.BeginTx(ctx, nil)
 	if err != nil {
 		for _, w := range batch {
-			w.err = err
+			if w.err == nil {
+				w.err = err
+			}
 		}
 		return
 	}
 	for _, w := range batch {
+		if w.err != nil {
+			continue
+		}
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue
 		}
-		res, err := tx.ExecContext(ctx, w.query, w.args...)
+		res, err := tx.StmtContext(ctx, w.stmt).ExecContext(ctx, w.args...)
 		if err == nil {
 			w.affected, err = res.RowsAffected()
 		}

@@ -28,6 +28,7 @@ type Store struct {
 	// group commits SQLite's single-statement writes together; nil on
 	// MySQL, whose writers commit in parallel.
 	group *group
+	stmts stmtCache
 }
 
 // dialect holds what differs between the databases.
@@ -139,7 +140,9 @@ func openSQLite(path string) (*Store, error) {
 	if err != nil {
 		where = path
 	}
-	return &Store{db: db, read: read, dialect: sqliteDialect, where: where, Now: time.Now, group: newGroup(db)}, nil
+	s := &Store{db: db, read: read, dialect: sqliteDialect, where: where, Now: time.Now}
+	s.group = newGroup(db, s.prepared)
+	return s, nil
 }
 
 func openMySQL(dsn string) (*Store, error) {
@@ -175,6 +178,7 @@ func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.close()
 	}
+	s.closeStatements()
 	err := s.db.Close()
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())

@@ -203,9 +203,11 @@ func (s *Store) ActiveSubscriptions(ctx context.Context) ([]Subscription, error)
 // its cost is that of what is due, not of all the subscriptions there are.
 func (s *Store) DueSubscriptions(ctx context.Context, by time.Time, after Subscription, limit int) ([]Subscription, error) {
 	last := unixMilliOrZero(after.NextAt)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+subscriptionColumns+subscriptionFrom+`
-		WHERE s.next_at <= ? AND (s.next_at > ? OR s.next_at = ? AND s.id > ?) ORDER BY s.next_at, s.id LIMIT ?`,
-		by.UnixMilli(), last, last, after.ID, limit)
+	st, err := s.prepared(ctx, s.read, dueQuery)
+	if err != nil {
+		return nil, fmt.Errorf("store: due subscriptions: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, by.UnixMilli(), last, last, after.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due subscriptions: %w", err)
 	}
@@ -223,6 +225,9 @@ func (s *Store) DueSubscriptions(ctx context.Context, by time.Time, after Subscr
 	}
 	return out, nil
 }
+
+const dueQuery = `SELECT ` + subscriptionColumns + subscriptionFrom + `
+	WHERE s.next_at <= ? AND (s.next_at > ? OR s.next_at = ? AND s.id > ?) ORDER BY s.next_at, s.id LIMIT ?`
 
 // SetNextAt moves the time a subscription is next looked at from one time
 // (zero: to be worked out) to another, if it is still from: a rival that
