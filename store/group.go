@@ -21,12 +21,12 @@ import (
 // connection, which would end the others' transaction too. A caller whose
 // context ends before its statement is taken gets its context's error.
 type group struct {
-	db   *sql.DB
+	db *sql.DB
 	// prepared gives a statement prepared on db.
 	prepared func(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error)
-	work chan *groupWrite
-	quit chan struct{}
-	done chan struct{}
+	work     chan *groupWrite
+	quit     chan struct{}
+	done     chan struct{}
 }
 
 type groupWrite struct {
