@@ -250,6 +250,9 @@ func TestScheduler_Run(t *testing.T) {
 			if err := f.clock.BlockUntil(t.Context(), 1); err != nil {
 				t.Fatal(err)
 			}
+			// The loop waits for the clock; what its tick started is
+			// done before the clock moves on.
+			s.Wait()
 			f.clock.Advance(10 * time.Second)
 		}
 		if err := f.clock.BlockUntil(t.Context(), 1); err != nil {
