@@ -164,22 +164,29 @@ func (s *Store) SubscriptionByID(ctx context.Context, id int64) (Subscription, e
 
 func (s *Store) subscriptions(ctx context.Context, where string, args ...any) ([]Subscription, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+subscriptionColumns+subscriptionFrom+` WHERE `+where+` ORDER BY s.id`, args...)
+	out, err := scanSubscriptions(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// scanSubscriptions reads the rows of a query of subscriptions, and
+// closes them.
+func scanSubscriptions(rows *sql.Rows, err error) ([]Subscription, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Subscription
 	for rows.Next() {
 		sub, err := scanSubscription(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: subscriptions: %w", err)
+			return nil, err
 		}
 		out = append(out, sub)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: subscriptions: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // SubscriptionsByPrinter lists a printer's subscriptions, ended ones too,
@@ -207,20 +214,8 @@ func (s *Store) DueSubscriptions(ctx context.Context, by time.Time, after Subscr
 	if err != nil {
 		return nil, fmt.Errorf("store: due subscriptions: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, by.UnixMilli(), last, last, after.ID, limit)
+	out, err := scanSubscriptions(st.QueryContext(ctx, by.UnixMilli(), last, last, after.ID, limit))
 	if err != nil {
-		return nil, fmt.Errorf("store: due subscriptions: %w", err)
-	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: due subscriptions: %w", err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: due subscriptions: %w", err)
 	}
 	return out, nil
