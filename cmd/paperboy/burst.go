@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"paperboy/codec"
+	"paperboy/scheduler"
 	"paperboy/store"
 	"paperboy/virtual"
 )
@@ -59,7 +60,10 @@ func runBurst(e env, args []string) error {
 	printers := fs.Int("printers", 10000, "virtual printers, each behind a bridge (a socket) of its own")
 	subs := fs.Int("subscriptions", 10, "subscriptions on each printer, every other one shared")
 	rate := fs.Int("rate", 500, "bridges connected per second")
-	margin := fs.Duration("margin", 30*time.Second, "at least this long between the end of setting up and the minute the editions are due")
+	// By default the subscriptions are older than the server's lead, as on
+	// a real morning: every edition is made in the lead before the minute.
+	margin := fs.Duration("margin", scheduler.DefaultLead+30*time.Second,
+		"at least this long between the end of setting up and the minute the editions are due (less than serve's --edition-lead: some are made after the minute)")
 	deadline := fs.Duration("deadline", 10*time.Minute, "fail unless every edition has printed this long after the minute")
 	every := fs.Duration("every", 2*time.Second, "a line of progress on stderr this often")
 	printTime := fs.Duration("print-time", 0, "each print takes this long, as on a real printer (answered at once, did-print after); 0: at once")
