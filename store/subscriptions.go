@@ -40,7 +40,7 @@ type Subscription struct {
 	// out: zero while it is to be worked out or the subscription makes
 	// nothing (paused or ended).
 	NextAt time.Time
-	// TimeZone is its printer's: filled in by ActiveSubscriptions.
+	// TimeZone is its printer's, read with it.
 	TimeZone string
 }
 
