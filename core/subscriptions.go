@@ -220,14 +220,14 @@ func (s *Server) schedule(req subscriptionReq, current string, meta sdk.Meta) (s
 		}
 		if times == nil || req.Days == nil {
 			cur, err := scheduler.ParseSpec(current)
-			h, m, curDays, ok := cur.Simple()
+			curTimes, curDays, ok := cur.Times()
 			if current == "" || err != nil || !ok {
 				if times == nil {
 					return "", errField("time", "a time is needed with days, such as 08:00; or write a schedule")
 				}
 			} else {
 				if times == nil {
-					times = []string{fmt.Sprintf("%02d:%02d", h, m)}
+					times = curTimes
 				}
 				if req.Days == nil {
 					days = curDays

@@ -318,4 +318,10 @@ func TestServer_ScheduleLimit(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("schedules %q, want %q", got, want)
 	}
+	// Days alone keep the times, several too.
+	var changed subscriptionOut
+	if st := ts.do("PATCH", fmt.Sprintf("/api/v1/subscriptions/%d", list.Subscriptions[1].ID), token, "application/json",
+		strings.NewReader(`{"days": ["tue", "thu"]}`), &changed); st != 200 || changed.Schedule != "0 7 * * 2,4; 30 18 * * 2,4" {
+		t.Errorf("days changed: %d, %q", st, changed.Schedule)
+	}
 }
