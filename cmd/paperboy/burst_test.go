@@ -55,7 +55,7 @@ func TestLoadtestBurst(t *testing.T) {
 	if report.PrintsPerSec <= 0 || report.QueuedAtDue > 6 {
 		t.Errorf("%.3f prints a second, %d queued at the minute", report.PrintsPerSec, report.QueuedAtDue)
 	}
-	if !regexp.MustCompile(`(?m)^t\+\d+s: 6 printed \([\d,]+/s\), 0 to go$`).MatchString(r.stderr) || !strings.Contains(r.stderr, "all 3 printers online") {
+	if !regexp.MustCompile(`(?m)^t\+[\dhms]+: 6 printed \([\d,]+/s\), 0 to go$`).MatchString(r.stderr) || !strings.Contains(r.stderr, "all 3 printers online") {
 		t.Errorf("stderr does not show the progress:\n%s", r.stderr)
 	}
 
