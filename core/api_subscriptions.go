@@ -107,9 +107,9 @@ func (s *Server) handleSubscriptionPreview(w http.ResponseWriter, r *http.Reques
 	if ok, wait := s.subPreviews.take(user(r).ID, s.now()); !ok {
 		return errTooMany(fmt.Sprintf("Too many previews: at most %d a minute. Try again in %s.", s.cfg.SubscriptionPreviewsPerMinute, wait), wait)
 	}
-	at := s.now().In(p.Location())
-	if next := s.nextEditions(sub, p, 1); len(next) > 0 {
-		at = next[0]
+	at, ok := s.nextEdition(sub, p)
+	if !ok {
+		at = s.now().In(p.Location())
 	}
 	data, err := s.editionPNG(r.Context(), sub.Publication, sdk.RenderArgs{Config: sdk.Config(sub.Config), Time: at, Count: sub.DeliveryCount})
 	if err != nil {

@@ -58,52 +58,56 @@ func (s *Server) subscriptionJSON(sub store.Subscription, p store.Printer) subsc
 	if out.Config == nil {
 		out.Config = map[string]string{}
 	}
-	spec, err := s.specOf(sub)
+	spec, installed, err := s.specOf(sub)
 	if err == nil {
 		out.ScheduleText = spec.Text()
-	}
-	if h, m, days, ok := spec.Simple(); err == nil && ok {
-		out.Time = fmt.Sprintf("%02d:%02d", h, m)
-		out.Days = []string{}
-		for d, name := range dayNames {
-			if days.Has(time.Weekday(d)) {
-				out.Days = append(out.Days, name)
+		if times, days, ok := spec.Times(); ok && len(times) == 1 {
+			out.Time, out.Days = times[0], dayNamesOf(days)
+		}
+		if installed && !sub.Paused && sub.EndedAt.IsZero() {
+			if next := spec.Moments(p.Location(), s.now(), nextMoments); len(next) > 0 {
+				out.NextAt, out.Next = &next[0], next
 			}
 		}
 	}
 	if !sub.EndedAt.IsZero() {
 		out.EndedAt = &sub.EndedAt
 	}
-	if next := s.nextEditions(sub, p, nextMoments); len(next) > 0 {
-		out.NextAt, out.Next = &next[0], next
+	return out
+}
+
+// dayNamesOf names the weekdays of a set, Sunday first; none for every day.
+func dayNamesOf(days scheduler.Days) []string {
+	out := []string{}
+	for d, name := range dayNames {
+		if days.Has(time.Weekday(d)) {
+			out = append(out, name)
+		}
 	}
 	return out
 }
 
 // specOf is a subscription's schedule on its publication's days, or only
-// its own if the publication is not installed.
-func (s *Server) specOf(sub store.Subscription) (scheduler.Spec, error) {
-	meta := sdk.Meta{}
+// its own if the publication is not installed (installed says which).
+func (s *Server) specOf(sub store.Subscription) (spec scheduler.Spec, installed bool, err error) {
+	var meta sdk.Meta
 	if s.plugins != nil {
-		meta, _ = s.plugins.Meta(sub.Publication)
+		var merr error
+		meta, merr = s.plugins.Meta(sub.Publication)
+		installed = merr == nil
 	}
-	return scheduler.SpecOf(sub, meta)
+	spec, err = scheduler.SpecOf(sub, meta)
+	return spec, installed, err
 }
 
-// nextEditions are when a subscription's next n editions are due, if it
-// has any.
-func (s *Server) nextEditions(sub store.Subscription, p store.Printer, n int) []time.Time {
-	if sub.Paused || !sub.EndedAt.IsZero() || s.plugins == nil {
-		return nil
+// nextEdition is when a subscription's next edition is due, if it has one.
+func (s *Server) nextEdition(sub store.Subscription, p store.Printer) (time.Time, bool) {
+	spec, installed, err := s.specOf(sub)
+	if err != nil || !installed || sub.Paused || !sub.EndedAt.IsZero() {
+		return time.Time{}, false
 	}
-	if _, err := s.plugins.Meta(sub.Publication); err != nil {
-		return nil
-	}
-	spec, err := s.specOf(sub)
-	if err != nil {
-		return nil
-	}
-	return spec.Moments(p.Location(), s.now(), n)
+	next := spec.Next(p.Location(), s.now())
+	return next, !next.IsZero()
 }
 
 // subscriptionReq is what a subscriber sets; nil fields are left as they

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"paperboy/scheduler"
 	"paperboy/sdk"
@@ -124,12 +123,7 @@ func scheduleValues(schedule string) formValues {
 		return v
 	}
 	if times, days, ok := spec.Times(); ok {
-		v.When, v.Times = "times", times
-		for d, name := range dayNames {
-			if days.Has(time.Weekday(d)) {
-				v.Days = append(v.Days, name)
-			}
-		}
+		v.When, v.Times, v.Days = "times", times, dayNamesOf(days)
 	}
 	return v
 }

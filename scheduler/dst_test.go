@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,19 +236,19 @@ func TestSimpleSpec(t *testing.T) {
 			if got != tt.want {
 				t.Fatalf("SimpleSpec=%q, want %q", got, tt.want)
 			}
-			h, m, d, ok := scheduler.MustParseSpec(got).Simple()
+			times, d, ok := scheduler.MustParseSpec(got).Times()
 			wantDays := tt.days
 			if wantDays == scheduler.EveryDay {
 				wantDays = 0
 			}
-			if !ok || h != tt.hour || m != tt.minute || d != wantDays {
-				t.Fatalf("Simple()=%d, %d, %v, %v", h, m, d, ok)
+			if want := fmt.Sprintf("%02d:%02d", tt.hour, tt.minute); !ok || len(times) != 1 || times[0] != want || d != wantDays {
+				t.Fatalf("Times()=%q, %v, %v; want one time, %s on %v", times, d, ok, want, wantDays)
 			}
 		})
 	}
 	for _, notSimple := range []string{"0 7,18 * * *", "0 8 1 * *", "0 8 * * 1#1", "0 8 * * *; 0 9 * * *", "*/5 8 * * *"} {
-		if _, _, _, ok := scheduler.MustParseSpec(notSimple).Simple(); ok {
-			t.Errorf("%q is simple", notSimple)
+		if times, _, ok := scheduler.MustParseSpec(notSimple).Times(); ok && len(times) == 1 {
+			t.Errorf("%q is one time a day: %q", notSimple, times)
 		}
 	}
 }

@@ -315,25 +315,6 @@ func dowField(days Days) string {
 	return strings.Join(out, ",")
 }
 
-// Simple reports the schedule as one time of day on some weekdays, if it is
-// one (days 0: every day).
-func (s Spec) Simple() (hour, minute int, days Days, ok bool) {
-	if len(s.parts) != 1 {
-		return 0, 0, 0, false
-	}
-	p := s.parts[0]
-	c := p.cron
-	const star = 1 << 63
-	if p.hasNth || c.Dom&star == 0 || c.Month&star == 0 || bits(c.Hour) != 1 || bits(c.Minute) != 1 {
-		return 0, 0, 0, false
-	}
-	days = Days(c.Dow) & EveryDay
-	if days == EveryDay {
-		days = 0
-	}
-	return lowest(c.Hour), lowest(c.Minute), days, true
-}
-
 // bits counts the values set in a robfig field.
 func bits(f uint64) int {
 	n := 0
@@ -341,16 +322,6 @@ func bits(f uint64) int {
 		n++
 	}
 	return n
-}
-
-// lowest is the lowest value set in a robfig field.
-func lowest(f uint64) int {
-	for i := range 63 {
-		if f&(1<<i) != 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // Times reports the schedule as times of day on some weekdays (days 0:
