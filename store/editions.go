@@ -33,6 +33,9 @@ type Edition struct {
 	DeliveryID int64 // for OutcomeDelivered
 	Reason     string
 	DoneAt     time.Time // when the outcome was recorded; zero while pending
+	// ETag is the ETag of the edition being delivered, if its publication
+	// sent one: DeliverEdition keeps it as the subscription's LastETag.
+	ETag string
 }
 
 // EditionResult is how an edition ended.
@@ -186,7 +189,8 @@ func (s *Store) DeliverEdition(ctx context.Context, e Edition, n NewDelivery) (D
 		} else if k == 0 {
 			return fmt.Errorf("the claim of %s is not this run's: %w", e.LocalMoment, ErrNotFound)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET delivery_count = delivery_count + 1 WHERE id = ?`, e.SubscriptionID)
+		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET delivery_count = delivery_count + 1,
+			last_etag = CASE WHEN ? = '' THEN last_etag ELSE ? END WHERE id = ?`, e.ETag, e.ETag, e.SubscriptionID)
 		return err
 	})
 	if err != nil {

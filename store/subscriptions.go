@@ -42,6 +42,10 @@ type Subscription struct {
 	NextAt time.Time
 	// TimeZone is its printer's, read with it.
 	TimeZone string
+	// LastETag is the ETag of its last printed edition, for a publication
+	// that sends them (a URL publication): an edition with the same one
+	// is nothing new.
+	LastETag string
 }
 
 // NewSubscription is a subscription to store.
@@ -119,7 +123,7 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 }
 
 const subscriptionColumns = `s.id, s.printer_id, s.publication, s.config, s.schedule, s.mode, s.paused,
-	s.delivery_count, s.created_at, s.ended_at, s.end_reason, s.next_at, p.time_zone`
+	s.delivery_count, s.created_at, s.ended_at, s.end_reason, s.next_at, p.time_zone, s.last_etag`
 
 const subscriptionFrom = ` FROM subscriptions s JOIN printers p ON p.id = s.printer_id`
 
@@ -129,7 +133,7 @@ func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error)
 	var created int64
 	var ended, next sql.NullInt64
 	if err := row.Scan(&sub.ID, &sub.PrinterID, &sub.Publication, &cfg, &sub.Schedule, &sub.Mode, &sub.Paused,
-		&sub.DeliveryCount, &created, &ended, &sub.EndReason, &next, &sub.TimeZone); err != nil {
+		&sub.DeliveryCount, &created, &ended, &sub.EndReason, &next, &sub.TimeZone, &sub.LastETag); err != nil {
 		return Subscription{}, err
 	}
 	if err := json.Unmarshal([]byte(cfg), &sub.Config); err != nil {
