@@ -1,7 +1,13 @@
 package berg
 
 import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
 	"testing"
+
+	xhtml "golang.org/x/net/html"
 )
 
 func TestDescription(t *testing.T) {
@@ -64,4 +70,88 @@ func TestPlainText(t *testing.T) {
 			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+func FuzzDescription(f *testing.F) {
+	for _, s := range []string{
+		"plain", "<strong>b</strong><em>i</em><br>", `<a href="http://x/">l</a>`, `<a href="javascript:x">j</a>`,
+		"<script>alert(1)</script>", "<style>p{}</style>", "<!-- c -->", "<textarea><b>", "<plaintext><a href=http://x>",
+		`<a href="mailto:a@b">m</a><a href=" http://a/b?c=<d>">`, "&lt;&amp;&#0;\x00", "<strong><em>x</strong></em>",
+		`<a href="http://a/"><strong>x</a></strong>`, "<svg><a href=http://x/>s</a></svg>", "<math><style><a>",
+		"<scr<script>ipt>", "<a href='http://a/\"onclick=\"x'>q</a>", "<![CDATA[<a>]]>", "<noscript><a href=http://x>n</a></noscript>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := string(Description(s))
+		if err := checkSafe(out); err != nil {
+			t.Fatalf("Description(%q) = %q: %v", s, out, err)
+		}
+		if again := string(Description(out)); again != out {
+			t.Fatalf("Description(%q) = %q, but again %q", s, out, again)
+		}
+		PlainText(s)
+	})
+}
+
+// checkSafe reports what in HTML is not what Description may write: only
+// text, <strong>, <em>, <br> and <a> with a safe href and our rel,
+// balanced.
+func checkSafe(out string) error {
+	z := xhtml.NewTokenizer(strings.NewReader(out))
+	var open []string
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			if z.Err() != io.EOF {
+				return z.Err()
+			}
+			break
+		}
+		raw := string(z.Raw())
+		tok := z.Token()
+		switch tt {
+		case xhtml.TextToken:
+			if strings.Contains(raw, "<") {
+				return fmt.Errorf("text %q has a <", raw)
+			}
+		case xhtml.StartTagToken:
+			switch tok.Data {
+			case "strong", "em":
+				if len(tok.Attr) > 0 || raw != "<"+tok.Data+">" {
+					return fmt.Errorf("tag %q", raw)
+				}
+				open = append(open, tok.Data)
+			case "br":
+				if raw != "<br>" {
+					return fmt.Errorf("tag %q", raw)
+				}
+			case "a":
+				if len(tok.Attr) != 2 || tok.Attr[0].Key != "href" || tok.Attr[1].Key != "rel" || tok.Attr[1].Val != "nofollow noopener" {
+					return fmt.Errorf("link %q", raw)
+				}
+				u, err := url.Parse(tok.Attr[0].Val)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto") {
+					return fmt.Errorf("link %q: href %q", raw, tok.Attr[0].Val)
+				}
+				if contains(open, "a") {
+					return fmt.Errorf("a link in a link")
+				}
+				open = append(open, "a")
+			default:
+				return fmt.Errorf("tag %q", raw)
+			}
+		case xhtml.EndTagToken:
+			if len(open) == 0 || open[len(open)-1] != tok.Data || raw != "</"+tok.Data+">" {
+				return fmt.Errorf("end tag %q with %v open", raw, open)
+			}
+			open = open[:len(open)-1]
+		default:
+			return fmt.Errorf("token %q", raw)
+		}
+	}
+	if len(open) > 0 {
+		return fmt.Errorf("%v left open", open)
+	}
+	return nil
 }

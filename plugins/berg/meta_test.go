@@ -270,3 +270,53 @@ func TestSDK(t *testing.T) {
 		t.Errorf("a push publication's kind is %q", k)
 	}
 }
+
+func FuzzParseMeta(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		`{"name":"x","config":{"fields":[{"type":"select","name":"a","options":[["",""],["b",2]]}]}}`,
+		`{"name":"x","config":{"fields":[{"type":"radio","name":"a[]","options":["1",1,1.0,true]}]}}`,
+		`{"name":"x","config":[],"send_timezone_info":"TRUE","delivered_every":"week"}`,
+		`{"name":"<b>x</b>","description":"<script>x</script>","config":{"fields":[{"name":"a","label":"<em>A</em>"}]}}`,
+		`{"name":"x","config":{"fields":[{"type":"checkbox","name":"c","options":[["On","on"]]}]}}`,
+		`{"name":"x"} `, `[]`, `null`, `"x"`, `{"name":null}`, "\xef\xbb\xbf{\"name\":\"y\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseMeta(data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "meta.json: ") {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		if m.Name == "" {
+			t.Fatal("no name, no error")
+		}
+		s := m.SDK("x")
+		defaults := sdk.Config{}
+		for _, f := range s.Fields {
+			defaults[f.Name] = f.Default
+		}
+		for _, c := range []sdk.Config{nil, defaults} {
+			got, err := s.CheckConfig(c)
+			if err != nil {
+				t.Fatalf("CheckConfig(%v) of %+v: %v", c, s.Fields, err)
+			}
+			if again, err := s.CheckConfig(got); err != nil || !reflect.DeepEqual(again, got) {
+				t.Fatalf("CheckConfig(%v) = %v, %v; want the same", got, again, err)
+			}
+		}
+		if slug := Slug(m.Name); slug != "" && !slugRE.MatchString(slug) {
+			t.Fatalf("Slug(%q) = %q", m.Name, slug)
+		}
+	})
+}
