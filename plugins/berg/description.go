@@ -26,8 +26,9 @@ var dropped = map[string]bool{
 // vouch for. Tags are balanced: what Description opens, it closes.
 func Description(s string) template.HTML {
 	var b strings.Builder
-	var open []string // the allowed elements open, innermost last
-	skip := ""        // the element whose content is being dropped
+	var open []string          // the allowed elements open, innermost last
+	opened := map[string]int{} // how many of each are in open
+	skip := ""                 // the element whose content is being dropped
 	z := xhtml.NewTokenizer(strings.NewReader(s))
 	for {
 		tt := z.Next()
@@ -52,22 +53,24 @@ func Description(s string) template.HTML {
 				if tt == xhtml.StartTagToken {
 					b.WriteString("<" + tok.Data + ">")
 					open = append(open, tok.Data)
+					opened[tok.Data]++
 				}
 			case "a":
 				href := safeHref(tok.Attr)
-				if tt != xhtml.StartTagToken || href == "" || contains(open, "a") {
+				if tt != xhtml.StartTagToken || href == "" || opened["a"] > 0 {
 					// A link in a link, or to nowhere safe: its text only.
 					continue
 				}
 				b.WriteString(`<a href="` + html.EscapeString(href) + `" rel="nofollow noopener">`)
 				open = append(open, "a")
+				opened["a"]++
 			default:
 				if tt == xhtml.StartTagToken && dropped[tok.Data] {
 					skip = tok.Data
 				}
 			}
 		case xhtml.EndTagToken:
-			if !contains(open, tok.Data) {
+			if opened[tok.Data] == 0 {
 				continue
 			}
 			// Close what was opened inside it too, so that the result
@@ -75,6 +78,7 @@ func Description(s string) template.HTML {
 			for {
 				last := open[len(open)-1]
 				open = open[:len(open)-1]
+				opened[last]--
 				b.WriteString("</" + last + ">")
 				if last == tok.Data {
 					break
@@ -112,15 +116,6 @@ func safeHref(attrs []xhtml.Attribute) string {
 		return u.String()
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // PlainText is HTML as one paragraph of text: tags stripped, the content of

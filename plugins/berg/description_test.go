@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,6 +50,18 @@ func TestDescription(t *testing.T) {
 		if got := string(Description(tt.in)); got != tt.want {
 			t.Errorf("Description(%q)\n = %q\nwant %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestDescriptionLinear(t *testing.T) {
+	t.Parallel()
+	// Many open tags and many end tags of others: each end tag must not
+	// search all that is open.
+	const n = 50000
+	s := strings.Repeat("<strong><em>", n) + strings.Repeat("</a></b>", n) + "</strong>"
+	want := strings.Repeat("<strong><em>", n) + strings.Repeat("</em></strong>", n)
+	if got := string(Description(s)); got != want {
+		t.Errorf("Description of %d nested tags: %d bytes, want %d", n, len(got), len(want))
 	}
 }
 
@@ -134,7 +147,7 @@ func checkSafe(out string) error {
 				if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto") {
 					return fmt.Errorf("link %q: href %q", raw, tok.Attr[0].Val)
 				}
-				if contains(open, "a") {
+				if slices.Contains(open, "a") {
 					return fmt.Errorf("a link in a link")
 				}
 				open = append(open, "a")
