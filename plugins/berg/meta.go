@@ -422,16 +422,22 @@ func (m Meta) SDK(name string) sdk.Meta {
 		out.Kind = sdk.Push
 	}
 	for _, f := range m.Fields {
-		label := f.Label
+		// Labels are text in paperboy's forms; some publications wrote
+		// entities in theirs.
+		label := PlainText(f.Label)
 		if label == "" {
 			label = f.Name
 		}
-		sf := sdk.Field{Name: f.Name, Label: PlainText(label)}
+		sf := sdk.Field{Name: f.Name, Label: label}
 		switch f.Type {
 		case TypeSelect, TypeRadio:
 			sf.Type = sdk.Select
 			for _, o := range f.Options {
-				sf.Choices = append(sf.Choices, sdk.Choice{Value: o.Value, Label: PlainText(o.Label)})
+				label := PlainText(o.Label)
+				if label == "" {
+					label = o.Value
+				}
+				sf.Choices = append(sf.Choices, sdk.Choice{Value: o.Value, Label: label})
 			}
 			sf.Default = f.Options[0].Value
 		case TypeCheckbox:

@@ -228,7 +228,7 @@ func TestSDK(t *testing.T) {
 	m.Description = `Sundays &amp; <strong>holidays</strong><script>alert(1)</script>`
 	m.Fields = append(m.Fields,
 		Field{Type: TypeText, Name: "Your.Name[first]"},
-		Field{Type: TypeSelect, Name: "lang", Label: "Language", Options: []Option{{"English", "en"}, {"French", "fr"}}},
+		Field{Type: TypeSelect, Name: "lang", Label: "Tom &amp; <em>Jerry</em>", Options: []Option{{"English", "en"}, {"<b></b>", "fr"}}},
 	)
 	got := m.SDK("sundays-only")
 	want := sdk.Meta{
@@ -241,7 +241,7 @@ func TestSDK(t *testing.T) {
 			{Name: "pictures", Label: "Include pictures", Type: sdk.Bool, Default: "false"},
 			{Name: "size", Label: "Size", Type: sdk.Select, Default: "s", Choices: []sdk.Choice{{Value: "s", Label: "Small"}, {Value: "l", Label: "Large"}}},
 			{Name: "Your.Name[first]", Label: "Your.Name[first]", Type: sdk.Text},
-			{Name: "lang", Label: "Language", Type: sdk.Select, Default: "en", Choices: []sdk.Choice{{Value: "en", Label: "English"}, {Value: "fr", Label: "French"}}},
+			{Name: "lang", Label: "Tom & Jerry", Type: sdk.Select, Default: "en", Choices: []sdk.Choice{{Value: "en", Label: "English"}, {Value: "fr", Label: "fr"}}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
