@@ -9,6 +9,6 @@
 // paperboy shows and checks configs with. Client makes the requests with
 // BERG's parameters and reads the answers as BERG did: 200 prints, 204 or
 // an empty 200 prints nothing, 410 ends the subscription, anything else is
-// an error. The contract and its quirks are described in
-// docs/berg-publications.md.
+// an error. The contract is BERG's developer documentation (mirrored at
+// little-printer.github.io) as publishers really used it.
 package berg

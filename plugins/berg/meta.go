@@ -429,8 +429,8 @@ func (m Meta) SDK(name string) sdk.Meta {
 			label = f.Name
 		}
 		sf := sdk.Field{Name: f.Name, Label: label}
-		switch f.Type {
-		case TypeSelect, TypeRadio:
+		switch {
+		case (f.Type == TypeSelect || f.Type == TypeRadio) && len(f.Options) > 0:
 			sf.Type = sdk.Select
 			for _, o := range f.Options {
 				label := PlainText(o.Label)
@@ -440,12 +440,14 @@ func (m Meta) SDK(name string) sdk.Meta {
 				sf.Choices = append(sf.Choices, sdk.Choice{Value: o.Value, Label: label})
 			}
 			sf.Default = f.Options[0].Value
-		case TypeCheckbox:
+		case f.Type == TypeCheckbox:
 			// How BERG sent a checkbox is not documented: paperboy sends
 			// "true" or "false".
 			sf.Type = sdk.Bool
 			sf.Default = "false"
 		default:
+			// Text, and a choice without choices, which ParseMeta refuses
+			// but a Meta made by hand may have.
 			sf.Type = sdk.Text
 		}
 		out.Fields = append(out.Fields, sf)

@@ -262,6 +262,13 @@ func TestSDK(t *testing.T) {
 		t.Errorf("CheckConfig of bad values: %v", err)
 	}
 
+	// A Meta made by hand may have a choice without choices: a text field,
+	// not a panic.
+	hand := Meta{Name: "Hand", Fields: []Field{{Type: TypeRadio, Name: "r"}}}
+	if f := hand.SDK("hand").Fields[0]; f.Type != sdk.Text || f.Label != "r" {
+		t.Errorf("a radio field without options: %+v", f)
+	}
+
 	push, err := ParseMeta([]byte(`{"name":"P","delivery_type":"push"}`))
 	if err != nil {
 		t.Fatal(err)
