@@ -44,7 +44,7 @@ func Description(s string) template.HTML {
 		}
 		switch tt {
 		case xhtml.TextToken:
-			b.WriteString(html.EscapeString(tok.Data))
+			b.WriteString(escapeText(tok.Data))
 		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
 			switch tok.Data {
 			case "br":
@@ -91,6 +91,18 @@ func Description(s string) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// textEscaper escapes text for HTML as html.EscapeString does, and also
+// a carriage return, which an HTML parser would read as a line feed, and
+// NUL, which it would drop or replace.
+var textEscaper = strings.NewReplacer(
+	`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;",
+	"\r", "&#13;", "\x00", "\uFFFD",
+)
+
+// escapeText escapes text for HTML, so that reading it back gives the same
+// text.
+func escapeText(s string) string { return textEscaper.Replace(s) }
 
 // safeHref is the href of a link if it is an http, https or mailto
 // address, made canonical; "" otherwise.

@@ -45,6 +45,8 @@ func TestDescription(t *testing.T) {
 		{`a < b`, "a &lt; b"},
 		{`<scr<script>ipt>alert(1)</script>`, "ipt&gt;alert(1)"},
 		{`<textarea><strong>t</strong></textarea>`, "&lt;strong&gt;t&lt;/strong&gt;"},
+		{"cr&#13;lf\r\n", "cr&#13;lf\n"}, // the tokenizer makes a raw CR LF one LF
+		{"nul\x00&#0;", "nul\uFFFD\uFFFD"},
 	}
 	for _, tt := range tests {
 		if got := string(Description(tt.in)); got != tt.want {
