@@ -96,10 +96,11 @@ func ParseBase(base string) (*url.URL, error) {
 // Kind is what an edition request came to.
 type Kind int
 
-// The kinds of answer to an edition request.
+// The kinds of answer to an edition request. The zero Kind is none of
+// them, so that a zero Edition does not read as one to print.
 const (
 	// Print: there is an edition to print (200 with HTML).
-	Print Kind = iota
+	Print Kind = iota + 1
 	// Nothing to print today (204, or a 200 with an empty body).
 	Nothing
 	// Finished: the subscription has ended (410).
