@@ -67,6 +67,8 @@ func (c Config) withDefaults() Config {
 }
 
 // ErrNotInstalled is New's error when there is no browser to run.
+//
+//lint:ignore ST1005 Chromium is a name, and the sentence is for an operator
 var ErrNotInstalled = errors.New("Chromium is not installed: install Debian's chromium or set " + EnvChromium)
 
 // errClosed is Render's error after Close.

@@ -235,6 +235,26 @@ func TestRender(t *testing.T) {
 			}
 		})
 	}
+
+	// More pages than tabs at once: they wait for one another, and each
+	// comes out whole.
+	t.Run("pages render side by side", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range 2 * DefaultConcurrency {
+			wg.Go(func() {
+				html := fmt.Sprintf(head+`<div style="height:%dpx;background:#000"></div>`, 10*(i+1))
+				m, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(html)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if h := m.Rect.Dy(); h != 10*(i+1) || black(m, m.Rect) != 1 {
+					t.Errorf("page %d: %d rows, %.3f black; want %d, all", i, h, black(m, m.Rect), 10*(i+1))
+				}
+			})
+		}
+		wg.Wait()
+	})
 }
 
 // refusing is a transport that refuses every request, and records them.
@@ -280,7 +300,7 @@ func TestStrict(t *testing.T) {
 			<script>
 				fetch("` + srv.URL + `/fetch").catch(() => {});
 				navigator.sendBeacon("` + srv.URL + `/beacon", "x");
-				try { new WebSocket("` + ws + `/ws"); } catch (e) {}
+				try { const s = new WebSocket("` + ws + `/ws"); s.onerror = () => fetch("` + srv.URL + `/ws-error"); s.onopen = () => fetch("` + srv.URL + `/ws-open"); } catch (e) { console.log("ws threw " + e); }
 				new Worker(URL.createObjectURL(new Blob(['fetch("` + srv.URL + `/worker").catch(() => {})'])));
 			</script>`
 		if _, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(html)}); err != nil {
@@ -290,6 +310,7 @@ func TestStrict(t *testing.T) {
 			t.Errorf("the server got %d requests, want none", n)
 		}
 		asked := strings.Join(guard.asked(), " ")
+		t.Logf("asked: %s", asked)
 		for _, path := range []string{"/img.png", "/style.css", "/script.js", "/fetch"} {
 			if !strings.Contains(asked, path) {
 				t.Errorf("the engine's client was not asked for %s (asked for: %s)", path, asked)
@@ -438,4 +459,23 @@ func BenchmarkRender(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMemory: a script that takes more memory than MemoryMB crashes its
+// tab, not the browser, and the next page renders.
+func TestMemory(t *testing.T) {
+	e, err := New(htmlrender.Options{Timeout: testTimeout}, Config{Path: needChromium(t), MemoryMB: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	_, err = e.Render(t.Context(), htmlrender.Page{HTML: []byte(head + `<script>const a = []; for (;;) a.push(new Array(1e6).fill(1.5));</script>`)})
+	if want := "the page crashed its tab in Chromium; it may have used more than the 32 MB of memory allowed"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	m, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(head + `<p>Hello</p>`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPrint(t, m, 0)
 }

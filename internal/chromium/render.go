@@ -24,8 +24,9 @@ import (
 
 // Render's errors, beside the timeout's.
 var (
+	//lint:ignore ST1005 Chromium is a name
 	errStopped = errors.New("Chromium stopped while rendering; it has been restarted")
-	errCrashed = errors.New("the page crashed its tab (it may have used more memory than allowed)")
+	errCrashed = errors.New("the page crashed its tab")
 )
 
 // settleRounds bounds the waits for a page to stop loading: a page that
@@ -100,7 +101,11 @@ func (e *Engine) Render(ctx context.Context, p htmlrender.Page) (*image.Gray, er
 			return img, nil
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("rendering the page: %w", context.Cause(ctx))
-		case err == timeout, errors.Is(err, errCrashed) || !b.stopped():
+		case err == timeout:
+			return nil, err
+		case errors.Is(err, errCrashed):
+			return nil, fmt.Errorf("the page crashed its tab in Chromium; it may have used more than the %d MB of memory allowed", e.cfg.MemoryMB)
+		case !b.stopped():
 			return nil, err
 		}
 		// The browser stopped. If it had before the page was given to it
@@ -113,6 +118,7 @@ func (e *Engine) Render(ctx context.Context, p htmlrender.Page) (*image.Gray, er
 		_, err = e.running(start)
 		cancel()
 		if err != nil {
+			//lint:ignore ST1005 Chromium is a name
 			return nil, fmt.Errorf("Chromium stopped while rendering, and did not start again: %w", err)
 		}
 		return nil, errStopped
