@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -150,11 +151,26 @@ func (e *Engine) Close() {
 	}
 }
 
+// isClosed reports whether Close was called.
+func (e *Engine) isClosed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed
+}
+
 // browser is one run of Chromium.
 type browser struct {
 	ctx    context.Context // its first tab's chromedp context; done once it stopped
 	cancel func()          // stops it and waits until it has, its folder removed
+	proc   *os.Process
 	pid    int
+}
+
+// alive reports whether the browser runs, as far as is known yet: its
+// connection closes a little after its process ended (its children hold
+// it), but the process is reaped at once.
+func (b *browser) alive() bool {
+	return b.ctx.Err() == nil && (b.proc == nil || b.proc.Signal(syscall.Signal(0)) == nil)
 }
 
 // stop stops the browser and waits for it.
@@ -169,7 +185,7 @@ func (e *Engine) running(ctx context.Context) (*browser, error) {
 		return nil, errClosed
 	}
 	if b := e.browser; b != nil {
-		if b.ctx.Err() == nil {
+		if b.alive() {
 			return b, nil
 		}
 		b.stop() // reaps it and removes its folder
@@ -266,7 +282,7 @@ func (e *Engine) start(start context.Context) (*browser, error) {
 	b := &browser{ctx: ctx, cancel: stopAll}
 	if c := chromedp.FromContext(ctx); c != nil && c.Browser != nil {
 		if p := c.Browser.Process(); p != nil {
-			b.pid = p.Pid
+			b.proc, b.pid = p, p.Pid
 		}
 	}
 	return b, nil

@@ -259,15 +259,26 @@ func TestRender(t *testing.T) {
 
 // refusing is a transport that refuses every request, and records them.
 type refusing struct {
-	mu   sync.Mutex
-	urls []string
+	mu    sync.Mutex
+	urls  []string
+	onAsk func(path string) // if not nil, called with each request's path
 }
 
 func (r *refusing) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.mu.Lock()
 	r.urls = append(r.urls, req.URL.Path)
+	onAsk := r.onAsk
 	r.mu.Unlock()
+	if onAsk != nil {
+		onAsk(req.URL.Path)
+	}
 	return nil, errors.New("refused by the test")
+}
+
+func (r *refusing) setOnAsk(f func(path string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onAsk = f
 }
 
 func (r *refusing) asked() []string {
@@ -356,6 +367,40 @@ func TestStrict(t *testing.T) {
 		checkPrint(t, m, 0)
 		if e.pid() == pid {
 			t.Errorf("the browser is still process %d", pid)
+		}
+	})
+
+	t.Run("Chromium killed while rendering is started again", func(t *testing.T) {
+		if _, err := e.Render(t.Context(), simple); err != nil {
+			t.Fatal(err)
+		}
+		pid := e.pid()
+		// The page's picture is asked for while it loads: the browser is
+		// killed then.
+		guard.setOnAsk(func(path string) {
+			if path == "/kill" {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		})
+		defer guard.setOnAsk(nil)
+		_, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(head + `<img src="http://example.com/kill">`)})
+		if err == nil || err.Error() != errStopped.Error() {
+			t.Fatalf("got %v, want %q", err, errStopped)
+		}
+		if p := e.pid(); p == 0 || p == pid {
+			t.Errorf("the browser is process %d after the render, want a new one", p)
+		}
+		m, err := e.Render(t.Context(), simple)
+		if err != nil {
+			t.Fatalf("render after the restart: %v", err)
+		}
+		checkPrint(t, m, 0)
+	})
+
+	t.Run("a file: page is refused", func(t *testing.T) {
+		u, _ := url.Parse("file:///etc/")
+		if _, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(head), URL: u}); err == nil {
+			t.Error("a page at file:///etc/ was rendered")
 		}
 	})
 

@@ -39,7 +39,6 @@ const standIn = "http://paperboy.invalid/"
 type fetcher struct {
 	client *http.Client // nil: nothing is fetched
 	html   []byte
-	doc    string // the document's URL, without its fragment
 	noHost string // the stand-in's host when the page has no URL, else ""
 
 	mu      sync.Mutex
@@ -50,7 +49,7 @@ type fetcher struct {
 }
 
 func newFetcher(client *http.Client, p pageInput) *fetcher {
-	f := &fetcher{client: client, html: p.html, doc: p.url, changed: make(chan struct{})}
+	f := &fetcher{client: client, html: p.html, changed: make(chan struct{})}
 	if p.standIn {
 		u, _ := url.Parse(standIn)
 		f.noHost = u.Host
@@ -109,7 +108,7 @@ func (f *fetcher) quiet(ctx context.Context) (int, error) {
 // at: a request the page no longer wants, or a tab that closed, is no
 // failure of the render.
 func (f *fetcher) answer(ctx context.Context, s cdp.Session, ev fetch.EventRequestPaused) {
-	if ev.ResourceType == network.ResourceTypeDocument && f.isDocument(ev.Request.URL) {
+	if ev.ResourceType == network.ResourceTypeDocument && f.isDocument() {
 		cdp.Call(ctx, s, fetch.FulfillRequest, fetch.FulfillRequestParams{
 			RequestID:       ev.RequestID,
 			ResponseCode:    http.StatusOK,
@@ -135,13 +134,14 @@ func (f *fetcher) answer(ctx context.Context, s cdp.Session, ev fetch.EventReque
 	})
 }
 
-// isDocument reports whether a document request is the page's own, the
-// first time it is asked for; a page that loads itself again (a frame, a
-// reload) gets its address fetched.
-func (f *fetcher) isDocument(u string) bool {
+// isDocument reports whether a document request is the page's own: the
+// first one, that of the navigation to the page's URL (matched by order,
+// not by the URL, which Chromium may spell otherwise). A frame, or the
+// page loading itself again, comes later and is fetched.
+func (f *fetcher) isDocument() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.served || u != f.doc {
+	if f.served {
 		return false
 	}
 	f.served = true

@@ -78,6 +78,10 @@ func (e *Engine) Render(ctx context.Context, p htmlrender.Page) (*image.Gray, er
 	}
 	in := pageInput{html: p.HTML, url: standIn, standIn: true}
 	if p.URL != nil {
+		if p.URL.Scheme != "http" && p.URL.Scheme != "https" || p.URL.Host == "" {
+			// A file: page could read the server's files.
+			return nil, fmt.Errorf("the page's address %q is not an http or https URL", p.URL.Redacted())
+		}
 		u := *p.URL
 		u.Fragment, u.RawFragment = "", ""
 		in.url, in.standIn = u.String(), false
@@ -99,9 +103,11 @@ func (e *Engine) Render(ctx context.Context, p htmlrender.Page) (*image.Gray, er
 		switch {
 		case err == nil:
 			return img, nil
+		case e.isClosed():
+			return nil, errClosed
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("rendering the page: %w", context.Cause(ctx))
-		case err == timeout:
+		case err == timeout && opened && b.alive():
 			return nil, err
 		case errors.Is(err, errCrashed):
 			return nil, fmt.Errorf("the page crashed its tab in Chromium; it may have used more than the %d MB of memory allowed", e.cfg.MemoryMB)
@@ -109,7 +115,9 @@ func (e *Engine) Render(ctx context.Context, p htmlrender.Page) (*image.Gray, er
 			return nil, err
 		}
 		// The browser stopped. If it had before the page was given to it
-		// (it was killed between renders), start another for the page.
+		// (it was killed between renders, and opening a tab failed or
+		// waited for an answer until the timeout), start another for the
+		// page.
 		e.forget(b)
 		if first && !opened {
 			continue
@@ -140,6 +148,9 @@ const stoppedWait = time.Second
 // stopped reports whether the browser has stopped, waiting a little for
 // it to be noticed.
 func (b *browser) stopped() bool {
+	if !b.alive() {
+		return true
+	}
 	t := time.NewTimer(stoppedWait)
 	defer t.Stop()
 	select {
@@ -266,6 +277,7 @@ func (e *Engine) load(ctx context.Context, t *chromedp.Target, f *fetcher, in pa
 		Format:                page.CaptureScreenshotFormatPng,
 		CaptureBeyondViewport: ptr(false),
 		FromSurface:           ptr(true),
+		OptimizeForSpeed:      ptr(true), // a faster PNG, read once
 	})
 	if err != nil {
 		return nil, fmt.Errorf("taking the page's picture: %w", err)
