@@ -514,7 +514,7 @@ func TestMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	_, err = e.Render(t.Context(), htmlrender.Page{HTML: []byte(head + `<script>const a = []; for (;;) a.push(new Array(1e6).fill(1.5));</script>`)})
+	_, err = e.Render(t.Context(), htmlrender.Page{HTML: []byte(head + `<script>const a = []; for (;;) a.push(new Array(1e7).fill(1.5));</script>`)})
 	if want := "the page crashed its tab in Chromium; it may have used more than the 32 MB of memory allowed"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}

@@ -150,11 +150,17 @@ func (f *fetcher) isDocument() bool {
 
 // refuse is why a request is not fetched, or "" if it is.
 func (f *fetcher) refuse(ev fetch.EventRequestPaused) network.ErrorReason {
+	u, err := url.Parse(ev.Request.URL)
+	if err == nil && ev.ResourceType == network.ResourceTypeOther && u.Path == "/favicon.ico" {
+		// Chromium's own, after the load: nothing to print, and not
+		// the page's doing, so not counted (which would make the render
+		// wait a round for it).
+		return network.ErrorReasonBlockedByClient
+	}
 	f.mu.Lock()
 	f.n++
 	n := f.n
 	f.mu.Unlock()
-	u, err := url.Parse(ev.Request.URL)
 	switch {
 	case err != nil || u.Scheme != "http" && u.Scheme != "https":
 		return network.ErrorReasonFailed
