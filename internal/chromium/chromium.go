@@ -247,9 +247,11 @@ func (e *Engine) start(start context.Context) (*browser, error) {
 		chromedp.Flag("renderer-process-limit", strconv.Itoa(e.cfg.Concurrency+1)),
 		chromedp.Flag("js-flags", "--max-old-space-size="+strconv.Itoa(e.cfg.MemoryMB)),
 
-		// The second wall: what escapes interception (a WebSocket, a
-		// worker's fetch, a popup) goes to a proxy whose name the
-		// resolver, which resolves nothing, cannot find; loopback too.
+		// The second wall, for what interception might not see (a
+		// popup, a kind of request a later Chromium adds): every
+		// connection, loopback's too, goes to a proxy whose name the
+		// resolver, which resolves nothing, cannot find; WebRTC sends
+		// no UDP but through the proxy, so none.
 		chromedp.ProxyServer("http://proxy.paperboy.invalid:9"),
 		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),

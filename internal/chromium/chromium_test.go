@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"paperboy/sdk"
 	"paperboy/sdk/htmlrender"
 )
@@ -78,6 +80,9 @@ func assets(t *testing.T) *httptest.Server {
 	}
 	mux.HandleFunc("/grey.png", serve(grey))
 	mux.HandleFunc("/black.png", serve(black))
+	mux.HandleFunc("/frame.html", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, head+`<img src="/black.png" style="display:block;width:100px;height:50px">`)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -191,6 +196,19 @@ func TestRender(t *testing.T) {
 			},
 		},
 		{
+			// The frame is of another site (localhost, not 127.0.0.1): its
+			// requests must be fetched by the engine all the same.
+			name:   "a frame of another site and its pictures load",
+			html:   head + `<iframe src="` + strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + `/frame.html" style="display:block;border:0;width:384px;height:50px"></iframe>`,
+			url:    edition,
+			height: 50,
+			check: func(t *testing.T, m *image.Gray) {
+				if b := black(m, image.Rect(0, 0, 100, 50)); b != 1 {
+					t.Errorf("the frame's picture is %.3f black, want all", b)
+				}
+			},
+		},
+		{
 			name: "a canvas a script draws on appears",
 			html: head + `<canvas id="c" width="384" height="60" style="display:block"></canvas><script>
 				requestAnimationFrame(() => {
@@ -290,7 +308,9 @@ func (r *refusing) asked() []string {
 // TestStrict runs the strict engine: what a page may not do.
 func TestStrict(t *testing.T) {
 	guard := &refusing{}
-	const timeout = 1500 * time.Millisecond
+	// Short, for the script that never ends, but not too short for a
+	// page on a busy machine.
+	const timeout = 4 * time.Second
 	e := newEngine(t, htmlrender.Options{HTTP: &http.Client{Transport: guard}, Timeout: timeout, MaxHeight: 100})
 	simple := htmlrender.Page{HTML: []byte(head + `<p>Hello</p>`)}
 
@@ -329,9 +349,33 @@ func TestStrict(t *testing.T) {
 		}
 	})
 
+	// The second wall alone: a tab whose requests are not paused reaches
+	// nothing either, by address or by name.
+	t.Run("without interception Chromium reaches nothing", func(t *testing.T) {
+		var reached atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reached.Add(1)
+		}))
+		defer srv.Close()
+		b, err := e.running(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+		defer closeTab()
+		for _, u := range []string{srv.URL + "/", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/"} {
+			if err := chromedp.Do(tab, chromedp.Navigate(u)); err == nil {
+				t.Errorf("%s loaded", u)
+			}
+		}
+		if n := reached.Load(); n != 0 {
+			t.Errorf("the server got %d requests, want none", n)
+		}
+	})
+
 	t.Run("a script that never ends times out, and the next page renders", func(t *testing.T) {
 		_, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(head + `<p>Forever</p><script>while (true) {}</script>`)})
-		if want := "the page did not finish rendering in 1.5s"; err == nil || err.Error() != want {
+		if want := "the page did not finish rendering in 4s"; err == nil || err.Error() != want {
 			t.Fatalf("got %v, want %q", err, want)
 		}
 		m, err := e.Render(t.Context(), simple)
