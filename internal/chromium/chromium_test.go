@@ -67,8 +67,9 @@ func pngOf(w, h int, level uint8) []byte {
 	return buf.Bytes()
 }
 
-// assets is a server of the pictures the pages use.
-func assets(t *testing.T) *httptest.Server {
+// assets is a server of the pictures the pages use; counted counts the
+// requests for /counted.png.
+func assets(t *testing.T, counted *atomic.Int32) *httptest.Server {
 	t.Helper()
 	grey, black := pngOf(64, 64, 128), pngOf(8, 8, 0)
 	mux := http.NewServeMux()
@@ -80,6 +81,10 @@ func assets(t *testing.T) *httptest.Server {
 	}
 	mux.HandleFunc("/grey.png", serve(grey))
 	mux.HandleFunc("/black.png", serve(black))
+	mux.HandleFunc("/counted.png", func(w http.ResponseWriter, r *http.Request) {
+		counted.Add(1)
+		serve(black)(w, r)
+	})
 	mux.HandleFunc("/frame.html", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, head+`<img src="/black.png" style="display:block;width:100px;height:50px">`)
 	})
@@ -131,7 +136,8 @@ func savePicture(t *testing.T, m *image.Gray) {
 const head = `<!doctype html><html><head><style>body{margin:0;font:20px Arial}</style></head><body>`
 
 func TestRender(t *testing.T) {
-	srv := assets(t)
+	var counted atomic.Int32
+	srv := assets(t, &counted)
 	e := newEngine(t, htmlrender.Options{HTTP: sdk.NewHTTPClient(sdk.HTTPPolicy{AllowPrivate: true}), Timeout: testTimeout, MaxHeight: 1000})
 	edition, _ := url.Parse(srv.URL + "/edition/?lang=en")
 
@@ -209,6 +215,16 @@ func TestRender(t *testing.T) {
 			},
 		},
 		{
+			name:   "alert() does not wait for a person",
+			html:   head + `<script>alert("Hello"); confirm("Sure?");</script><div style="height:10px;background:#000"></div>`,
+			height: 10,
+			check: func(t *testing.T, m *image.Gray) {
+				if b := black(m, m.Rect); b != 1 {
+					t.Errorf("the page is %.3f black, want all", b)
+				}
+			},
+		},
+		{
 			name: "a canvas a script draws on appears",
 			html: head + `<canvas id="c" width="384" height="60" style="display:block"></canvas><script>
 				requestAnimationFrame(() => {
@@ -253,6 +269,20 @@ func TestRender(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a page fetches at most 64 things", func(t *testing.T) {
+		var html strings.Builder
+		html.WriteString(head)
+		for i := range maxRequests + 20 {
+			fmt.Fprintf(&html, `<img src="%s/counted.png?%d" width="4" height="4">`, srv.URL, i)
+		}
+		if _, err := e.Render(t.Context(), htmlrender.Page{HTML: []byte(html.String())}); err != nil {
+			t.Fatal(err)
+		}
+		if n := counted.Load(); n != maxRequests {
+			t.Errorf("the server was asked %d times, want %d", n, maxRequests)
+		}
+	})
 
 	// More pages than tabs at once: they wait for one another, and each
 	// comes out whole.
