@@ -75,8 +75,8 @@ var ErrNotInstalled = errors.New("Chromium is not installed: install Debian's ch
 // errClosed is Render's error after Close.
 var errClosed = errors.New("the Chromium engine is closed")
 
-// startTimeout bounds a start of Chromium that no render's context bounds:
-// the one after it stopped while rendering.
+// startTimeout bounds a start of Chromium, whatever the render's context
+// allows: one that takes longer is stuck.
 const startTimeout = 30 * time.Second
 
 // Find is the path of the browser to run, or "" when there is none: the
@@ -211,6 +211,8 @@ func (e *Engine) forget(b *browser) {
 
 // start starts Chromium; start bounds the start, not the browser's life.
 func (e *Engine) start(start context.Context) (*browser, error) {
+	start, cancelStart := context.WithTimeout(start, startTimeout)
+	defer cancelStart()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(e.cfg.Path),
 		chromedp.Headless,

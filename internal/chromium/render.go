@@ -122,10 +122,7 @@ func (e *Engine) Render(ctx context.Context, p htmlrender.Page) (*image.Gray, er
 		if first && !opened {
 			continue
 		}
-		start, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
-		_, err = e.running(start)
-		cancel()
-		if err != nil {
+		if _, err := e.running(context.WithoutCancel(ctx)); err != nil {
 			//lint:ignore ST1005 Chromium is a name
 			return nil, fmt.Errorf("Chromium stopped while rendering, and did not start again: %w", err)
 		}
