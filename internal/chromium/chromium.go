@@ -114,6 +114,8 @@ type Engine struct {
 	out     *tail // the browser's output, the end of it, for errors
 }
 
+var _ htmlrender.Engine = (*Engine)(nil)
+
 // New is an engine that renders with o (fetching through o.HTTP) in the
 // browser c describes. It checks the browser is there but does not start
 // it: the first Render does.
