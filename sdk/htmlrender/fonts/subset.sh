@@ -1,7 +1,7 @@
 #!/bin/sh
 # subset.sh makes the fonts the HTML renderer embeds from Debian's
 # fonts-liberation2 (2.1.5): the full files are 4.4 MB, most of it scripts
-# no edition prints and hinting a 1-bit renderer does not use, so only the
+# a Latin edition does not print and hinting a 1-bit renderer does not use, so only the
 # Latin letters, punctuation, currency, arrows and a few symbols are kept.
 #
 # The Liberation fonts are under the SIL Open Font License 1.1 (LICENSE),
@@ -16,9 +16,11 @@ src=${LIBERATION_DIR:-/usr/share/fonts/truetype/liberation2}
 dir=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-/usr/bin/python3}
 
-# Basic Latin, Latin-1 Supplement, Latin Extended-A, General Punctuation,
-# Currency Symbols, Arrows, and •…€©®™°×÷−✓ (those the fonts have).
-unicodes=U+0020-007E,U+00A0-00FF,U+0100-017F,U+2000-206F,U+20A0-20CF,U+2190-21FF,U+2022,U+2026,U+20AC,U+00A9,U+00AE,U+2122,U+00B0,U+00D7,U+00F7,U+2212,U+2713,U+FFFD
+# Basic Latin, Latin-1 Supplement, Latin Extended-A, IPA Extensions and
+# Spacing Modifier Letters (for pronunciations), General
+# Punctuation, Currency Symbols, Arrows, and •…€©®™°×÷−✓ (those the fonts
+# have). Greek and Cyrillic come from the Go fonts, which have them.
+unicodes=U+0020-007E,U+00A0-00FF,U+0100-017F,U+0250-02FF,U+2000-206F,U+20A0-20CF,U+2190-21FF,U+2022,U+2026,U+20AC,U+00A9,U+00AE,U+2122,U+00B0,U+00D7,U+00F7,U+2212,U+2713,U+FFFD
 
 for pair in \
 	Sans-Regular:sans-regular Sans-Bold:sans-bold Sans-Italic:sans-italic Sans-BoldItalic:sans-bolditalic \

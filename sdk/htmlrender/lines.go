@@ -1,0 +1,360 @@
+package htmlrender
+
+// This file breaks inline content into lines and places them: greedily,
+// at spaces and around pictures, a word too long for a line broken
+// between letters.
+
+// piece is an atom, or part of a word, on a line.
+type piece struct {
+	a    *atom
+	text string
+	w, h int // h: a picture's height
+}
+
+type line struct {
+	pieces []piece
+	w      int // without the spaces at its end
+}
+
+// lineHeight is the height of a line of text in style s in face k, and its
+// ascent within that height: CSS's line-height, with the leading split
+// above and below the glyphs.
+func lineHeight(s *style, k faceKey) (above, below int) {
+	fm := fontMetrics(k)
+	a, d := fm.ascent, fm.descent
+	var lh int
+	switch s.lineHeight.u {
+	case auto:
+		lh = a + d + fm.lineGap
+	case em:
+		lh = int(s.lineHeight.v*s.fontSize + 0.5)
+	default:
+		lh = int(s.lineHeight.v)
+	}
+	lh = clampI(lh, 0, maxLength)
+	lead := lh - (a + d)
+	above = a + lead/2
+	return above, lh - above
+}
+
+// breakLines breaks atoms into lines avail pixels wide.
+func (l *layouter) breakLines(atoms []atom, avail int) []line {
+	var lines []line
+	var cur line
+	x := 0
+	lastBreak := -1 // cur.pieces[:lastBreak] may end a line
+	partial := ""   // what is left of atoms[i]'s text after a break inside it
+	hasPartial := false
+	commit := func(n int) {
+		ps := cur.pieces[:n]
+		w := 0
+		for _, p := range ps {
+			w += p.w
+		}
+		// Spaces at the end of a line take no room.
+		for len(ps) > 0 && ps[len(ps)-1].a.kind == aSpace {
+			w -= ps[len(ps)-1].w
+			ps = ps[:len(ps)-1]
+		}
+		lines = append(lines, line{pieces: ps, w: w})
+	}
+	empty := func() bool {
+		for _, p := range cur.pieces {
+			if p.a.kind != aOpen && p.a.kind != aClose {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(atoms); {
+		if l.tick() {
+			break
+		}
+		a := &atoms[i]
+		switch a.kind {
+		case aBreak:
+			commit(len(cur.pieces))
+			cur, x, lastBreak = line{}, 0, -1
+			i++
+			continue
+		case aSpace:
+			if empty() && !a.nowrap && a.st.white != wsPreWrap {
+				i++ // a collapsible space at the start of a line
+				continue
+			}
+			cur.pieces = append(cur.pieces, piece{a: a, text: a.text, w: a.w})
+			x += a.w
+			if !a.nowrap {
+				lastBreak = len(cur.pieces)
+			}
+			i++
+			continue
+		case aOpen, aClose:
+			cur.pieces = append(cur.pieces, piece{a: a, w: a.w})
+			x += a.w
+			i++
+			continue
+		}
+		var p piece
+		wrap := a.st.white != wsNowrap && a.st.white != wsPre
+		if a.kind == aImage {
+			iw, ih := imageSize(a.img, avail)
+			p = piece{a: a, w: iw + a.img.marginX(), h: ih}
+			if wrap && !empty() {
+				lastBreak = len(cur.pieces) // a line may break before a picture
+			}
+		} else {
+			t := a.text
+			w := a.w
+			if hasPartial {
+				t = partial
+				w = measure(t, a.font, a.st.letterSpacing)
+			}
+			p = piece{a: a, text: t, w: w}
+		}
+		if x+p.w <= avail || !wrap {
+			cur.pieces = append(cur.pieces, p)
+			x += p.w
+			i++
+			hasPartial = false
+			if a.kind == aImage && wrap {
+				lastBreak = len(cur.pieces) // and after one
+			}
+			continue
+		}
+		if lastBreak > 0 && !empty() {
+			// Move what follows the last break to a new line, and try
+			// this atom again there.
+			rest := append([]piece(nil), cur.pieces[lastBreak:]...)
+			commit(lastBreak)
+			cur = line{pieces: rest}
+			x = 0
+			for _, r := range rest {
+				x += r.w
+			}
+			lastBreak = -1
+			continue
+		}
+		if a.kind == aImage {
+			if !empty() {
+				commit(len(cur.pieces))
+				cur, x, lastBreak = line{}, 0, -1
+				continue
+			}
+			cur.pieces = append(cur.pieces, p)
+			x += p.w
+			i++
+			continue
+		}
+		// A word wider than the line: break it between letters.
+		n := fitRunes(p.text, a.font, a.st.letterSpacing, avail-x, x == 0)
+		if n == 0 {
+			commit(len(cur.pieces))
+			cur, x, lastBreak = line{}, 0, -1
+			continue
+		}
+		head := p.text[:n]
+		cur.pieces = append(cur.pieces, piece{a: a, text: head, w: measure(head, a.font, a.st.letterSpacing)})
+		commit(len(cur.pieces))
+		cur, x, lastBreak = line{}, 0, -1
+		if n == len(p.text) {
+			i++
+			hasPartial = false
+		} else {
+			partial, hasPartial = p.text[n:], true
+		}
+	}
+	if !empty() {
+		commit(len(cur.pieces))
+	}
+	return lines
+}
+
+// marginX is a picture's left and right margins.
+func (r *imgRef) marginX() int {
+	fs := r.st.fontSize
+	return max(0, r.st.margin[1].resolve(fs, 0)) + max(0, r.st.margin[3].resolve(fs, 0))
+}
+
+func (r *imgRef) marginY() (top, bottom int) {
+	fs := r.st.fontSize
+	return max(0, r.st.margin[0].resolve(fs, 0)), max(0, r.st.margin[2].resolve(fs, 0))
+}
+
+// lines lays out block b's inline content, at x and w pixels wide, from
+// y, and returns the flow's position below it.
+func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
+	lines := l.breakLines(b.atoms, w)
+	if len(lines) == 0 {
+		return y, m
+	}
+	y += m.value()
+	m.settle(y)
+	m = strut{}
+	s := b.st
+	strutKey := fontKey(s)
+	sa, sd := lineHeight(s, strutKey)
+	for li := range lines {
+		if y > l.limit || l.stop {
+			l.stop = true
+			break
+		}
+		ln := &lines[li]
+		above, below := sa, sd
+		if strutKey.size == 0 {
+			above, below = 0, 0
+		}
+		// The line's height: every piece's ascent and descent with its
+		// own leading, pictures standing on the baseline.
+		for _, p := range ln.pieces {
+			a := p.a
+			if a.kind == aImage {
+				mt, mb := a.img.marginY()
+				full := p.h + mt + mb
+				var up int
+				switch a.st.valign {
+				case vaMiddle:
+					up = full/2 + fontMetrics(fontKey(a.parentStyle(s))).xHeight/2
+				case vaTextTop, vaTop:
+					up = fontMetrics(fontKey(a.parentStyle(s))).ascent
+				default:
+					up = full
+				}
+				above, below = max(above, up-a.shift), max(below, full-up+a.shift)
+				continue
+			}
+			if a.font.size == 0 {
+				continue
+			}
+			pa, pd := lineHeight(a.st, a.font)
+			above, below = max(above, pa-a.shift), max(below, pd+a.shift)
+		}
+		base := y + above
+		left := x
+		switch s.align {
+		case alignCenter, alignWebCenter:
+			left += (w - ln.w) / 2
+		case alignRight:
+			left += w - ln.w
+		}
+		l.placeLine(ln, left, base, s)
+		for _, pm := range l.markers {
+			if !pm.done {
+				l.marker(pm, base)
+			}
+		}
+		l.markers = l.markers[:0]
+		y = base + below
+	}
+	return y, m
+}
+
+// parentStyle is the style of the element a picture is in.
+func (a *atom) parentStyle(block *style) *style {
+	if a.in != nil {
+		return a.in.st
+	}
+	return block
+}
+
+// placeLine lists what a line draws: the backgrounds of the inline
+// elements on it, then glyphs, pictures and decorations.
+func (l *layouter) placeLine(ln *line, left, base int, block *style) {
+	type span struct {
+		in         *inline
+		x0, x1     int
+		top, bot   int
+		opened     bool
+		closedHere bool
+	}
+	var spans []span
+	x := left
+	for _, p := range ln.pieces {
+		for in := p.a.in; in != nil; in = in.parent {
+			if !in.st.bg.set {
+				continue
+			}
+			k := fontKey(in.st)
+			fm := fontMetrics(k)
+			fs := in.st.fontSize
+			top := base - fm.ascent - in.st.padding[0].resolve(fs, 0) - int(in.st.borderW[0])
+			bot := base + fm.descent + in.st.padding[2].resolve(fs, 0) + int(in.st.borderW[2])
+			x0, x1 := x, x+p.w
+			if p.a.kind == aOpen && p.a.in == in {
+				x0 += in.st.margin[3].resolve(fs, 0)
+			}
+			if p.a.kind == aClose && p.a.in == in {
+				x1 -= in.st.margin[1].resolve(fs, 0)
+			}
+			found := false
+			for i := range spans {
+				if spans[i].in == in {
+					spans[i].x0, spans[i].x1 = min(spans[i].x0, x0), max(spans[i].x1, x1)
+					found = true
+					break
+				}
+			}
+			if !found {
+				spans = append(spans, span{in: in, x0: x0, x1: x1, top: top, bot: bot})
+			}
+		}
+		x += p.w
+	}
+	// Outer elements first, so inner ones draw over them.
+	for depth := 0; len(spans) > 0 && depth <= maxDepth; depth++ {
+		for _, sp := range spans {
+			if sp.in.depth == depth && sp.x1 > sp.x0 {
+				l.items = append(l.items, item{kind: iFill, x: sp.x0, y: sp.top, w: sp.x1 - sp.x0, h: sp.bot - sp.top, level: levelOf(sp.in.st.bg)})
+			}
+		}
+		if depth > 64 {
+			break
+		}
+	}
+	x = left
+	for _, p := range ln.pieces {
+		a := p.a
+		switch a.kind {
+		case aText:
+			if a.font.size > 0 && !a.st.hidden {
+				l.items = append(l.items, item{kind: iText, x: x, y: base + a.shift, text: p.text, font: a.font, ls: int(a.st.letterSpacing), level: levelOf(a.st.color)})
+			}
+		case aImage:
+			if !a.st.hidden {
+				mt, mb := a.img.marginY()
+				full := p.h + mt + mb
+				top := base - full + mt
+				switch a.st.valign {
+				case vaMiddle:
+					top = base - full/2 - fontMetrics(fontKey(a.parentStyle(block))).xHeight/2 + mt
+				case vaTextTop, vaTop:
+					top = base - fontMetrics(fontKey(a.parentStyle(block))).ascent + mt
+				}
+				ml := max(0, a.st.margin[3].resolve(a.st.fontSize, 0))
+				l.items = append(l.items, item{kind: iImage, x: x + ml, y: top + a.shift, w: p.w - a.img.marginX(), h: p.h, img: a.img})
+			}
+		}
+		if a.st.decoration != 0 && (a.kind == aText || a.kind == aSpace) && a.font.size > 0 && !a.st.hidden {
+			l.decorate(a, x, p.w, base+a.shift)
+		}
+		x += p.w
+	}
+}
+
+// decorate draws underline, line-through and overline under, through or
+// over a piece of text.
+func (l *layouter) decorate(a *atom, x, w, base int) {
+	fm := fontMetrics(a.font)
+	size := int(a.font.size)
+	thick := max(1, (size+7)/15)
+	level := levelOf(a.st.color)
+	if a.st.decoration&decoUnderline != 0 {
+		l.items = append(l.items, item{kind: iFill, x: x, y: base + max(1, (size+5)/10), w: w, h: thick, level: level})
+	}
+	if a.st.decoration&decoLineThrough != 0 {
+		l.items = append(l.items, item{kind: iFill, x: x, y: base - fm.xHeight/2 - thick/2, w: w, h: thick, level: level})
+	}
+	if a.st.decoration&decoOverline != 0 {
+		l.items = append(l.items, item{kind: iFill, x: x, y: base - fm.ascent, w: w, h: thick, level: level})
+	}
+}
