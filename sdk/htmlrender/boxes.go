@@ -90,7 +90,6 @@ type imgRef struct {
 type builder struct {
 	pics   map[*node]*picture
 	anon   map[*style]*style
-	atoms  int
 	budget int // atoms left: text beyond it is left out
 }
 

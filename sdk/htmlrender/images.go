@@ -18,13 +18,13 @@ import (
 // Bounds on a page's pictures. A picture past them is left out, as one
 // that cannot be fetched is: never an error for the whole page.
 const (
-	maxImages      = 32               // fetched or decoded, a page
-	maxFetching    = 4                // at once
-	maxImageBytes  = 8 << 20          // of one file
-	maxImageSide   = 4096             // pixels across or down
-	maxImagePixels = 16_000_000       // pixels in all
-	maxDecodeBytes = 48 << 20         // memory decoding one takes
-	fetchShare     = 3                // of 4: the part of the render's time fetches may take
+	maxImages      = 32         // fetched or decoded, a page
+	maxFetching    = 4          // at once
+	maxImageBytes  = 8 << 20    // of one file
+	maxImageSide   = 4096       // pixels across or down
+	maxImagePixels = 16_000_000 // pixels in all
+	maxDecodeBytes = 48 << 20   // memory decoding one takes
+	fetchShare     = 3          // of 4: the part of the render's time fetches may take
 	acceptImages   = "image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.5"
 )
 

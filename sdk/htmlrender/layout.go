@@ -106,9 +106,6 @@ func edgesOf(s *style, cw int) edges {
 	return e
 }
 
-func (e edges) left() int  { return e.m[3] + e.b[3] + e.p[3] }
-func (e edges) right() int { return e.m[1] + e.b[1] + e.p[1] }
-
 func clampI(v, lo, hi int) int { return min(max(v, lo), hi) }
 
 // widthOf is the content width of a block in a containing block cw wide,

@@ -261,11 +261,9 @@ func (a *atom) parentStyle(block *style) *style {
 // elements on it, then glyphs, pictures and decorations.
 func (l *layouter) placeLine(ln *line, left, base int, block *style) {
 	type span struct {
-		in         *inline
-		x0, x1     int
-		top, bot   int
-		opened     bool
-		closedHere bool
+		in       *inline
+		x0, x1   int
+		top, bot int
 	}
 	var spans []span
 	x := left

@@ -172,7 +172,7 @@ func inherit(p *style) *style {
 		hidden:        p.hidden,
 		decoration:    p.decoration,
 		width:         autoLength, maxWidth: autoLength, height: autoLength,
-		borderW:       [4]float64{3, 3, 3, 3}, // medium, drawn once a style is set
+		borderW: [4]float64{3, 3, 3, 3}, // medium, drawn once a style is set
 	}
 }
 

@@ -137,10 +137,7 @@ type color struct {
 	set   bool  // false for transparent
 }
 
-var (
-	black = color{0, true}
-	white = color{255, true}
-)
+var black = color{0, true}
 
 // dark says whether the colour prints as black: a brightness below half.
 // BT.601's weights, as codec.Luma's, so that red or blue text prints
