@@ -413,6 +413,21 @@ func measure(t string, k faceKey, ls float64) int {
 	return w + n*int(ls)
 }
 
+// measureUpTo is measure, stopping once the width passes limit.
+func measureUpTo(t string, k faceKey, ls float64, limit int) int {
+	w := 0
+	for _, c := range t {
+		if k.size > 0 {
+			w += glyphOf(k, c).adv
+		}
+		w += int(ls)
+		if w > limit {
+			return w
+		}
+	}
+	return w
+}
+
 // fitRunes is how many bytes of t's leading runes fit in w pixels; at
 // least one rune when must is set.
 func fitRunes(t string, k faceKey, ls float64, w int, must bool) int {

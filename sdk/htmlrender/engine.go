@@ -57,7 +57,7 @@ func (e *GoEngine) Render(ctx context.Context, p Page) (*image.Gray, error) {
 		return nil
 	}
 
-	doc, err := html.Parse(bytes.NewReader(p.HTML))
+	doc, err := parseHTML(p.HTML)
 	if err != nil {
 		return nil, fmt.Errorf("htmlrender: the HTML cannot be read: %w", err)
 	}
@@ -103,6 +103,61 @@ func (e *GoEngine) Render(ctx context.Context, p Page) (*image.Gray, error) {
 	}
 	height := clampI(y+max(0, m.value()), 1, maxRows)
 	return paint(l.items, height, paper), nil
+}
+
+// parseHTML parses a page as a browser does. The parser refuses elements
+// nested more than 512 deep; for such a page the start tags past a depth
+// (as the tags alone count it, before the parser closes any) are dropped
+// with their end tags, and the page parsed again: content that deep is
+// left out of layout anyway (maxDepth).
+func parseHTML(b []byte) (*html.Node, error) {
+	doc, err := html.Parse(bytes.NewReader(b))
+	if err == nil {
+		return doc, nil
+	}
+	for _, limit := range []int{maxDepth, maxDepth / 4} {
+		if doc, err = html.Parse(bytes.NewReader(flatten(b, limit))); err == nil {
+			return doc, nil
+		}
+	}
+	return nil, err
+}
+
+// flatten is the page with the start tags nested deeper than limit, and
+// as many end tags, left out.
+func flatten(b []byte, limit int) []byte {
+	out := make([]byte, 0, len(b))
+	z := html.NewTokenizer(bytes.NewReader(b))
+	depth, dropped := 0, 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if voidElements[string(name)] {
+				break
+			}
+			if depth >= limit {
+				dropped++
+				continue
+			}
+			depth++
+		case html.EndTagToken:
+			if dropped > 0 {
+				dropped--
+				continue
+			}
+			depth = max(0, depth-1)
+		}
+		out = append(out, z.Raw()...)
+	}
+}
+
+// voidElements have no end tag.
+var voidElements = map[string]bool{
+	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
+	"link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
 }
 
 // canvasBackground is the level of the paper: the root's background, or

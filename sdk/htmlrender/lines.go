@@ -107,8 +107,11 @@ func (l *layouter) breakLines(atoms []atom, avail int) []line {
 			t := a.text
 			w := a.w
 			if hasPartial {
+				// What is left of a long word is measured only as far as
+				// the line: a word of a thousand lines costs no more than
+				// its letters.
 				t = partial
-				w = measure(t, a.font, a.st.letterSpacing)
+				w = measureUpTo(t, a.font, a.st.letterSpacing, avail+1)
 			}
 			p = piece{a: a, text: t, w: w}
 		}
