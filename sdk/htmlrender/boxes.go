@@ -76,6 +76,7 @@ type inline struct {
 	st     *style
 	parent *inline
 	depth  int
+	shift  int // of the baseline, by sub and super here and outside
 }
 
 // imgRef is an <img> as laid out: its picture (nil if none could be had)
@@ -220,9 +221,10 @@ func (bd *builder) inlineNode(b *box, r *run, n *node, in *inline) {
 		return
 	}
 	s := n.st
-	child := &inline{st: s, parent: in}
+	child := &inline{st: s, parent: in, shift: shiftOf(s)}
 	if in != nil {
 		child.depth = in.depth + 1
+		child.shift = clampI(child.shift+in.shift, -maxLength, maxLength)
 	}
 	fs := s.fontSize
 	left := s.margin[3].resolve(fs, 0) + int(s.borderW[3]) + s.padding[3].resolve(fs, 0)
@@ -272,23 +274,21 @@ func (r *run) add(a atom) {
 	}
 	r.bd.budget--
 	if a.in != nil {
-		a.shift = shiftOf(a.in)
+		a.shift = a.in.shift
 	}
 	r.atoms = append(r.atoms, a)
 }
 
-// shiftOf is how far sub and super move text down (up when negative).
-func shiftOf(in *inline) int {
-	shift := 0
-	for p := in; p != nil; p = p.parent {
-		switch p.st.valign {
-		case vaSub:
-			shift += int(p.st.fontSize*1.2/5 + 0.5)
-		case vaSuper:
-			shift -= int(p.st.fontSize*1.2/3 + 0.5)
-		}
+// shiftOf is how far sub and super move text down (up when negative)
+// in an element of style s, from where its parent's text sits.
+func shiftOf(s *style) int {
+	switch s.valign {
+	case vaSub:
+		return int(s.fontSize*1.2/5 + 0.5)
+	case vaSuper:
+		return -int(s.fontSize*1.2/3 + 0.5)
 	}
-	return shift
+	return 0
 }
 
 // text adds the words and spaces of a text node in style s, white space

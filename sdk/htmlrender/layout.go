@@ -190,9 +190,13 @@ func levelOf(c color) uint8 {
 // flow's position after b and the margins below it, which may collapse
 // with what follows.
 func (l *layouter) flow(b *box, cx, cw, y int, m strut, parentAlign uint8, root bool) (int, strut) {
-	if l.tick() {
+	if l.tick() || y > l.limit {
+		// Past the cut nothing more is laid out; no sum of lengths can
+		// then grow without bound.
+		l.stop = true
 		return y, m
 	}
+	y = max(y, -maxLength)
 	s := b.st
 	e := edgesOf(s, cw)
 	natural := -1
