@@ -45,6 +45,7 @@ type box struct {
 	top, bottom int
 	topPending  bool
 	skipBg      bool // the canvas has this box's background
+	floating    bool // being laid out as a float
 }
 
 type atomKind uint8
@@ -56,6 +57,7 @@ const (
 	aBreak
 	aOpen  // an inline element starts: its left margin, border, padding
 	aClose // it ends
+	aFloat // a floated picture: it goes to the left or right of the lines
 )
 
 // atom is an unbreakable piece of inline content.
@@ -214,6 +216,11 @@ func (bd *builder) inlineNode(b *box, r *run, n *node, in *inline) {
 			if n.st.width.u == auto || n.st.height.u == auto {
 				return // a missing picture with no size takes no room
 			}
+		}
+		if n.st.floatSide != 0 {
+			r.add(atom{kind: aFloat, st: n.st, in: in, img: ref})
+			r.content = true
+			return
 		}
 		r.add(atom{kind: aImage, st: n.st, in: in, img: ref})
 		r.lastSpace = false

@@ -101,7 +101,7 @@ func (e *GoEngine) Render(ctx context.Context, p Page) (*image.Gray, error) {
 	if err := late(); err != nil {
 		return nil, err
 	}
-	height := clampI(y+max(0, m.value()), 1, maxRows)
+	height := clampI(max(y+max(0, m.value()), l.floatsBottom()), 1, maxRows)
 	return paint(l.items, height, paper), nil
 }
 

@@ -38,6 +38,7 @@ type layouter struct {
 	check   func() bool
 	steps   int
 	markers []*pendingMarker
+	floats  []float // of the block formatting context being laid out
 }
 
 // pendingMarker is a list item's marker waiting for the item's first line,
@@ -198,6 +199,17 @@ func (l *layouter) flow(b *box, cx, cw, y int, m strut, parentAlign uint8, root 
 	}
 	y = max(y, -maxLength)
 	s := b.st
+	if s.floatSide != 0 && !root && !b.floating {
+		return l.floatBlock(b, cx, cw, y, m), m
+	}
+	if s.clear != 0 {
+		if c := l.clearance(s.clear); c > y+m.value() {
+			y += m.value()
+			m.settle(y)
+			m = strut{}
+			y = c
+		}
+	}
 	e := edgesOf(s, cw)
 	natural := -1
 	var iw, ih int
@@ -374,4 +386,121 @@ func (l *layouter) marker(pm *pendingMarker, y int) {
 		w := measure(pm.b.markerText, key, 0) + measure(" ", key, 0)
 		l.items = append(l.items, item{kind: iText, x: pm.x - w, y: y, text: pm.b.markerText, font: key, level: level})
 	}
+}
+
+// float is a box floated to the left or right of the lines beside it.
+type float struct {
+	left        bool
+	x0, x1      int // its margin box
+	top, bottom int
+}
+
+// maxFloats bounds the floats of a page; past it floats are placed, but
+// lines no longer make room for them.
+const maxFloats = 256
+
+// band is the room lines have at y between x0 and x1, floats taken away.
+func (l *layouter) band(y, x0, x1 int) (left, right int) {
+	left, right = x0, x1
+	for _, f := range l.floats {
+		if y < f.top || y >= f.bottom {
+			continue
+		}
+		if f.left {
+			left = max(left, f.x1)
+		} else {
+			right = min(right, f.x0)
+		}
+	}
+	return left, max(left, right)
+}
+
+// floatBottomAfter is the nearest bottom, below y, of the floats that
+// narrow the band at y; or y.
+func (l *layouter) floatBottomAfter(y, x0, x1 int) int {
+	next := -1
+	for _, f := range l.floats {
+		if y >= f.top && y < f.bottom && f.x1 > x0 && f.x0 < x1 && (next < 0 || f.bottom < next) {
+			next = f.bottom
+		}
+	}
+	if next < 0 {
+		return y
+	}
+	return next
+}
+
+// clearance is the bottom of the floats a box with clear c must go below.
+func (l *layouter) clearance(c uint8) int {
+	y := math.MinInt32
+	for _, f := range l.floats {
+		if f.left && c&1 != 0 || !f.left && c&2 != 0 {
+			y = max(y, f.bottom)
+		}
+	}
+	return y
+}
+
+// floatsBottom is the lowest bottom of the floats, for a block
+// formatting context that holds them.
+func (l *layouter) floatsBottom() int {
+	y := math.MinInt32
+	for _, f := range l.floats {
+		y = max(y, f.bottom)
+	}
+	return y
+}
+
+// placeFloat places a floated picture at the top of a line whose room is
+// x0 to x1, and says how wide it is and whether it is on the left.
+func (l *layouter) placeFloat(a *atom, top, x0, x1 int) (int, bool) {
+	iw, ih := imageSize(a.img, x1-x0)
+	mt, mb := a.img.marginY()
+	w := iw + a.img.marginX()
+	left := a.st.floatSide == 1
+	fx := x0
+	if !left {
+		fx = x1 - w
+	}
+	if !a.st.hidden {
+		ml := max(0, a.st.margin[3].resolve(a.st.fontSize, 0))
+		l.items = append(l.items, item{kind: iImage, x: fx + ml, y: top + mt, w: iw, h: ih, img: a.img})
+	}
+	if len(l.floats) < maxFloats {
+		l.floats = append(l.floats, float{left: left, x0: fx, x1: fx + w, top: top, bottom: top + ih + mt + mb})
+	}
+	return w, left
+}
+
+// floatBlock lays out a floated block beside the lines that follow: as
+// wide as it says, or as its content wants up to the room there is, in a
+// block formatting context of its own. The flow does not move.
+func (l *layouter) floatBlock(b *box, cx, cw, y int, m strut) int {
+	s := b.st
+	top := y + m.value()
+	left, right := l.band(top, cx, cx+cw)
+	e := edgesOf(s, cw)
+	horiz := e.m[1] + e.m[3] + e.b[1] + e.b[3] + e.p[1] + e.p[3]
+	var w int
+	if s.width.u != auto {
+		w = s.width.resolve(s.fontSize, float64(cw)) + horiz
+	} else {
+		_, mx := l.measure(b)
+		w = min(mx, right-left)
+	}
+	w = clampI(w, 0, maxLength)
+	x := left
+	if s.floatSide == 2 {
+		x = right - w
+	}
+	outer := l.floats
+	l.floats = nil
+	b.floating = true
+	bottom, bm := l.flow(b, x, w, top, strut{}, alignLeft, true)
+	bottom = max(bottom+bm.value(), l.floatsBottom())
+	l.floats = outer
+	if len(l.floats) < maxFloats {
+		l.floats = append(l.floats, float{left: s.floatSide == 1, x0: x, x1: x + w, top: top, bottom: bottom})
+	}
+	return y
 }

@@ -1,5 +1,7 @@
 package htmlrender
 
+import "slices"
+
 // This file breaks inline content into lines and places them: greedily,
 // at spaces and around pictures, a word too long for a line broken
 // between letters.
@@ -14,6 +16,8 @@ type piece struct {
 type line struct {
 	pieces []piece
 	w      int // without the spaces at its end
+	indent int // room on the left taken by floats placed on the line
+	avail  int // the room for it, floats taken away
 }
 
 // lineHeight is the height of a line of text in style s in face k, and its
@@ -37,15 +41,58 @@ func lineHeight(s *style, k faceKey) (above, below int) {
 	return above, lh - above
 }
 
-// breakLines breaks atoms into lines avail pixels wide.
-func (l *layouter) breakLines(atoms []atom, avail int) []line {
-	var lines []line
-	var cur line
+// breaker breaks a run of atoms into lines one at a time, each as wide as
+// the room beside the floats at its height.
+type breaker struct {
+	l          *layouter
+	atoms      []atom
+	i          int
+	partial    string // what is left of atoms[i]'s text after a break inside it
+	hasPartial bool
+	carry      []piece // pieces moved to the next line
+	floats     []*atom // floats met where they did not fit: for the next line
+	// Where the line being made lies, for the floats met on it.
+	top, left int
+}
+
+// breakState is what next changes, to take a line back.
+type breakState struct {
+	i          int
+	partial    string
+	hasPartial bool
+	carry      []piece
+	floats     []*atom
+}
+
+func (br *breaker) save() breakState {
+	return breakState{br.i, br.partial, br.hasPartial, slices.Clone(br.carry), slices.Clone(br.floats)}
+}
+
+func (br *breaker) restore(s breakState) {
+	br.i, br.partial, br.hasPartial, br.carry, br.floats = s.i, s.partial, s.hasPartial, s.carry, s.floats
+}
+
+// next is the next line in avail pixels, or false when there is none.
+// split says a word had to be broken between letters to make it.
+func (br *breaker) next(avail int) (ln line, split, ok bool) {
+	l := br.l
+	cur := line{pieces: br.carry, avail: avail}
+	br.carry = nil
+	// Floats that did not fit beside the last line go at this one's top.
+	for _, f := range br.floats {
+		w, left := l.placeFloat(f, br.top, br.left+cur.indent, br.left+cur.indent+cur.avail)
+		cur.avail -= w
+		if left {
+			cur.indent += w
+		}
+	}
+	br.floats = br.floats[:0]
 	x := 0
+	for _, p := range cur.pieces {
+		x += p.w
+	}
 	lastBreak := -1 // cur.pieces[:lastBreak] may end a line
-	partial := ""   // what is left of atoms[i]'s text after a break inside it
-	hasPartial := false
-	commit := func(n int) {
+	finish := func(n int) line {
 		ps := cur.pieces[:n]
 		w := 0
 		for _, p := range ps {
@@ -56,7 +103,7 @@ func (l *layouter) breakLines(atoms []atom, avail int) []line {
 			w -= ps[len(ps)-1].w
 			ps = ps[:len(ps)-1]
 		}
-		lines = append(lines, line{pieces: ps, w: w})
+		return line{pieces: ps, w: w, indent: cur.indent, avail: cur.avail}
 	}
 	empty := func() bool {
 		for _, p := range cur.pieces {
@@ -66,20 +113,18 @@ func (l *layouter) breakLines(atoms []atom, avail int) []line {
 		}
 		return true
 	}
-	for i := 0; i < len(atoms); {
+	for br.i < len(br.atoms) {
 		if l.tick() {
 			break
 		}
-		a := &atoms[i]
+		a := &br.atoms[br.i]
 		switch a.kind {
 		case aBreak:
-			commit(len(cur.pieces))
-			cur, x, lastBreak = line{}, 0, -1
-			i++
-			continue
+			br.i++
+			return finish(len(cur.pieces)), false, true
 		case aSpace:
 			if empty() && !a.nowrap && a.st.white != wsPreWrap {
-				i++ // a collapsible space at the start of a line
+				br.i++ // a collapsible space at the start of a line
 				continue
 			}
 			cur.pieces = append(cur.pieces, piece{a: a, text: a.text, w: a.w})
@@ -87,14 +132,28 @@ func (l *layouter) breakLines(atoms []atom, avail int) []line {
 			if !a.nowrap {
 				lastBreak = len(cur.pieces)
 			}
-			i++
+			br.i++
 			continue
 		case aOpen, aClose:
 			cur.pieces = append(cur.pieces, piece{a: a, w: a.w})
 			x += a.w
-			i++
+			br.i++
+			continue
+		case aFloat:
+			br.i++
+			fw, _ := imageSize(a.img, cur.avail)
+			if fw+a.img.marginX() > cur.avail-x && !empty() {
+				br.floats = append(br.floats, a) // below this line
+				continue
+			}
+			w, left := l.placeFloat(a, br.top, br.left+cur.indent, br.left+cur.indent+cur.avail)
+			cur.avail -= w
+			if left {
+				cur.indent += w
+			}
 			continue
 		}
+		avail := cur.avail
 		var p piece
 		wrap := a.st.white != wsNowrap && a.st.white != wsPre
 		if a.kind == aImage {
@@ -106,11 +165,11 @@ func (l *layouter) breakLines(atoms []atom, avail int) []line {
 		} else {
 			t := a.text
 			w := a.w
-			if hasPartial {
+			if br.hasPartial {
 				// What is left of a long word is measured only as far as
 				// the line: a word of a thousand lines costs no more than
 				// its letters.
-				t = partial
+				t = br.partial
 				w = measureUpTo(t, a.font, a.st.letterSpacing, avail+1)
 			}
 			p = piece{a: a, text: t, w: w}
@@ -118,59 +177,45 @@ func (l *layouter) breakLines(atoms []atom, avail int) []line {
 		if x+p.w <= avail || !wrap {
 			cur.pieces = append(cur.pieces, p)
 			x += p.w
-			i++
-			hasPartial = false
+			br.i++
+			br.hasPartial = false
 			if a.kind == aImage && wrap {
 				lastBreak = len(cur.pieces) // and after one
 			}
 			continue
 		}
 		if lastBreak > 0 && !empty() {
-			// Move what follows the last break to a new line, and try
-			// this atom again there.
-			rest := append([]piece(nil), cur.pieces[lastBreak:]...)
-			commit(lastBreak)
-			cur = line{pieces: rest}
-			x = 0
-			for _, r := range rest {
-				x += r.w
-			}
-			lastBreak = -1
-			continue
+			// What follows the last break starts the next line.
+			br.carry = append([]piece(nil), cur.pieces[lastBreak:]...)
+			return finish(lastBreak), false, true
 		}
 		if a.kind == aImage {
 			if !empty() {
-				commit(len(cur.pieces))
-				cur, x, lastBreak = line{}, 0, -1
-				continue
+				return finish(len(cur.pieces)), false, true
 			}
 			cur.pieces = append(cur.pieces, p)
-			x += p.w
-			i++
-			continue
+			br.i++
+			return finish(len(cur.pieces)), false, true
 		}
 		// A word wider than the line: break it between letters.
 		n := fitRunes(p.text, a.font, a.st.letterSpacing, avail-x, x == 0)
 		if n == 0 {
-			commit(len(cur.pieces))
-			cur, x, lastBreak = line{}, 0, -1
-			continue
+			return finish(len(cur.pieces)), false, true
 		}
 		head := p.text[:n]
 		cur.pieces = append(cur.pieces, piece{a: a, text: head, w: measure(head, a.font, a.st.letterSpacing)})
-		commit(len(cur.pieces))
-		cur, x, lastBreak = line{}, 0, -1
 		if n == len(p.text) {
-			i++
-			hasPartial = false
+			br.i++
+			br.hasPartial = false
 		} else {
-			partial, hasPartial = p.text[n:], true
+			br.partial, br.hasPartial = p.text[n:], true
 		}
+		return finish(len(cur.pieces)), true, true
 	}
-	if !empty() {
-		commit(len(cur.pieces))
+	if !empty() || len(br.floats) > 0 {
+		return finish(len(cur.pieces)), false, true
 	}
-	return lines
+	return line{}, false, false
 }
 
 // marginX is a picture's left and right margins.
@@ -185,28 +230,54 @@ func (r *imgRef) marginY() (top, bottom int) {
 }
 
 // lines lays out block b's inline content, at x and w pixels wide, from
-// y, and returns the flow's position below it.
+// y, beside the floats there, and returns the flow's position below it.
 func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
-	lines := l.breakLines(b.atoms, w)
-	if len(lines) == 0 {
-		return y, m
-	}
-	y += m.value()
-	m.settle(y)
-	m = strut{}
+	br := &breaker{l: l, atoms: b.atoms}
 	s := b.st
 	strutKey := fontKey(s)
 	sa, sd := lineHeight(s, strutKey)
-	for li := range lines {
-		if y > l.limit || l.stop {
+	if strutKey.size == 0 {
+		sa, sd = 0, 0
+	}
+	settled := false
+	for !l.stop {
+		if y > l.limit {
 			l.stop = true
 			break
 		}
-		ln := &lines[li]
-		above, below := sa, sd
-		if strutKey.size == 0 {
-			above, below = 0, 0
+		top := y
+		if !settled {
+			top += m.value()
 		}
+		left, right := l.band(top, x, x+w)
+		br.top, br.left = top, left
+		saved := br.save()
+		mark := len(l.items)
+		nfloats := len(l.floats)
+		ln, split, ok := br.next(right - left)
+		if !ok {
+			break
+		}
+		if split && right-left < w {
+			// A word does not fit beside a float: the line goes below it.
+			if below := l.floatBottomAfter(top, x, x+w); below > top {
+				br.restore(saved)
+				l.items, l.floats = l.items[:mark], l.floats[:nfloats]
+				if !settled {
+					y += m.value()
+					m.settle(y)
+					m, settled = strut{}, true
+				}
+				y = below
+				continue
+			}
+		}
+		if !settled {
+			y += m.value()
+			m.settle(y)
+			m, settled = strut{}, true
+		}
+		above, below := sa, sd
 		// The line's height: every piece's ascent and descent with its
 		// own leading, pictures standing on the baseline.
 		for _, p := range ln.pieces {
@@ -233,14 +304,14 @@ func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
 			above, below = max(above, pa-a.shift), max(below, pd+a.shift)
 		}
 		base := y + above
-		left := x
+		lx := left + ln.indent
 		switch s.align {
 		case alignCenter, alignWebCenter:
-			left += (w - ln.w) / 2
+			lx += (ln.avail - ln.w) / 2
 		case alignRight:
-			left += w - ln.w
+			lx += ln.avail - ln.w
 		}
-		l.placeLine(ln, left, base, s)
+		l.placeLine(&ln, lx, base, s)
 		for _, pm := range l.markers {
 			if !pm.done {
 				l.marker(pm, base)

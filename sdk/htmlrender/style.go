@@ -129,6 +129,7 @@ type style struct {
 	bg                                 color
 	valign                             uint8
 	floatSide                          uint8 // 0 none, 1 left, 2 right
+	clear                              uint8 // bits: 1 left, 2 right
 }
 
 // initialStyle is the root's parent: CSS's initial values.
@@ -342,6 +343,9 @@ func (c *cascade) compute(n *node, parent *style) *style {
 		if d.prop != "font-size" && d.prop != "font" {
 			s.apply(d.prop, d.value, parent)
 		}
+	}
+	if s.floatSide != 0 && s.display == dInline && n.tag != "img" {
+		s.display = dBlock // a float is a block, as CSS makes it
 	}
 	for i := range 4 {
 		if !s.borderOn[i] {
@@ -692,6 +696,17 @@ func (s *style) apply(prop, v string, parent *style) {
 			s.floatSide = 2
 		case "none":
 			s.floatSide = 0
+		}
+	case "clear":
+		switch lv {
+		case "left":
+			s.clear = 1
+		case "right":
+			s.clear = 2
+		case "both":
+			s.clear = 3
+		case "none":
+			s.clear = 0
 		}
 	case "width":
 		s.width = s.boxLength(lv, s.width, false)

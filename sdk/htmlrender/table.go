@@ -389,6 +389,9 @@ func (l *layouter) layoutTable(b *box, x, w, y int) int {
 // own whose children's margins stay inside it, at x, w wide, from y, and
 // returns the flow's position below it.
 func (l *layouter) cellContent(b *box, x, w, y int) (int, strut) {
+	outer := l.floats
+	l.floats = nil
+	defer func() { l.floats = outer }()
 	m := strut{}
 	if len(b.atoms) > 0 {
 		y, m = l.lines(b, x, w, y, m)
@@ -402,7 +405,7 @@ func (l *layouter) cellContent(b *box, x, w, y int) (int, strut) {
 	}
 	y += max(0, m.value())
 	m.settle(y)
-	return y, strut{}
+	return max(y, l.floatsBottom()), strut{}
 }
 
 // measure is the narrowest a box can be laid out (its widest word or
@@ -465,7 +468,7 @@ func measureAtoms(atoms []atom) (minW, maxW int) {
 			} else {
 				minW, seg = max(minW, seg), 0
 			}
-		case aImage:
+		case aImage, aFloat:
 			w, _ := imageSize(a.img, 0)
 			w += a.img.marginX()
 			minW, seg = max(minW, seg, w), 0
