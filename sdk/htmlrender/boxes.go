@@ -446,7 +446,8 @@ func fitRunes(t string, k faceKey, ls float64, w int, must bool) int {
 		}
 		if x+adv > w {
 			if i == 0 && must {
-				return utf8.RuneLen(c)
+				_, n := utf8.DecodeRuneInString(t) // 1 for a byte that is not UTF-8
+				return n
 			}
 			return i
 		}
