@@ -159,7 +159,7 @@ func (l *layouter) reserve(s *style) int {
 // background fills the reserved items at with a box's background and
 // borders, its border box at (x, y), w × h.
 func (l *layouter) background(at int, s *style, bw [4]int, x, y, w, h int, skipBg bool) {
-	if at < 0 || h <= 0 || w <= 0 {
+	if at < 0 || h <= 0 || w <= 0 || s.hidden {
 		return
 	}
 	if s.bg.set && !skipBg {
@@ -279,8 +279,8 @@ func (l *layouter) flow(b *box, cx, cw, y int, m strut, parentAlign uint8, root 
 		if wasPending { // nothing in it, but a bottom edge of its own
 			contentTop = b.top
 		}
-		if fixedH {
-			y = contentTop + minH
+		if fixedH && b.kind != kTable {
+			y = contentTop + minH // the content may overflow it
 		} else if minH > 0 {
 			y = max(y, contentTop+minH)
 		}

@@ -240,6 +240,10 @@ func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
 		sa, sd = 0, 0
 	}
 	settled := false
+	indent := 0 // the first line's text-indent
+	if s.textIndent.u != auto {
+		indent = clampI(s.textIndent.resolve(s.fontSize, float64(w)), -w, w)
+	}
 	for !l.stop {
 		if y > l.limit {
 			l.stop = true
@@ -254,7 +258,7 @@ func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
 		saved := br.save()
 		mark := len(l.items)
 		nfloats := len(l.floats)
-		ln, split, ok := br.next(right - left)
+		ln, split, ok := br.next(right - left - indent)
 		if !ok {
 			break
 		}
@@ -304,7 +308,8 @@ func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
 			above, below = max(above, pa-a.shift), max(below, pd+a.shift)
 		}
 		base := y + above
-		lx := left + ln.indent
+		lx := left + ln.indent + indent
+		indent = 0
 		switch s.align {
 		case alignCenter, alignWebCenter:
 			lx += (ln.avail - ln.w) / 2
@@ -335,52 +340,79 @@ func (a *atom) parentStyle(block *style) *style {
 // elements on it, then glyphs, pictures and decorations.
 func (l *layouter) placeLine(ln *line, left, base int, block *style) {
 	type span struct {
-		in       *inline
-		x0, x1   int
-		top, bot int
+		in         *inline
+		x0, x1     int
+		top, bot   int
+		start, end bool // its first and last piece are on this line
 	}
 	var spans []span
 	x := left
 	for _, p := range ln.pieces {
 		for in := p.a.in; in != nil; in = in.parent {
-			if !in.st.bg.set {
+			st := in.st
+			if !st.bg.set && st.borderW == [4]float64{} || st.hidden {
 				continue
 			}
-			k := fontKey(in.st)
+			k := fontKey(st)
 			fm := fontMetrics(k)
-			fs := in.st.fontSize
-			top := base - fm.ascent - in.st.padding[0].resolve(fs, 0) - int(in.st.borderW[0])
-			bot := base + fm.descent + in.st.padding[2].resolve(fs, 0) + int(in.st.borderW[2])
+			fs := st.fontSize
+			top := base - fm.ascent - st.padding[0].resolve(fs, 0) - int(st.borderW[0])
+			bot := base + fm.descent + st.padding[2].resolve(fs, 0) + int(st.borderW[2])
 			x0, x1 := x, x+p.w
-			if p.a.kind == aOpen && p.a.in == in {
-				x0 += in.st.margin[3].resolve(fs, 0)
+			start := p.a.kind == aOpen && p.a.in == in
+			end := p.a.kind == aClose && p.a.in == in
+			if start {
+				x0 += st.margin[3].resolve(fs, 0)
 			}
-			if p.a.kind == aClose && p.a.in == in {
-				x1 -= in.st.margin[1].resolve(fs, 0)
+			if end {
+				x1 -= st.margin[1].resolve(fs, 0)
 			}
 			found := false
 			for i := range spans {
 				if spans[i].in == in {
 					spans[i].x0, spans[i].x1 = min(spans[i].x0, x0), max(spans[i].x1, x1)
+					spans[i].start = spans[i].start || start
+					spans[i].end = spans[i].end || end
 					found = true
 					break
 				}
 			}
 			if !found {
-				spans = append(spans, span{in: in, x0: x0, x1: x1, top: top, bot: bot})
+				spans = append(spans, span{in: in, x0: x0, x1: x1, top: top, bot: bot, start: start, end: end})
 			}
 		}
 		x += p.w
 	}
-	// Outer elements first, so inner ones draw over them.
-	for depth := 0; len(spans) > 0 && depth <= maxDepth; depth++ {
+	// The backgrounds and borders of inline elements, outer ones first
+	// so that inner ones draw over them; the left and right borders only
+	// where the element starts and ends.
+	for depth := 0; len(spans) > 0 && depth <= 64; depth++ {
 		for _, sp := range spans {
-			if sp.in.depth == depth && sp.x1 > sp.x0 {
-				l.items = append(l.items, item{kind: iFill, x: sp.x0, y: sp.top, w: sp.x1 - sp.x0, h: sp.bot - sp.top, level: levelOf(sp.in.st.bg)})
+			if sp.in.depth != depth || sp.x1 <= sp.x0 {
+				continue
 			}
-		}
-		if depth > 64 {
-			break
+			st := sp.in.st
+			w, h := sp.x1-sp.x0, sp.bot-sp.top
+			if st.bg.set {
+				l.items = append(l.items, item{kind: iFill, x: sp.x0, y: sp.top, w: w, h: h, level: levelOf(st.bg)})
+			}
+			bw := [4]int{int(st.borderW[0]), int(st.borderW[1]), int(st.borderW[2]), int(st.borderW[3])}
+			if !sp.end {
+				bw[1] = 0
+			}
+			if !sp.start {
+				bw[3] = 0
+			}
+			for i, r := range [4][4]int{
+				{sp.x0, sp.top, w, bw[0]},
+				{sp.x1 - bw[1], sp.top, bw[1], h},
+				{sp.x0, sp.bot - bw[2], w, bw[2]},
+				{sp.x0, sp.top, bw[3], h},
+			} {
+				if bw[i] > 0 {
+					l.items = append(l.items, item{kind: iFill, x: r[0], y: r[1], w: r[2], h: r[3], level: levelOf(st.borderColor[i])})
+				}
+			}
 		}
 	}
 	x = left

@@ -117,6 +117,7 @@ type style struct {
 	spacing       float64 // border-spacing
 	hidden        bool    // visibility: hidden
 	decoration    uint8   // drawn on all text inside, as browsers do
+	textIndent    length  // of a block's first line
 
 	// Not inherited.
 	width, maxWidth, height, minHeight length
@@ -172,6 +173,7 @@ func inherit(p *style) *style {
 		spacing:       p.spacing,
 		hidden:        p.hidden,
 		decoration:    p.decoration,
+		textIndent:    p.textIndent,
 		width:         autoLength, maxWidth: autoLength, height: autoLength,
 		borderW: [4]float64{3, 3, 3, 3}, // medium, drawn once a style is set
 	}
@@ -418,6 +420,10 @@ func hints(n *node) []decl {
 					add("float", "left")
 				case "right":
 					add("float", "right")
+				case "middle", "absmiddle":
+					add("vertical-align", "middle")
+				case "top", "texttop":
+					add("vertical-align", "text-top")
 				}
 			default:
 				switch strings.ToLower(v) {
@@ -697,6 +703,8 @@ func (s *style) apply(prop, v string, parent *style) {
 		case "none":
 			s.floatSide = 0
 		}
+	case "text-indent":
+		s.textIndent = s.boxLength(lv, s.textIndent, true)
 	case "clear":
 		switch lv {
 		case "left":
