@@ -198,6 +198,7 @@ var glyphs = struct {
 	faces   map[faceKey]font.Face
 	metrics map[faceKey]metrics
 	glyphs  map[glyphKey]*glyph
+	bytes   int // of the glyphs' bits
 }{
 	faces:   map[faceKey]font.Face{},
 	metrics: map[faceKey]metrics{},
@@ -205,8 +206,9 @@ var glyphs = struct {
 }
 
 const (
-	maxCachedGlyphs = 40_000 // a few MB
-	maxCachedFaces  = 400
+	maxCachedGlyphs     = 40_000
+	maxCachedGlyphBytes = 16 << 20 // glyphs of 400 pixels take 160 KB each
+	maxCachedFaces      = 400
 )
 
 // face is the face of k; the caller holds glyphs' lock.
@@ -218,10 +220,11 @@ func face(k faceKey) font.Face {
 		clear(glyphs.faces)
 		clear(glyphs.metrics)
 		clear(glyphs.glyphs)
+		glyphs.bytes = 0
 	}
 	f, err := opentype.NewFace(parsedFonts()[k.font], &opentype.FaceOptions{Size: float64(k.size), DPI: 72, Hinting: font.HintingNone})
 	if err != nil {
-		panic("htmlrender: a face of an embedded font: " + err.Error()) // only for a size of 0, which fontKey never makes
+		panic("htmlrender: a face of an embedded font: " + err.Error()) // parsed fonts and sizes above 0 make none
 	}
 	glyphs.faces[k] = f
 	return f
@@ -229,6 +232,9 @@ func face(k faceKey) font.Face {
 
 // fontMetrics are the vertical measures of a face.
 func fontMetrics(k faceKey) metrics {
+	if k.size == 0 {
+		return metrics{} // text too small to draw
+	}
 	glyphs.Lock()
 	defer glyphs.Unlock()
 	if m, ok := glyphs.metrics[k]; ok {
@@ -251,14 +257,18 @@ func fontMetrics(k faceKey) metrics {
 // glyphOf is the glyph of r in k's font, or in its Go fallback when the
 // font lacks it, or the font's box for a missing character when both do.
 func glyphOf(k faceKey, r rune) *glyph {
+	if k.size == 0 {
+		return &glyph{}
+	}
 	glyphs.Lock()
 	defer glyphs.Unlock()
 	gk := glyphKey{k, r}
 	if g := glyphs.glyphs[gk]; g != nil {
 		return g
 	}
-	if len(glyphs.glyphs) >= maxCachedGlyphs {
+	if len(glyphs.glyphs) >= maxCachedGlyphs || glyphs.bytes >= maxCachedGlyphBytes {
 		clear(glyphs.glyphs)
+		glyphs.bytes = 0
 	}
 	g := rasterize(face(k), r, false)
 	if g == nil && int(k.font) < len(fallback) {
@@ -271,6 +281,7 @@ func glyphOf(k faceKey, r rune) *glyph {
 		g = &glyph{}
 	}
 	glyphs.glyphs[gk] = g
+	glyphs.bytes += len(g.bits) + 64
 	return g
 }
 
