@@ -58,6 +58,7 @@ const (
 	aOpen  // an inline element starts: its left margin, border, padding
 	aClose // it ends
 	aFloat // a floated picture: it goes to the left or right of the lines
+	aBox   // an inline-block: a block laid out on its own, placed as a word
 )
 
 // atom is an unbreakable piece of inline content.
@@ -69,6 +70,7 @@ type atom struct {
 	w      int
 	in     *inline // the innermost inline element it is in, or nil
 	img    *imgRef
+	box    *box // aBox
 	nowrap bool // a space a line may not break at
 	shift  int  // baseline shift of sub and super, down positive
 }
@@ -172,7 +174,7 @@ func (bd *builder) fill(b *box, n *node) {
 // isBlockLevel says whether an element makes a block box of its own.
 func isBlockLevel(n *node) bool {
 	switch n.st.display {
-	case dNone, dInline:
+	case dNone, dInline, dInlineBlock:
 		return false
 	}
 	return true
@@ -204,6 +206,17 @@ func (bd *builder) inlineNode(b *box, r *run, n *node, in *inline) {
 	case n.tag == "br":
 		r.add(atom{kind: aBreak, st: n.st, in: in})
 		r.lastSpace = true
+		r.content = true
+		return
+	case n.st.display == dInlineBlock && n.tag != "img":
+		kb := &box{kind: kBlock, st: n.st, node: n}
+		if n.tag == "table" {
+			kb.kind, kb.tbl = kTable, bd.table(n)
+		} else {
+			bd.fill(kb, n)
+		}
+		r.add(atom{kind: aBox, st: n.st, in: in, box: kb})
+		r.lastSpace = false
 		r.content = true
 		return
 	case n.tag == "img":

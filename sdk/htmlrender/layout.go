@@ -39,6 +39,10 @@ type layouter struct {
 	steps   int
 	markers []*pendingMarker
 	floats  []float // of the block formatting context being laid out
+	// inline-blocks laid out, and the baseline of the last line placed,
+	// which an inline-block sits on the line by
+	inlines  map[*atom]*laidBlock
+	lastBase int
 }
 
 // pendingMarker is a list item's marker waiting for the item's first line,

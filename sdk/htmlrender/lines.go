@@ -156,9 +156,14 @@ func (br *breaker) next(avail int) (ln line, split, ok bool) {
 		avail := cur.avail
 		var p piece
 		wrap := a.st.white != wsNowrap && a.st.white != wsPre
-		if a.kind == aImage {
-			iw, ih := imageSize(a.img, avail)
-			p = piece{a: a, w: iw + a.img.marginX(), h: ih}
+		if a.kind == aImage || a.kind == aBox {
+			if a.kind == aImage {
+				iw, ih := imageSize(a.img, avail)
+				p = piece{a: a, w: iw + a.img.marginX(), h: ih}
+			} else {
+				ib := l.inlineBlock(a, avail)
+				p = piece{a: a, w: ib.w, h: ib.h}
+			}
 			if wrap && !empty() {
 				lastBreak = len(cur.pieces) // a line may break before a picture
 			}
@@ -179,7 +184,7 @@ func (br *breaker) next(avail int) (ln line, split, ok bool) {
 			x += p.w
 			br.i++
 			br.hasPartial = false
-			if a.kind == aImage && wrap {
+			if (a.kind == aImage || a.kind == aBox) && wrap {
 				lastBreak = len(cur.pieces) // and after one
 			}
 			continue
@@ -189,7 +194,7 @@ func (br *breaker) next(avail int) (ln line, split, ok bool) {
 			br.carry = append([]piece(nil), cur.pieces[lastBreak:]...)
 			return finish(lastBreak), false, true
 		}
-		if a.kind == aImage {
+		if a.kind == aImage || a.kind == aBox {
 			if !empty() {
 				return finish(len(cur.pieces)), false, true
 			}
@@ -301,6 +306,15 @@ func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
 				above, below = max(above, up-a.shift), max(below, full-up+a.shift)
 				continue
 			}
+			if a.kind == aBox {
+				ib := l.inlineBlock(a, 0)
+				up := ib.base
+				if a.st.valign == vaMiddle {
+					up = ib.h/2 + fontMetrics(fontKey(a.parentStyle(s))).xHeight/2
+				}
+				above, below = max(above, up-a.shift), max(below, ib.h-up+a.shift)
+				continue
+			}
 			if a.font.size == 0 {
 				continue
 			}
@@ -317,6 +331,7 @@ func (l *layouter) lines(b *box, x, w, y int, m strut) (int, strut) {
 			lx += ln.avail - ln.w
 		}
 		l.placeLine(&ln, lx, base, s)
+		l.lastBase = base
 		for _, pm := range l.markers {
 			if !pm.done {
 				l.marker(pm, base)
@@ -423,6 +438,17 @@ func (l *layouter) placeLine(ln *line, left, base int, block *style) {
 			if a.font.size > 0 && !a.st.hidden {
 				l.items = append(l.items, item{kind: iText, x: x, y: base + a.shift, text: p.text, font: a.font, ls: int(a.st.letterSpacing), level: levelOf(a.st.color)})
 			}
+		case aBox:
+			ib := l.inlineBlock(a, 0)
+			top := base - ib.base
+			if a.st.valign == vaMiddle {
+				top = base - ib.h/2 - fontMetrics(fontKey(a.parentStyle(block))).xHeight/2
+			}
+			for _, it := range ib.items {
+				it.x += x
+				it.y += top + a.shift
+				l.items = append(l.items, it)
+			}
 		case aImage:
 			if !a.st.hidden {
 				mt, mb := a.img.marginY()
@@ -461,4 +487,49 @@ func (l *layouter) decorate(a *atom, x, w, base int) {
 	if a.st.decoration&decoOverline != 0 {
 		l.items = append(l.items, item{kind: iFill, x: x, y: base - fm.ascent, w: w, h: thick, level: level})
 	}
+}
+
+// laidBlock is an inline-block laid out on its own, at (0, 0): its
+// margin box's size, the baseline it sits on the line by, and what it
+// draws.
+type laidBlock struct {
+	w, h, base int
+	items      []item
+}
+
+// inlineBlock lays out an inline-block once, as wide as it says or as
+// its content wants up to avail, in a block formatting context of its
+// own; it is then placed on a line as a word is.
+func (l *layouter) inlineBlock(a *atom, avail int) *laidBlock {
+	if ib := l.inlines[a]; ib != nil {
+		return ib
+	}
+	b := a.box
+	s := b.st
+	e := edgesOf(s, avail)
+	horiz := e.m[1] + e.m[3] + e.b[1] + e.b[3] + e.p[1] + e.p[3]
+	var w int
+	if s.width.u != auto {
+		w = s.width.resolve(s.fontSize, float64(avail)) + horiz
+	} else {
+		_, mx := l.measure(b)
+		w = min(mx, max(avail, 0))
+	}
+	w = clampI(w, 0, maxLength)
+	mark, outerFloats, outerBase, outerMarkers := len(l.items), l.floats, l.lastBase, l.markers
+	l.floats, l.lastBase, l.markers = nil, -1, nil
+	bottom, bm := l.flow(b, 0, w, 0, strut{}, alignLeft, true)
+	h := max(bottom+bm.value(), l.floatsBottom(), 0)
+	base := h // with no line, its bottom margin edge sits on the baseline
+	if l.lastBase >= 0 {
+		base = l.lastBase
+	}
+	ib := &laidBlock{w: w, h: h, base: base, items: slices.Clone(l.items[mark:])}
+	l.items = l.items[:mark]
+	l.floats, l.lastBase, l.markers = outerFloats, outerBase, outerMarkers
+	if l.inlines == nil {
+		l.inlines = map[*atom]*laidBlock{}
+	}
+	l.inlines[a] = ib
+	return ib
 }

@@ -237,7 +237,7 @@ func TestTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(block)
-	img, err := New(Options{HTTP: srv.Client(), Timeout: 200 * time.Millisecond}).Render(context.Background(),
+	img, err := New(Options{HTTP: srv.Client(), Timeout: time.Second}).Render(context.Background(),
 		Page{HTML: []byte(`<p>text</p><img src="` + srv.URL + `/slow.png" alt="slow">`)})
 	if err != nil {
 		t.Fatalf("a slow picture failed the page: %v", err)
@@ -386,6 +386,14 @@ func TestLayout(t *testing.T) {
 			if l < tc.lo || r > tc.hi {
 				t.Errorf("%s: ink from column %d to %d, want within %d–%d", tc.align, l, r, tc.lo, tc.hi)
 			}
+		}
+	})
+	t.Run("inline-block", func(t *testing.T) {
+		box := `<span style="display:inline-block;width:100px;height:30px;background:black%s"></span>`
+		img := render(t, Options{}, `<body style="margin:0">`+fmt.Sprintf(box, "")+fmt.Sprintf(box, ";margin-left:50px"), nil)
+		if blackShare(img, image.Rect(0, 0, 100, 30)) != 1 || blackShare(img, image.Rect(150, 0, 250, 30)) != 1 ||
+			blackShare(img, image.Rect(100, 0, 150, 30)) != 0 || blackShare(img, image.Rect(0, 30, Width, img.Rect.Dy())) != 0 {
+			t.Error("two inline-blocks are not side by side on one line, 50 pixels apart")
 		}
 	})
 	t.Run("white on black", func(t *testing.T) {

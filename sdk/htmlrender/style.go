@@ -21,6 +21,7 @@ const (
 	dRow
 	dCell
 	dCaption
+	dInlineBlock
 )
 
 // Text alignments. alignWebCenter is <center>'s and align="center"'s: it
@@ -346,7 +347,7 @@ func (c *cascade) compute(n *node, parent *style) *style {
 			s.apply(d.prop, d.value, parent)
 		}
 	}
-	if s.floatSide != 0 && s.display == dInline && n.tag != "img" {
+	if s.floatSide != 0 && (s.display == dInline || s.display == dInlineBlock) && n.tag != "img" {
 		s.display = dBlock // a float is a block, as CSS makes it
 	}
 	for i := range 4 {
@@ -547,13 +548,15 @@ func (s *style) apply(prop, v string, parent *style) {
 		switch lv {
 		case "none":
 			s.display = dNone
-		case "inline", "inline-block", "contents", "inline-flex", "ruby":
+		case "inline", "contents", "ruby":
 			s.display = dInline
+		case "inline-block", "inline-flex", "inline-table":
+			s.display = dInlineBlock
 		case "block", "flex", "grid", "flow-root", "-webkit-box":
 			s.display = dBlock
 		case "list-item":
 			s.display = dListItem
-		case "table", "inline-table":
+		case "table":
 			s.display = dTable
 		case "table-row-group", "table-header-group", "table-footer-group":
 			s.display = dRowGroup

@@ -433,7 +433,7 @@ func (l *layouter) measure(b *box) (minW, maxW int) {
 		}
 	default:
 		if len(b.atoms) > 0 {
-			minW, maxW = measureAtoms(b.atoms)
+			minW, maxW = l.measureAtoms(b.atoms)
 		}
 		for _, k := range b.kids {
 			mn, mx := l.measure(k)
@@ -453,7 +453,7 @@ func (l *layouter) measure(b *box) (minW, maxW int) {
 
 // measureAtoms is the widest unbreakable stretch of inline content and
 // its widest line.
-func measureAtoms(atoms []atom) (minW, maxW int) {
+func (l *layouter) measureAtoms(atoms []atom) (minW, maxW int) {
 	line, seg := 0, 0
 	for i := range atoms {
 		a := &atoms[i]
@@ -473,6 +473,10 @@ func measureAtoms(atoms []atom) (minW, maxW int) {
 			w += a.img.marginX()
 			minW, seg = max(minW, seg, w), 0
 			line += w
+		case aBox:
+			mn, mx := l.measure(a.box)
+			minW, seg = max(minW, seg, mn), 0
+			line += mx
 		default:
 			line += a.w
 			seg += a.w
