@@ -40,6 +40,8 @@ func FuzzRender(f *testing.F) {
 		"<hr size=5 noshade><hr style='height:0;border:0'><br><br><br>",
 		"<p>\u00e9\u4e2d\U0001F600\u0301\ufffd\u200b\u00ad</p>",
 		"<table border=5 cellspacing=-3 cellpadding=9999><tr><td width=1e9>x</table>",
+		"<span style='display:inline-block;width:50%;border:2px solid'><p>a<div style='float:right'>f</div></p></span> b <span style='display:inline-table'><tr><td>t</span>",
+		"<img src=x align=left width=100 height=50><p style='text-indent:-50px;clear:left'>x<img style='float:right;width:400px'>",
 	} {
 		f.Add(s)
 	}
