@@ -13,10 +13,10 @@ import (
 
 // GoEngine is the pure-Go Engine: it lays out the HTML and CSS BERG
 // publications use (blocks, paragraphs, headings, lists, simple tables,
-// pictures, borders and backgrounds in black and white) in metric
-// copies of the fonts BERG's WebKit had, with no browser to run. It runs
-// no scripts and draws no background pictures. It is safe for concurrent
-// use.
+// pictures, floats, inline-blocks, borders and backgrounds in black and
+// white) in metric copies of the fonts BERG's WebKit had, with no browser
+// to run. It runs no scripts, draws no background pictures and knows no
+// positioning, flexbox or web fonts. It is safe for concurrent use.
 type GoEngine struct {
 	o Options
 }

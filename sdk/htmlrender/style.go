@@ -594,7 +594,7 @@ func (s *style) apply(prop, v string, parent *style) {
 	case "font-family":
 		s.family, s.genericMono = parseFamily(v)
 	case "font-weight":
-		s.setWeight(lv, parent)
+		s.setWeight(lv)
 	case "font-style":
 		s.italic = lv == "italic" || lv == "oblique"
 	case "line-height":
@@ -963,7 +963,7 @@ func (s *style) setFontSize(v string, parent *style) {
 	s.fontSize = clampF(s.fontSize, 0, maxFontSize)
 }
 
-func (s *style) setWeight(v string, parent *style) {
+func (s *style) setWeight(v string) {
 	switch v {
 	case "bold", "bolder":
 		s.bold = true
@@ -974,7 +974,6 @@ func (s *style) setWeight(v string, parent *style) {
 			s.bold = n >= 600
 		}
 	}
-	_ = parent
 }
 
 func (s *style) setLineHeight(v string) {
