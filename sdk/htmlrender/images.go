@@ -46,6 +46,12 @@ func loadImages(ctx context.Context, root *node, base *url.URL, client *http.Cli
 	}
 	var jobs []*job
 	byURL := map[string]*job{}
+	if b := baseElement(root); b != "" {
+		// <base href> sets the address relative ones resolve against.
+		if u := resolve(base, b); u != nil {
+			base = u
+		}
+	}
 	var walk func(n *node)
 	walk = func(n *node) {
 		if n.tag == "" || n.st == nil || n.st.display == dNone {
@@ -115,6 +121,23 @@ func loadImages(ctx context.Context, root *node, base *url.URL, client *http.Cli
 	}
 	wg.Wait()
 	return out
+}
+
+// baseElement is the href of the page's first <base> element, or "".
+func baseElement(root *node) string {
+	for _, k := range root.kids {
+		if k.tag != "head" {
+			continue
+		}
+		for _, e := range k.kids {
+			if e.tag == "base" {
+				if href, ok := e.attr("href"); ok {
+					return strings.TrimSpace(href)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func isDataURL(s string) bool {

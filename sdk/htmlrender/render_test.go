@@ -154,6 +154,13 @@ func TestImageURLs(t *testing.T) {
 		t.Errorf("fetched %q through the client, want %q", ct.paths, want)
 	}
 
+	// <base href> moves where relative addresses point.
+	ct.paths = nil
+	render(t, Options{HTTP: &http.Client{Transport: ct}}, `<head><base href="/elsewhere/"></head><img src="pic.png">`, pageURL)
+	if !slices.Equal(ct.paths, []string{"/elsewhere/pic.png"}) {
+		t.Errorf("with <base>, fetched %q", ct.paths)
+	}
+
 	served.Store(0)
 	img = render(t, Options{}, page, pageURL)
 	if n := served.Load(); n != 0 {
