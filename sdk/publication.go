@@ -298,6 +298,13 @@ type PushItem struct {
 type Result struct {
 	Document *Document
 	Image    image.Image // instead of a document: a picture, 384 pixels wide or scaled to it
+	// HTML, instead of a document or a picture: a web page the server
+	// renders 384 pixels wide in black and white, as BERG Cloud rendered
+	// its publications' (sdk/htmlrender says what it draws). BaseURL is
+	// what relative URLs in it resolve against; images are fetched by the
+	// server under the same policy as Request.HTTP.
+	HTML    string
+	BaseURL string
 	// NothingToday: there is no edition today; nothing is printed.
 	NothingToday bool
 	// Finished ends the subscription; the reason is told to the subscriber.
@@ -309,6 +316,10 @@ func Print(d *Document) Result { return Result{Document: d} }
 
 // PrintImage is a Result with a picture.
 func PrintImage(img image.Image) Result { return Result{Image: img} }
+
+// PrintHTML is a Result with a web page, which the server renders; base
+// is what relative URLs in it resolve against ("" for none).
+func PrintHTML(html, base string) Result { return Result{HTML: html, BaseURL: base} }
 
 // NothingToday is a Result without an edition today.
 func NothingToday() Result { return Result{NothingToday: true} }

@@ -1,13 +1,16 @@
 package sdk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
+	"net/url"
 	"strconv"
 
 	"paperboy/codec"
+	"paperboy/sdk/htmlrender"
 )
 
 // The layout of a document, in pixels.
@@ -36,14 +39,16 @@ var ErrTooTall = errors.New("sdk: the edition is too tall")
 // have no picture.
 func RenderResult(r Result) (image.Image, error) {
 	switch {
-	case r.Document != nil && r.Image != nil:
-		return nil, errors.New("sdk: a result has a document or an image, not both")
+	case r.Document != nil && r.Image != nil, r.HTML != "" && (r.Document != nil || r.Image != nil):
+		return nil, errors.New("sdk: a result has a document, an image or HTML: one, not both")
+	case r.HTML != "":
+		return renderHTML(r.HTML, r.BaseURL)
 	case r.Document != nil:
 		return r.Document.Render()
 	case r.Image != nil:
 		return scaleToWidth(r.Image, Width)
 	}
-	return nil, errors.New("sdk: the result has no edition: return Print, PrintImage, NothingToday or Finished")
+	return nil, errors.New("sdk: the result has no edition: return Print, PrintImage, PrintHTML, NothingToday or Finished")
 }
 
 // Render lays the document out on a print: 384 pixels wide, black on white
@@ -238,4 +243,18 @@ func (r *renderer) row(b RowBlock) (*image.Gray, error) {
 	paste(out, left, 0, 0)
 	darken(out, right)
 	return out, nil
+}
+
+// renderHTML renders a Result's HTML as the server's default engine does,
+// for a plugin's tests and previews; the server renders it again with its
+// own. Only data: images are drawn here: a test fetches nothing.
+func renderHTML(page, base string) (image.Image, error) {
+	var u *url.URL
+	if base != "" {
+		var err error
+		if u, err = url.Parse(base); err != nil || !u.IsAbs() {
+			return nil, fmt.Errorf("sdk: the HTML's base URL %q is not an absolute address", base)
+		}
+	}
+	return htmlrender.New(htmlrender.Options{}).Render(context.Background(), htmlrender.Page{HTML: []byte(page), URL: u})
 }

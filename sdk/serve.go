@@ -135,6 +135,10 @@ func (s *server) Render(ctx context.Context, r *pluginpb.RenderRequest) (resp *p
 		return &pluginpb.RenderResponse{Outcome: &pluginpb.RenderResponse_NothingToday{NothingToday: true}}, nil
 	case res.Finished != "":
 		return &pluginpb.RenderResponse{Outcome: &pluginpb.RenderResponse_Finished{Finished: res.Finished}}, nil
+	case res.HTML != "" && res.Document == nil && res.Image == nil:
+		// The server renders it: with its engine (Chromium, if its
+		// operator chose it), fetching under its policy.
+		return &pluginpb.RenderResponse{Outcome: &pluginpb.RenderResponse_Html{Html: &pluginpb.HTMLEdition{Html: res.HTML, BaseUrl: res.BaseURL}}}, nil
 	}
 	img, err := RenderResult(res)
 	if err != nil {
@@ -226,14 +230,29 @@ type RenderArgs struct {
 	Count  int
 	Push   *PushItem
 	HTTP   HTTPPolicy
+	// LastETag is the ETag of the subscription's last printed edition,
+	// for publications that send ETags (URL publications): an edition
+	// with the same one is nothing new. Not sent to plugins.
+	LastETag string
+	// Sample asks for the publication's sample rather than an edition:
+	// a URL publication has its own (/sample/). Plugins render their
+	// sample as an edition for the args.
+	Sample bool
 }
 
 // Output is a plugin's answer to Render: the edition as a PNG, or nothing
 // today, or the end of the subscription.
 type Output struct {
-	PNG          []byte
+	PNG []byte
+	// HTML is an edition as a web page, for the host to render (into PNG)
+	// against BaseURL.
+	HTML         []byte
+	BaseURL      string
 	NothingToday bool
 	Finished     string
+	// ETag names the edition, for publications that send ETags: the
+	// scheduler keeps it as the subscription's LastETag once it is queued.
+	ETag string
 }
 
 // Render asks the plugin for an edition.
@@ -264,6 +283,11 @@ func (c *Client) Render(ctx context.Context, a RenderArgs) (Output, error) {
 		return Output{NothingToday: true}, nil
 	case *pluginpb.RenderResponse_Finished:
 		return Output{Finished: o.Finished}, nil
+	case *pluginpb.RenderResponse_Html:
+		if o.Html == nil || o.Html.Html == "" {
+			return Output{}, fmt.Errorf("the plugin answered Render with an empty HTML edition")
+		}
+		return Output{HTML: []byte(o.Html.Html), BaseURL: o.Html.BaseUrl}, nil
 	}
 	return Output{}, fmt.Errorf("the plugin answered Render with no outcome")
 }

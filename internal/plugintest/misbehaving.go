@@ -25,6 +25,7 @@ var misbehaving = map[string]func(){
 	"hangs":   func() { sdk.Serve(hangs{}) },
 	"panics":  func() { sdk.Serve(panics{}) },
 	"garbage": serveGarbage,
+	"html":    func() { sdk.Serve(htmlPage{}) },
 	"exits": func() { // exits at start, before it serves
 		fmt.Fprintln(os.Stderr, "exits: cannot read my settings")
 		os.Exit(3)
@@ -153,4 +154,21 @@ func serveGarbage() {
 		Plugins:         plugin.PluginSet{sdk.PluginName: garbagePlugin{}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 	})
+}
+
+// htmlPage returns its edition as HTML, for the server to render: the
+// page its config names, against the base URL its config names.
+type htmlPage struct{}
+
+func (htmlPage) Meta() sdk.Meta {
+	return sdk.Meta{Name: "html", Title: "HTML", Kind: sdk.Scheduled, Personal: true, Fields: []sdk.Field{
+		{Name: "page", Label: "The page", Type: sdk.TextArea, MaxLength: 10000, Default: "<h1>Hello</h1>"},
+		{Name: "base", Label: "Its base URL", Type: sdk.Text},
+	}}
+}
+
+func (htmlPage) Validate(context.Context, sdk.Config) error { return nil }
+
+func (htmlPage) Render(_ context.Context, r sdk.Request) (sdk.Result, error) {
+	return sdk.PrintHTML(r.Config["page"], r.Config["base"]), nil
 }

@@ -670,6 +670,7 @@ type RenderResponse struct {
 	//	*RenderResponse_Png
 	//	*RenderResponse_NothingToday
 	//	*RenderResponse_Finished
+	//	*RenderResponse_Html
 	Outcome       isRenderResponse_Outcome `protobuf_oneof:"outcome"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -739,6 +740,15 @@ func (x *RenderResponse) GetFinished() string {
 	return ""
 }
 
+func (x *RenderResponse) GetHtml() *HTMLEdition {
+	if x != nil {
+		if x, ok := x.Outcome.(*RenderResponse_Html); ok {
+			return x.Html
+		}
+	}
+	return nil
+}
+
 type isRenderResponse_Outcome interface {
 	isRenderResponse_Outcome()
 }
@@ -755,11 +765,71 @@ type RenderResponse_Finished struct {
 	Finished string `protobuf:"bytes,3,opt,name=finished,proto3,oneof"` // the subscription ends; why
 }
 
+type RenderResponse_Html struct {
+	Html *HTMLEdition `protobuf:"bytes,4,opt,name=html,proto3,oneof"` // the edition as HTML, which the server renders
+}
+
 func (*RenderResponse_Png) isRenderResponse_Outcome() {}
 
 func (*RenderResponse_NothingToday) isRenderResponse_Outcome() {}
 
 func (*RenderResponse_Finished) isRenderResponse_Outcome() {}
+
+func (*RenderResponse_Html) isRenderResponse_Outcome() {}
+
+// HTMLEdition is an edition as a web page: the server renders it 384 pixels
+// wide in black and white, as BERG Cloud rendered its publications'.
+type HTMLEdition struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Html          string                 `protobuf:"bytes,1,opt,name=html,proto3" json:"html,omitempty"`
+	BaseUrl       string                 `protobuf:"bytes,2,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"` // what relative URLs in it resolve against; "" for none
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HTMLEdition) Reset() {
+	*x = HTMLEdition{}
+	mi := &file_sdk_pluginpb_publication_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HTMLEdition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HTMLEdition) ProtoMessage() {}
+
+func (x *HTMLEdition) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_pluginpb_publication_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HTMLEdition.ProtoReflect.Descriptor instead.
+func (*HTMLEdition) Descriptor() ([]byte, []int) {
+	return file_sdk_pluginpb_publication_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *HTMLEdition) GetHtml() string {
+	if x != nil {
+		return x.Html
+	}
+	return ""
+}
+
+func (x *HTMLEdition) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
+}
 
 var File_sdk_pluginpb_publication_proto protoreflect.FileDescriptor
 
@@ -826,12 +896,16 @@ const file_sdk_pluginpb_publication_proto_rawDesc = "" +
 	"HTTPPolicy\x12%\n" +
 	"\x0etimeout_millis\x18\x01 \x01(\x03R\rtimeoutMillis\x12\x1b\n" +
 	"\tmax_bytes\x18\x02 \x01(\x03R\bmaxBytes\x12#\n" +
-	"\rallow_private\x18\x03 \x01(\bR\fallowPrivate\"t\n" +
+	"\rallow_private\x18\x03 \x01(\bR\fallowPrivate\"\xb0\x01\n" +
 	"\x0eRenderResponse\x12\x12\n" +
 	"\x03png\x18\x01 \x01(\fH\x00R\x03png\x12%\n" +
 	"\rnothing_today\x18\x02 \x01(\bH\x00R\fnothingToday\x12\x1c\n" +
-	"\bfinished\x18\x03 \x01(\tH\x00R\bfinishedB\t\n" +
-	"\aoutcome2\x9e\x02\n" +
+	"\bfinished\x18\x03 \x01(\tH\x00R\bfinished\x12:\n" +
+	"\x04html\x18\x04 \x01(\v2$.paperboy.publication.v1.HTMLEditionH\x00R\x04htmlB\t\n" +
+	"\aoutcome\"<\n" +
+	"\vHTMLEdition\x12\x12\n" +
+	"\x04html\x18\x01 \x01(\tR\x04html\x12\x19\n" +
+	"\bbase_url\x18\x02 \x01(\tR\abaseUrl2\x9e\x02\n" +
 	"\vPublication\x12S\n" +
 	"\x04Meta\x12$.paperboy.publication.v1.MetaRequest\x1a%.paperboy.publication.v1.MetaResponse\x12_\n" +
 	"\bValidate\x12(.paperboy.publication.v1.ValidateRequest\x1a).paperboy.publication.v1.ValidateResponse\x12Y\n" +
@@ -849,7 +923,7 @@ func file_sdk_pluginpb_publication_proto_rawDescGZIP() []byte {
 	return file_sdk_pluginpb_publication_proto_rawDescData
 }
 
-var file_sdk_pluginpb_publication_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_sdk_pluginpb_publication_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_sdk_pluginpb_publication_proto_goTypes = []any{
 	(*MetaRequest)(nil),      // 0: paperboy.publication.v1.MetaRequest
 	(*MetaResponse)(nil),     // 1: paperboy.publication.v1.MetaResponse
@@ -861,29 +935,31 @@ var file_sdk_pluginpb_publication_proto_goTypes = []any{
 	(*PushItem)(nil),         // 7: paperboy.publication.v1.PushItem
 	(*HTTPPolicy)(nil),       // 8: paperboy.publication.v1.HTTPPolicy
 	(*RenderResponse)(nil),   // 9: paperboy.publication.v1.RenderResponse
-	nil,                      // 10: paperboy.publication.v1.ValidateRequest.ConfigEntry
-	nil,                      // 11: paperboy.publication.v1.ValidateResponse.FieldErrorsEntry
-	nil,                      // 12: paperboy.publication.v1.RenderRequest.ConfigEntry
+	(*HTMLEdition)(nil),      // 10: paperboy.publication.v1.HTMLEdition
+	nil,                      // 11: paperboy.publication.v1.ValidateRequest.ConfigEntry
+	nil,                      // 12: paperboy.publication.v1.ValidateResponse.FieldErrorsEntry
+	nil,                      // 13: paperboy.publication.v1.RenderRequest.ConfigEntry
 }
 var file_sdk_pluginpb_publication_proto_depIdxs = []int32{
 	2,  // 0: paperboy.publication.v1.MetaResponse.fields:type_name -> paperboy.publication.v1.Field
 	3,  // 1: paperboy.publication.v1.Field.choices:type_name -> paperboy.publication.v1.Choice
-	10, // 2: paperboy.publication.v1.ValidateRequest.config:type_name -> paperboy.publication.v1.ValidateRequest.ConfigEntry
-	11, // 3: paperboy.publication.v1.ValidateResponse.field_errors:type_name -> paperboy.publication.v1.ValidateResponse.FieldErrorsEntry
-	12, // 4: paperboy.publication.v1.RenderRequest.config:type_name -> paperboy.publication.v1.RenderRequest.ConfigEntry
+	11, // 2: paperboy.publication.v1.ValidateRequest.config:type_name -> paperboy.publication.v1.ValidateRequest.ConfigEntry
+	12, // 3: paperboy.publication.v1.ValidateResponse.field_errors:type_name -> paperboy.publication.v1.ValidateResponse.FieldErrorsEntry
+	13, // 4: paperboy.publication.v1.RenderRequest.config:type_name -> paperboy.publication.v1.RenderRequest.ConfigEntry
 	7,  // 5: paperboy.publication.v1.RenderRequest.push:type_name -> paperboy.publication.v1.PushItem
 	8,  // 6: paperboy.publication.v1.RenderRequest.http:type_name -> paperboy.publication.v1.HTTPPolicy
-	0,  // 7: paperboy.publication.v1.Publication.Meta:input_type -> paperboy.publication.v1.MetaRequest
-	4,  // 8: paperboy.publication.v1.Publication.Validate:input_type -> paperboy.publication.v1.ValidateRequest
-	6,  // 9: paperboy.publication.v1.Publication.Render:input_type -> paperboy.publication.v1.RenderRequest
-	1,  // 10: paperboy.publication.v1.Publication.Meta:output_type -> paperboy.publication.v1.MetaResponse
-	5,  // 11: paperboy.publication.v1.Publication.Validate:output_type -> paperboy.publication.v1.ValidateResponse
-	9,  // 12: paperboy.publication.v1.Publication.Render:output_type -> paperboy.publication.v1.RenderResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 7: paperboy.publication.v1.RenderResponse.html:type_name -> paperboy.publication.v1.HTMLEdition
+	0,  // 8: paperboy.publication.v1.Publication.Meta:input_type -> paperboy.publication.v1.MetaRequest
+	4,  // 9: paperboy.publication.v1.Publication.Validate:input_type -> paperboy.publication.v1.ValidateRequest
+	6,  // 10: paperboy.publication.v1.Publication.Render:input_type -> paperboy.publication.v1.RenderRequest
+	1,  // 11: paperboy.publication.v1.Publication.Meta:output_type -> paperboy.publication.v1.MetaResponse
+	5,  // 12: paperboy.publication.v1.Publication.Validate:output_type -> paperboy.publication.v1.ValidateResponse
+	9,  // 13: paperboy.publication.v1.Publication.Render:output_type -> paperboy.publication.v1.RenderResponse
+	11, // [11:14] is the sub-list for method output_type
+	8,  // [8:11] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_sdk_pluginpb_publication_proto_init() }
@@ -895,6 +971,7 @@ func file_sdk_pluginpb_publication_proto_init() {
 		(*RenderResponse_Png)(nil),
 		(*RenderResponse_NothingToday)(nil),
 		(*RenderResponse_Finished)(nil),
+		(*RenderResponse_Html)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -902,7 +979,7 @@ func file_sdk_pluginpb_publication_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_pluginpb_publication_proto_rawDesc), len(file_sdk_pluginpb_publication_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
