@@ -503,7 +503,7 @@ func (s *Scheduler) finish(ctx context.Context, ed store.Edition, r store.Editio
 func (s *Scheduler) edition(ctx context.Context, j job, ed store.Edition) (r store.EditionResult, release bool) {
 	rctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	out, err := s.plugins.Render(rctx, j.sub.Publication, sdk.RenderArgs{
-		Config: sdk.Config(j.sub.Config), Time: j.due.In(j.loc), Count: j.sub.DeliveryCount,
+		Config: sdk.Config(j.sub.Config), Time: j.due.In(j.loc), Count: j.sub.DeliveryCount, LastETag: j.sub.LastETag,
 	})
 	cancel()
 	if err != nil && ctx.Err() != nil {
@@ -522,6 +522,7 @@ func (s *Scheduler) edition(ctx context.Context, j job, ed store.Edition) (r sto
 	case out.Finished != "":
 		return store.EditionResult{Outcome: store.OutcomeFinished, Reason: out.Finished}, false
 	}
+	ed.ETag = out.ETag // kept as the subscription's LastETag as it is queued
 	d, err := s.queue.Print(context.WithoutCancel(ctx), delivery.Print{PrinterID: j.sub.PrinterID, Kind: "edition",
 		Publication: j.sub.Publication, Edition: out.PNG, Mode: j.sub.Mode, NotBefore: j.due, Claim: &ed})
 	var perr *delivery.PictureError
