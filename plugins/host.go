@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"paperboy/sdk"
+	"paperboy/sdk/htmlrender"
 )
 
 // Config tunes the host; zero values mean the defaults.
@@ -42,6 +44,9 @@ type Config struct {
 	HTTP sdk.HTTPPolicy
 	// SharedFor is how long a shared edition is kept for others.
 	SharedFor time.Duration
+	// HTML renders the HTML of URL publications' editions and of messages;
+	// nil for the pure-Go engine, fetching under HTTP.
+	HTML htmlrender.Engine
 }
 
 // Defaults, with their reasons.
@@ -102,6 +107,8 @@ type Host struct {
 
 	mu      sync.Mutex
 	plugins map[string]*proc // by publication name
+	urls    map[string]*urlPub
+	html    htmlrender.Engine
 
 	shared sharedEditions
 
@@ -114,7 +121,11 @@ type Host struct {
 // New makes a host; Load or Add start plugins.
 func New(cfg Config, logger *slog.Logger) *Host {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Host{cfg: cfg.withDefaults(), log: logger.With("part", "plugins"), plugins: map[string]*proc{}, ctx: ctx, cancel: cancel}
+	h := &Host{cfg: cfg.withDefaults(), log: logger.With("part", "plugins"), plugins: map[string]*proc{}, urls: map[string]*urlPub{}, ctx: ctx, cancel: cancel}
+	h.html = h.cfg.HTML
+	if h.html == nil {
+		h.html = htmlrender.New(htmlrender.Options{HTTP: sdk.NewHTTPClient(h.cfg.HTTP)})
+	}
 	h.shared.m = map[string]*sharedEdition{}
 	return h
 }
@@ -209,6 +220,16 @@ type Info struct {
 	Running   bool
 	Restarts  int
 	LastError string
+	// A URL publication's: its base URL, the user who added it (0 for
+	// everyone's), meta.json's delivered_on and description (only the
+	// tags BERG kept), its icon, and since when it has not been answering.
+	URL             string
+	Owner           int64
+	DeliveredOn     string
+	DescriptionHTML template.HTML
+	HasIcon         bool
+	Icon            []byte
+	FailingSince    time.Time
 }
 
 // Publications lists the publications, by name.
@@ -223,12 +244,20 @@ func (h *Host) Publications() []Info {
 	for _, p := range ps {
 		out = append(out, p.info())
 	}
+	h.mu.Lock()
+	for _, u := range h.urls {
+		out = append(out, u.info())
+	}
+	h.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Meta.Name < out[j].Meta.Name })
 	return out
 }
 
 // Meta is a publication's Meta. It returns ErrUnknown if there is none.
 func (h *Host) Meta(name string) (sdk.Meta, error) {
+	if u := h.urlPub(name); u != nil {
+		return u.meta, nil
+	}
 	p, err := h.plugin(name)
 	if err != nil {
 		return sdk.Meta{}, err
@@ -249,6 +278,12 @@ func (h *Host) plugin(name string) (*proc, error) {
 // Validate checks a config: the form's rules, then the plugin's. It returns
 // sdk.FieldErrors for what a subscriber must change, or an *Error.
 func (h *Host) Validate(ctx context.Context, name string, cfg sdk.Config) error {
+	if u := h.urlPub(name); u != nil {
+		if _, err := u.meta.CheckConfig(cfg); err != nil {
+			return err
+		}
+		return h.validateURL(ctx, u, cfg)
+	}
 	p, err := h.plugin(name)
 	if err != nil {
 		return err
@@ -266,6 +301,9 @@ func (h *Host) Validate(ctx context.Context, name string, cfg sdk.Config) error 
 // a.Time, and the edition is shared. It returns an *Error for the plugin's
 // failures.
 func (h *Host) Render(ctx context.Context, name string, a sdk.RenderArgs) (sdk.Output, error) {
+	if u := h.urlPub(name); u != nil {
+		return h.renderURL(ctx, u, a)
+	}
 	p, err := h.plugin(name)
 	if err != nil {
 		return sdk.Output{}, err
@@ -278,6 +316,9 @@ func (h *Host) Render(ctx context.Context, name string, a sdk.RenderArgs) (sdk.O
 			out, err = c.Render(ctx, a)
 			return err
 		})
+		if err == nil && out.HTML != nil {
+			out, err = h.pluginHTML(ctx, name, out)
+		}
 		return out, err
 	}
 	meta := p.info().Meta
