@@ -27,6 +27,20 @@ type publicationJSON struct {
 	Running     bool        `json:"running"`
 	Restarts    int         `json:"restarts"`
 	LastError   string      `json:"last_error,omitempty"`
+	// A URL publication's: its address, whether the user added it (for
+	// their own printers), meta.json's delivered_on, and since when it has
+	// not been answering.
+	URL          string     `json:"url,omitempty"`
+	Yours        bool       `json:"yours,omitempty"`
+	DeliveredOn  string     `json:"delivered_on,omitempty"`
+	Icon         string     `json:"icon,omitempty"`
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+}
+
+// choiceJSON is an option of a choice field.
+type choiceJSON struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 type fieldJSON struct {
@@ -36,23 +50,33 @@ type fieldJSON struct {
 	Type      string       `json:"type"`
 	Default   string       `json:"default,omitempty"`
 	Required  bool         `json:"required,omitempty"`
-	Choices   []sdk.Choice `json:"choices,omitempty"`
+	Choices   []choiceJSON `json:"choices,omitempty"`
 	Min       *float64     `json:"min,omitempty"`
 	Max       *float64     `json:"max,omitempty"`
 	MaxLength int          `json:"max_length,omitempty"`
 	Example   string       `json:"example,omitempty"`
 }
 
-func publicationToJSON(info plugins.Info) publicationJSON {
+func publicationToJSON(info plugins.Info, userID int64) publicationJSON {
 	m := info.Meta
 	out := publicationJSON{Name: m.Name, Title: m.Title, Description: m.Description, Kind: m.Kind, Personal: m.Personal,
-		BuiltIn: info.Builtin, Running: info.Running, Restarts: info.Restarts, LastError: info.LastError, Days: []string{}, Fields: []fieldJSON{}}
+		BuiltIn: info.Builtin, Running: info.Running, Restarts: info.Restarts, LastError: info.LastError, Days: []string{}, Fields: []fieldJSON{},
+		URL: info.URL, Yours: info.Owner != 0 && info.Owner == userID, DeliveredOn: info.DeliveredOn}
+	if info.HasIcon {
+		out.Icon = "/api/v1/publications/" + m.Name + "/icon.png"
+	}
+	if !info.FailingSince.IsZero() {
+		out.FailingSince = &info.FailingSince
+	}
 	for _, d := range m.Days {
 		out.Days = append(out.Days, d.String())
 	}
 	for _, f := range m.Fields {
 		fj := fieldJSON{Name: f.Name, Label: f.Label, Help: f.Help, Type: string(f.Type), Default: f.Default,
-			Required: f.Required, Choices: f.Choices, MaxLength: f.MaxLength, Example: f.Example}
+			Required: f.Required, MaxLength: f.MaxLength, Example: f.Example}
+		for _, c := range f.Choices {
+			fj.Choices = append(fj.Choices, choiceJSON{Value: c.Value, Label: c.Label})
+		}
 		if f.Min < f.Max {
 			fj.Min, fj.Max = &f.Min, &f.Max
 		}
@@ -75,6 +99,41 @@ func (s *Server) publicationFor(name string) (sdk.Meta, error) {
 	}
 	if meta.Kind != sdk.Scheduled {
 		return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("%s is a push publication: it prints what is sent to it, not on a schedule", name))}
+	}
+	return meta, nil
+}
+
+// refusedKey is the key, in a config's FieldErrors, of a publication's
+// refusal that names no field: a URL publication's /validate_config/
+// sentences, one a line.
+const refusedKey = ""
+
+// refusals are the sentences of a publication's refusal that names no
+// field.
+func refusals(fe sdk.FieldErrors) []string {
+	v, ok := fe[refusedKey]
+	if !ok {
+		return nil
+	}
+	return strings.Split(v, "\n")
+}
+
+// visible reports whether a publication is in a user's catalogue: every
+// publication but the URL publications other users added for themselves.
+func visible(info plugins.Info, userID int64) bool {
+	return info.Owner == 0 || info.Owner == userID
+}
+
+// publicationOf is a scheduled publication's Meta for a printer's owner:
+// a URL publication another user added for themselves is not theirs to
+// subscribe to, and is answered as no publication at all.
+func (s *Server) publicationOf(name string, owner int64) (sdk.Meta, error) {
+	meta, err := s.publicationFor(name)
+	if err != nil {
+		return meta, err
+	}
+	if o := s.plugins.URLOwner(name); o != 0 && o != owner {
+		return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("no publication %q", name))}
 	}
 	return meta, nil
 }
@@ -103,6 +162,11 @@ func (s *Server) checkConfig(ctx context.Context, name string, cfg map[string]st
 	var fe sdk.FieldErrors
 	if errors.As(err, &fe) {
 		return fe, nil
+	}
+	var ce plugins.ConfigErrors
+	if errors.As(err, &ce) {
+		// A URL publication's own sentences, about no field in particular.
+		return sdk.FieldErrors{refusedKey: strings.Join(ce, "\n")}, nil
 	}
 	var pe *plugins.Error
 	if errors.As(err, &pe) {

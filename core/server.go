@@ -140,6 +140,10 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 // Start listens on the configured address and serves in the background. A
 // port in use fails here.
 func (s *Server) Start() error {
+	// The URL publications are the store's: served from the first request.
+	if _, err := s.LoadURLPublications(s.ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return err

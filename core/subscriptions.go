@@ -270,7 +270,7 @@ func (s *Server) schedule(req subscriptionReq, current string, meta sdk.Meta) (s
 // API and of the web app. A config the publication refuses is returned as
 // its errors per field.
 func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
-	meta, err := s.publicationFor(req.Publication)
+	meta, err := s.publicationOf(req.Publication, p.OwnerID)
 	if err != nil {
 		return store.Subscription{}, nil, err
 	}

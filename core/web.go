@@ -280,6 +280,8 @@ var notices = map[string]string{
 	"friendprinters": "Saved.",
 	"unfriended":     "You are no longer friends.",
 	"moved":          "Move confirmed: it prints behind its new bridge.",
+	"added":          "Added: it is in the catalogue for your printers.",
+	"removed":        "Removed: its subscriptions have ended.",
 }
 
 // render writes a page with a status.

@@ -59,7 +59,8 @@ func FuzzWebForms(f *testing.F) {
 	paths := []string{"/signup", "/signin", "/printers/claim", "/printers/1/time-zone", "/printers/1/print",
 		"/printers/1/deliveries/1/reprint", "/printers/1/deliveries/1/delete", "/printers/1/subscribe?publication=hello",
 		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality",
-		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview"}
+		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview",
+		"/publications/add", "/publications/x/remove"}
 	f.Add(uint8(14), form, "name=Hall")
 	f.Add(uint8(15), form, "code=k7qm-3xpd")
 	f.Add(uint8(15), form, "code=http://x/friends/add/%ff%fe")
@@ -78,6 +79,9 @@ func FuzzWebForms(f *testing.F) {
 	f.Add(uint8(13), multipartX, "--x\r\nContent-Disposition: form-data; name=\"face\"; filename=\"f.png\"\r\n\r\n\x89PNG\r\n--x--\r\n")
 	f.Add(uint8(7), form, "config_name=%80&time=00:00") // not text: the plugin protocol refused it, a 502
 	f.Add(uint8(18), multipartX, "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\x80\r\n--x--\r\n")
+	f.Add(uint8(19), form, "url=http://127.0.0.1:1/&name=mine") // a private address: refused before any fetch
+	f.Add(uint8(19), form, "url=%ff%00javascript:alert(1)&name=A B")
+	f.Add(uint8(20), form, "")
 	f.Fuzz(func(t *testing.T, which uint8, contentType, body string) {
 		path := paths[int(which)%len(paths)]
 		if path == "/signout" {

@@ -81,6 +81,9 @@ type subscribePage struct {
 	// Unavailable says why a subscription's settings cannot be changed
 	// just now (its publication is not installed); "" when they can.
 	Unavailable string
+	// Refused are a URL publication's own sentences about the config,
+	// shown above the form.
+	Refused []string
 }
 
 // formValues are what a subscription form shows: a new subscription's
@@ -139,7 +142,8 @@ func subscriptionValues(sub subscriptionJSON) formValues {
 // errors found.
 func subscribeForm(p printerJSON, meta sdk.Meta, vals formValues, fe sdk.FieldErrors, errs map[string]string) subscribePage {
 	page := subscribePage{Printer: p, Meta: meta, Days: publishingDays(meta), When: vals.When, Schedule: vals.Schedule, Mode: vals.Mode,
-		Errors: errs, Action: fmt.Sprintf("/printers/%d/subscribe?publication=%s", p.ID, meta.Name), Submit: "Subscribe"}
+		Errors: errs, Action: fmt.Sprintf("/printers/%d/subscribe?publication=%s", p.ID, meta.Name), Submit: "Subscribe",
+		Refused: refusals(fe)}
 	if page.When != "cron" {
 		page.When = "times"
 	}
@@ -218,6 +222,9 @@ func formSubscription(r *http.Request, meta sdk.Meta) subscriptionReq {
 // it, through show: the config's errors next to their fields, another
 // client's error next to its field or atop the form.
 func (s *Server) subscriptionFormError(w http.ResponseWriter, r *http.Request, fe sdk.FieldErrors, err error, show func(status int, fe sdk.FieldErrors, errs map[string]string) error) error {
+	if refusals(fe) != nil {
+		return show(http.StatusBadRequest, fe, map[string]string{"form": "The publication says these settings are not right:"})
+	}
 	if fe != nil {
 		return show(http.StatusBadRequest, fe, map[string]string{"form": "Some of the settings are not right: see below."})
 	}
@@ -236,12 +243,12 @@ func (s *Server) subscribeTo(r *http.Request) (store.Printer, sdk.Meta, error) {
 	if err != nil {
 		return p, sdk.Meta{}, err
 	}
-	meta, err := s.subscribeMeta(r.FormValue("publication"))
+	meta, err := s.subscribeMeta(r.FormValue("publication"), p.OwnerID)
 	return p, meta, err
 }
 
-func (s *Server) subscribeMeta(name string) (sdk.Meta, error) {
-	meta, err := s.publicationFor(name)
+func (s *Server) subscribeMeta(name string, owner int64) (sdk.Meta, error) {
+	meta, err := s.publicationOf(name, owner)
 	var up unknownPublication
 	if errors.As(err, &up) {
 		return meta, errNotFound(up.Error())
