@@ -77,6 +77,7 @@ func runServe(e env, args []string) error {
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
 	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
+	htmlFlags := newHTMLFlags(fs)
 	imageMemory := fs.Int("image-memory-mb", core.DefaultImageMemoryBytes>>20, "uploaded pictures being decoded at once may take this many MB of memory, all together; more wait")
 	lead := fs.Duration("edition-lead", scheduler.DefaultLead, "editions are made this long before their hour")
 	catchUp := fs.Duration("catch-up", scheduler.DefaultWindow, "after downtime, editions missed less than this long ago are still made")
@@ -115,6 +116,14 @@ func runServe(e env, args []string) error {
 	}
 	hostCfg.CallTimeout, hostCfg.MemoryLimitBytes = *pluginTimeout, int64(*pluginMemory)<<20
 	hostCfg.HTTP = sdk.HTTPPolicy{AllowPrivate: *pluginPrivate}
+	html, err := htmlFlags.engine(hostCfg.HTTP)
+	if err != nil {
+		return err
+	}
+	if html != nil {
+		defer html.Close()
+		hostCfg.HTML = html
+	}
 	if *imageMemory <= 0 {
 		return errors.New("--image-memory-mb must be more than 0")
 	}
@@ -247,11 +256,13 @@ func addHousekeeping(jobs *housekeeping.Jobs, queue *delivery.Queue, sched *sche
 		name, spec string
 		work       housekeeping.Work
 	}{
-		{"refresh_samples", "@hourly", srv.RefreshSamples},        // the catalogue's samples, kept 2 hours
-		{"prune_deliveries", "10 * * * *", queue.PruneDeliveries}, // the history, older than --retention
-		{"prune_editions", "20 * * * *", sched.PruneEditions},     // edition claims, older than the scheduler's Keep (90 days)
-		{"prune_sessions", "30 * * * *", srv.PruneSessions},       // expired web sessions
-		{"check_zones", "40 3 * * *", sched.CheckZones},           // the due index against the zone database's rules
+		{"refresh_samples", "@hourly", srv.RefreshSamples},                 // the catalogue's samples, kept 2 hours
+		{"prune_deliveries", "10 * * * *", queue.PruneDeliveries},          // the history, older than --retention
+		{"prune_editions", "20 * * * *", sched.PruneEditions},              // edition claims, older than the scheduler's Keep (90 days)
+		{"prune_sessions", "30 * * * *", srv.PruneSessions},                // expired web sessions
+		{"check_zones", "40 3 * * *", sched.CheckZones},                    // the due index against the zone database's rules
+		{"load_publications", "@every 1m", srv.LoadURLPublications},        // URL publications another instance (or the CLI) added or removed
+		{"refresh_publications", "50 * * * *", srv.RefreshURLPublications}, // URL publications' meta.json, again
 	} {
 		if err := jobs.Add(j.name, j.spec, j.work); err != nil {
 			return err
