@@ -389,7 +389,10 @@ func (c *Client) ValidateConfig(ctx context.Context, cfg map[string]string, extr
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-	case http.StatusNotFound, http.StatusMethodNotAllowed:
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		// The endpoint is optional: a server without it (Python's
+		// http.server answers a POST it has no handler for with 501)
+		// accepts every config.
 		return nil, nil
 	case http.StatusInternalServerError:
 		// BERG's examples fail so when a key is missing from the config,

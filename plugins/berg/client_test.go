@@ -691,6 +691,7 @@ func TestValidateConfig(t *testing.T) {
 	}{
 		{"404", bergtest.Answer{Status: 404, Body: "Not Found"}, nil, ""},
 		{"405", bergtest.Answer{Status: 405}, nil, ""},
+		{"501, as Python's http.server answers a POST it has no handler for", bergtest.Answer{Status: 501}, nil, ""},
 		{"only valid", bergtest.Answer{Status: 200, Body: `{"valid": true}`}, nil, ""},
 		{"valid wins", bergtest.Answer{Status: 200, Body: `{"valid": true, "errors": ["x"]}`}, nil, ""},
 		{"valid as a string", bergtest.Answer{Status: 200, Body: `{"valid": "false", "errors": ["x"]}`}, []string{"x"}, ""},
