@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"paperboy/internal/chromium"
 	"paperboy/internal/syncbuf"
 )
 
@@ -27,10 +27,6 @@ import (
 // protocol. Each page a user sees is saved as a full-page screenshot, and a
 // JavaScript error or a Content-Security-Policy violation on any page fails
 // the test.
-
-// EnvChromium names the Chromium (or Chrome) binary the browser tests run;
-// without it they look on PATH, then at Debian's /usr/bin/chromium.
-const EnvChromium = "PAPERBOY_CHROMIUM"
 
 // EnvScreenshots is the folder the browser tests save their screenshots in,
 // one subfolder per test; without it, paperboy-screenshots in the system's
@@ -52,25 +48,6 @@ const browserTimeout = 60 * time.Second
 // container: nothing to do with the test.
 var dbusNoise = regexp.MustCompile(`(?m)^.*:ERROR:dbus/.*\n`)
 
-// findChromium is the path of the browser to run, or "" when there is none.
-func findChromium() string {
-	if p := os.Getenv(EnvChromium); p != "" {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-		return ""
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	return ""
-}
-
 // browser is one headless Chromium for a test. Its users each have a
 // browser context of their own (their own cookies), as two people on two
 // phones would.
@@ -86,9 +63,9 @@ type browser struct {
 // is closed when the test ends.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	path := findChromium()
+	path := chromium.Find() // the engine's own rule: PAPERBOY_CHROMIUM, then PATH, then Debian's
 	if path == "" {
-		t.Skip("Chromium not found: install Debian's chromium or set " + EnvChromium + "; the browser tests SKIP")
+		t.Skip("Chromium not found: install Debian's chromium or set " + chromium.EnvChromium + "; the browser tests SKIP")
 	}
 	out := &syncbuf.Buffer{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

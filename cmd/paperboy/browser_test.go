@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"paperboy/internal/bergtest"
 	"paperboy/internal/plugintest"
 	"paperboy/internal/storetest"
 )
@@ -173,6 +174,26 @@ func TestBrowser_Walk(t *testing.T) {
 	if w := evaluate[int](ann, `(document.getElementById("next-edition") || {naturalWidth: 0}).naturalWidth`); w != 384 {
 		t.Errorf("the next edition's preview is %d pixels wide, want 384 (the paper's width); the page says %q", w, ann.text("main"))
 	}
+
+	// A publication that is a URL: BERG's Hello World, served by a
+	// stranger, added from the catalogue for Ann's own printers. Its card
+	// shows its icon and its description's link; its form is meta.json's.
+	hello := httptest.NewServer(&bergtest.HelloWorld{})
+	t.Cleanup(hello.Close)
+	ann.follow("publications, to add one", `header nav a[href="/publications"]`, http.StatusOK)
+	ann.fill("#url", hello.URL)
+	ann.follow("a URL publication added", `form[action="/publications/add"] button[type=submit]`, http.StatusOK)
+	ann.waitUntil("its icon", `(() => { const i = document.querySelector('img[src="/publications/hello-world/icon.png"]'); return i && i.complete && i.naturalWidth === 55; })()`)
+	ann.shotDesktop("publications, Hello World added")
+	ann.checkPage("a URL publication in the catalogue", "")
+	ann.follow("subscribe to Hello World", fmt.Sprintf(`a[href="/printers/%s/subscribe?publication=hello-world"]`, printer), http.StatusOK)
+	ann.fill("#config_name", "Ann")
+	ann.set("#config_lang", "french")
+	ann.follow("subscribed to Hello World", `form[action*="/subscribe"] button[type=submit]`, http.StatusOK)
+	ann.mustBeAt(regexp.MustCompile(`^/subscriptions/(\d+)$`))
+	ann.waitUntil("its preview loads", `(() => { const i = document.getElementById("next-edition"); return !i || i.complete; })()`)
+	ann.shot("Hello World subscribed")
+	ann.checkPage("Hello World's preview", "")
 
 	// A second person, on their own phone, becomes Ann's friend by her
 	// invite link; Ann lets Bob print on the Kitchen printer.
