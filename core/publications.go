@@ -274,7 +274,8 @@ func (s *Server) RefreshSamples(ctx context.Context) (int64, error) {
 // sampleArgs are what a publication's sample is rendered with: its
 // fields' defaults (or examples, for fields with none), now in UTC (or on
 // the next day it publishes, so a weekly one has a sample every day), and
-// for a push publication a short message from "a friend".
+// for a push publication a short message from "a friend"; a URL
+// publication's is its /sample/.
 func sampleArgs(meta sdk.Meta, now time.Time) sdk.RenderArgs {
 	cfg := sdk.Config{}
 	for _, f := range meta.Fields {
@@ -289,7 +290,9 @@ func sampleArgs(meta sdk.Meta, now time.Time) sdk.RenderArgs {
 	for i := 0; i < 7 && !meta.PublishesOn(at.Weekday()); i++ {
 		at = at.AddDate(0, 0, 1)
 	}
-	a := sdk.RenderArgs{Config: cfg, Time: at}
+	// A URL publication has a sample of its own (/sample/); a plugin
+	// renders an edition for these args.
+	a := sdk.RenderArgs{Config: cfg, Time: at, Sample: true}
 	if meta.Kind == sdk.Push {
 		a.Push = &sdk.PushItem{Sender: "a friend", Text: sampleMessage, SentAt: at}
 	}

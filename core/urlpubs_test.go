@@ -477,7 +477,8 @@ func TestURLPublication_ForOneUser(t *testing.T) {
 // and removed.
 func TestWeb_URLPublication(t *testing.T) {
 	t.Parallel()
-	site := httptest.NewServer(&bergtest.HelloWorld{})
+	hello := &bergtest.HelloWorld{}
+	site := httptest.NewServer(hello)
 	t.Cleanup(site.Close)
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(urlHost(t)))
 	b, path, _, _ := webPrinter(t, ts)
@@ -498,6 +499,10 @@ func TestWeb_URLPublication(t *testing.T) {
 		}
 	}
 	b.checkPage("/publications", cat)
+	if sample := b.get("/publications/hello-world/sample.png"); sample.status != 200 || !strings.HasPrefix(sample.body, "\x89PNG") ||
+		!strings.Contains(strings.Join(hello.Paths(), " "), "/sample/") {
+		t.Errorf("the sample: %d, asked %v; want its /sample/", sample.status, hello.Paths())
+	}
 
 	form := path + "/subscribe?publication=hello-world"
 	page := b.get(form)
