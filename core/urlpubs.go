@@ -168,6 +168,10 @@ func (s *Server) LoadURLPublications(ctx context.Context) (int64, error) {
 	return int64(len(ps)), nil
 }
 
+// wholeReadHour is the hour (UTC) of the day's refresh that reads every
+// meta.json whole, not asking with its ETag.
+const wholeReadHour = 3
+
 // RefreshURLPublications reads every URL publication's meta.json again,
 // asking with its ETag: a changed one is kept (and its icon read again), a
 // publication that does not answer is marked so in the catalogue, not
@@ -203,10 +207,11 @@ func (s *Server) refreshURL(ctx context.Context, p store.URLPublication) error {
 	if err != nil {
 		return err
 	}
-	// A day on, it is read whole even if its ETag says it is the same: a
-	// server may keep an ETag for changed content.
+	// Once a day (the run of 03:xx UTC) it is read whole even if its ETag
+	// would say it is the same: a server may keep an ETag for changed
+	// content.
 	etag := p.MetaETag
-	if s.now().Sub(p.Checked) >= 24*time.Hour && p.FailingSince.IsZero() {
+	if s.now().UTC().Hour() == wholeReadHour {
 		etag = ""
 	}
 	mr, err := c.Meta(ctx, etag)

@@ -525,3 +525,97 @@ func TestWeb_URLPublication(t *testing.T) {
 		t.Errorf("remove: %d\n%s", gone.status, gone.body)
 	}
 }
+
+// changing is a publication whose meta.json changes, with its ETag, and
+// which can stop answering.
+type changing struct {
+	mu      sync.Mutex
+	name    string
+	down    bool
+	asked   []string // If-None-Match of each meta.json asked for
+	answers []int
+}
+
+func (p *changing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.URL.Path != "/meta.json" {
+		http.NotFound(w, r)
+		return
+	}
+	p.asked = append(p.asked, r.Header.Get("If-None-Match"))
+	status := http.StatusOK
+	etag := `"` + p.name + `"`
+	switch {
+	case p.down:
+		status = http.StatusServiceUnavailable
+	case r.Header.Get("If-None-Match") == etag:
+		status = http.StatusNotModified
+	}
+	p.answers = append(p.answers, status)
+	w.Header().Set("ETag", etag)
+	w.WriteHeader(status)
+	if status == http.StatusOK {
+		fmt.Fprintf(w, `{"name": %q, "delivered_on": "every day"}`, p.name)
+	}
+}
+
+// TestURLPublication_Refresh: meta.json is read again with its ETag; a
+// change shows in the catalogue, and a publication that stops answering
+// is marked so, not dropped, until it answers again.
+func TestURLPublication_Refresh(t *testing.T) {
+	t.Parallel()
+	pub := &changing{name: "First Name"}
+	site := httptest.NewServer(pub)
+	t.Cleanup(site.Close)
+	clock := delivery.NewFakeClock(time.Date(2026, 12, 7, 10, 50, 0, 0, time.UTC))
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(urlHost(t)), withClock(clock))
+	token := ts.user("ann@example.com")
+	if st := ts.postJSON("/api/v1/publications", token, map[string]string{"url": site.URL, "name": "changing"}, nil); st != 201 {
+		t.Fatalf("add: %d", st)
+	}
+	type pubOut struct {
+		Title        string     `json:"title"`
+		FailingSince *time.Time `json:"failing_since"`
+		LastError    string     `json:"last_error"`
+	}
+	catalogue := func() pubOut {
+		var list struct{ Publications []pubOut }
+		ts.do("GET", "/api/v1/publications", token, "", nil, &list)
+		if len(list.Publications) != 1 {
+			t.Fatalf("catalogue %+v", list)
+		}
+		return list.Publications[0]
+	}
+	steps := []struct {
+		name      string
+		hour      int // of 7 December (the hourly run at :50)
+		change    func()
+		wantTitle string
+		failing   bool
+		asked     string // If-None-Match sent
+	}{
+		{"unchanged: a 304", 11, func() {}, "First Name", false, `"First Name"`},
+		{"changed", 12, func() { pub.name = "Second Name" }, "Second Name", false, `"First Name"`},
+		{"down", 13, func() { pub.down = true }, "Second Name", true, `"Second Name"`},
+		{"down still", 14, func() {}, "Second Name", true, `"Second Name"`},
+		{"back", 15, func() { pub.down = false }, "Second Name", false, `"Second Name"`},
+		{"the day's whole read, at 03:50 (the next day)", 24 + 3, func() {}, "Second Name", false, ""},
+	}
+	for _, st := range steps {
+		pub.mu.Lock()
+		st.change()
+		pub.mu.Unlock()
+		clock.Set(time.Date(2026, 12, 7, st.hour, 50, 0, 0, time.UTC))
+		ts.srv.RefreshURLPublications(t.Context())
+		got := catalogue()
+		if got.Title != st.wantTitle || (got.FailingSince != nil) != st.failing || st.failing && !strings.Contains(got.LastError, "503") {
+			t.Errorf("%s: %+v, want title %q, failing %v", st.name, got, st.wantTitle, st.failing)
+		}
+		pub.mu.Lock()
+		if asked := pub.asked[len(pub.asked)-1]; asked != st.asked {
+			t.Errorf("%s: If-None-Match %q, want %q", st.name, asked, st.asked)
+		}
+		pub.mu.Unlock()
+	}
+}
