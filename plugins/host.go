@@ -108,7 +108,10 @@ type Host struct {
 	mu      sync.Mutex
 	plugins map[string]*proc // by publication name
 	urls    map[string]*urlPub
-	html    htmlrender.Engine
+	// shadowed are the URL publications a plugin's name hides, with their
+	// addresses.
+	shadowed map[string]string
+	html     htmlrender.Engine
 
 	shared sharedEditions
 

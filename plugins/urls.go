@@ -68,30 +68,31 @@ func (h *Host) SetURLs(us []URL) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	next := make(map[string]*urlPub, len(us))
+	shadowed := map[string]string{}
 	for _, u := range us {
 		if _, taken := h.plugins[u.Name]; taken {
-			if old := h.urls[u.Name]; old == nil || old.Base != u.Base {
+			if h.shadowed[u.Name] != u.Base { // said once, not every minute
 				h.log.Warn("a plugin's publication has the name of a URL publication: the plugin's is served", "publication", u.Name, "url", u.Base)
 			}
+			shadowed[u.Name] = u.Base
 			continue
 		}
-		if old := h.urls[u.Name]; old != nil && old.Base == u.Base {
-			// Same publication: keep its client and its turn of calls.
-			p := &urlPub{URL: u, meta: u.Meta.SDK(u.Name), client: old.client, sem: old.sem}
-			p.meta.Schedule = DefaultURLSchedule
-			next[u.Name] = p
-			continue
-		}
-		c, err := berg.NewClient(u.Base, h.cfg.HTTP, UserAgent)
-		if err != nil {
-			h.log.Error("URL publication left out", "publication", u.Name, "url", u.Base, slog.Any("error", err))
-			continue
-		}
-		p := &urlPub{URL: u, meta: u.Meta.SDK(u.Name), client: c, sem: make(chan struct{}, h.cfg.Concurrency)}
+		p := &urlPub{URL: u, meta: u.Meta.SDK(u.Name)}
 		p.meta.Schedule = DefaultURLSchedule
+		if old := h.urls[u.Name]; old != nil && old.Base == u.Base {
+			// The same publication: it keeps its client and its turns.
+			p.client, p.sem = old.client, old.sem
+		} else {
+			c, err := berg.NewClient(u.Base, h.cfg.HTTP, UserAgent)
+			if err != nil {
+				h.log.Error("URL publication left out", "publication", u.Name, "url", u.Base, slog.Any("error", err))
+				continue
+			}
+			p.client, p.sem = c, make(chan struct{}, h.cfg.Concurrency)
+		}
 		next[u.Name] = p
 	}
-	h.urls = next
+	h.urls, h.shadowed = next, shadowed
 }
 
 // UserAgent is how the host names itself to the sites it fetches from.
