@@ -94,6 +94,12 @@ func AddURLPublication(ctx context.Context, st *store.Store, a URLAdd) (URLAdded
 	if err != nil {
 		return URLAdded{}, errField("url", "could not read its meta.json: "+fetchError(err))
 	}
+	if mr.Meta.ExternalConfiguration {
+		// Its subscribers would have to go through its /configure/ (an
+		// OAuth sign-in, mostly) and come back with what it gives them:
+		// paperboy has no such round trip yet, and its editions would fail.
+		return URLAdded{}, errField("url", fmt.Sprintf("%q needs its own configuration step (external_configuration, /configure/), which this server does not offer yet", mr.Meta.Name))
+	}
 	name := a.Name
 	if name == "" {
 		name = berg.Slug(mr.Meta.Name)

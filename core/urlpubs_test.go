@@ -373,6 +373,10 @@ func TestURLPublication_ForOneUser(t *testing.T) {
 	hello := &bergtest.HelloWorld{}
 	site := httptest.NewServer(hello)
 	t.Cleanup(site.Close)
+	external := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"name": "Analytics", "external_configuration": true}`)
+	}))
+	t.Cleanup(external.Close)
 	clock := delivery.NewFakeClock(time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)) // a Sunday evening
 	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(urlHost(t)), withClock(clock))
 	token, id, _, _ := onlinePrinter(t, ts)
@@ -386,6 +390,7 @@ func TestURLPublication_ForOneUser(t *testing.T) {
 		{map[string]string{"url": "ftp://example.org/"}, 400, "not an http"},
 		{map[string]string{"url": site.URL + "/nothing-here/"}, 400, "404"},
 		{map[string]string{"url": site.URL, "name": "Hello World"}, 400, "lower-case"},
+		{map[string]string{"url": external.URL}, 400, "configuration step"},
 		{map[string]string{"url": site.URL}, 201, ""},
 		{map[string]string{"url": site.URL}, 409, "taken"},
 	}
