@@ -85,6 +85,11 @@ type Config struct {
 	// printer, all friends together (the owner's own prints do not count):
 	// the owner's paper is not for anyone to use up.
 	FriendMessagesPerHour int
+	// KeyPrintsPerHour is how many prints a print key takes an hour unless
+	// its owner chose fewer or more; PrinterKeyPrintsPerHour how many a
+	// printer takes through all its keys.
+	KeyPrintsPerHour        int
+	PrinterKeyPrintsPerHour int
 	// SignInsPerMinute limits sign-in attempts per email; each client
 	// address may make four times as many (sign-ups count there too).
 	SignInsPerMinute int
@@ -119,7 +124,12 @@ const (
 	// DefaultFriendMessagesPerHour is a busy day's worth of notes, not a
 	// roll of paper.
 	DefaultFriendMessagesPerHour = 20
-	DefaultWorkers               = 8
+	// DefaultKeyPrintsPerHour is a doorbell's busy day, or a script's
+	// hourly report and some; DefaultPrinterKeyPrintsPerHour a paper
+	// roll's patience with all of a printer's keys together.
+	DefaultKeyPrintsPerHour        = 30
+	DefaultPrinterKeyPrintsPerHour = 60
+	DefaultWorkers                 = 8
 	// DefaultPersonalitiesPerHour leaves room to try a few faces; each
 	// personality is up to 4 MB stored.
 	DefaultPersonalitiesPerHour = 10
@@ -212,6 +222,8 @@ func (c Config) withDefaults() Config {
 	c.ImageWait = cmp.Or(c.ImageWait, DefaultImageWait)
 	c.PrintsPerMinute = cmp.Or(c.PrintsPerMinute, DefaultPrintsPerMinute)
 	c.FriendMessagesPerHour = cmp.Or(c.FriendMessagesPerHour, DefaultFriendMessagesPerHour)
+	c.KeyPrintsPerHour = cmp.Or(c.KeyPrintsPerHour, DefaultKeyPrintsPerHour)
+	c.PrinterKeyPrintsPerHour = cmp.Or(c.PrinterKeyPrintsPerHour, DefaultPrinterKeyPrintsPerHour)
 	c.ClaimsPerMinute = cmp.Or(c.ClaimsPerMinute, DefaultClaimsPerMinute)
 	c.PersonalitiesPerHour = cmp.Or(c.PersonalitiesPerHour, DefaultPersonalitiesPerHour)
 	c.SubscriptionPreviewsPerMinute = cmp.Or(c.SubscriptionPreviewsPerMinute, DefaultSubscriptionPreviewsPerMinute)

@@ -165,7 +165,7 @@ func (s *Server) errorStatus(r *http.Request, err error) answered {
 	case errors.As(err, &tooLarge):
 		return answered{status: http.StatusRequestEntityTooLarge, code: CodeTooLarge, msg: "request too large: at most " + byteSize(tooLarge.Limit)}
 	}
-	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
+	s.log.Error("request failed", "method", r.Method, "path", logPath(r), slog.Any("error", err))
 	return answered{status: http.StatusInternalServerError, code: CodeInternal, msg: "internal error"}
 }
 

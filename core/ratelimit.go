@@ -49,6 +49,23 @@ func (l *rateLimiter[K]) take(key K, now time.Time) (bool, time.Duration) {
 	return ok, (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
 }
 
+// takeN is take for a key whose bucket holds n, not the limiter's own:
+// each print key has a limit of its own.
+func (l *rateLimiter[K]) takeN(key K, n float64, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket[key]
+	if b == nil {
+		if len(l.bucket) >= maxBuckets {
+			l.forgetFull(now)
+		}
+		b = &bucket{tokens: n, last: now}
+		l.bucket[key] = b
+	}
+	ok, wait := b.take(n, l.period, now)
+	return ok, (wait + time.Second - 1).Truncate(time.Second)
+}
+
 // take takes a token from a bucket that holds n and fills with n a period,
 // if there is one; if not, it says how long until there is. The zero
 // bucket is empty.

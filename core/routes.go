@@ -32,6 +32,17 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/printers/{id}/editions", s.wrap(s.authed(s.handleEditionPrint)))
 	mux.HandleFunc("POST /api/v1/printers/{id}/personality", s.wrap(s.authed(s.handlePrinterPersonality)))
 	mux.HandleFunc("GET /api/v1/printers/{id}/deliveries", s.wrap(s.authed(s.handleDeliveryList)))
+	mux.HandleFunc("POST /api/v1/printers/{id}/keys", s.wrap(s.authed(s.handleKeyCreate)))
+	mux.HandleFunc("GET /api/v1/printers/{id}/keys", s.wrap(s.authed(s.handleKeyList)))
+	mux.HandleFunc("DELETE /api/v1/printers/{id}/keys/{key}", s.wrap(s.authed(s.handleKeyDelete)))
+
+	// Print keys: a secret address prints, with no account (its code is in
+	// the path: logPath never logs it). A GET is its status for a script,
+	// or for a browser a page to print from; BERG's direct print takes
+	// the same codes.
+	mux.HandleFunc("POST /k/{code}", s.wrap(s.handleKeyPost))
+	mux.HandleFunc("GET /k/{code}", s.webPage(s.handleKeyGet, false))
+	mux.HandleFunc("POST /playground/direct_print/{code}", s.wrap(s.handleDirectPrint))
 	mux.HandleFunc("GET /api/v1/printers/{id}/deliveries/{delivery}/preview.png", s.wrap(s.authed(s.handleDeliveryPreview)))
 
 	// The web app: pages, each through s.web (security headers, session,
@@ -72,6 +83,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /subscriptions/{sub}/change", s.web(s.signedIn(s.handleWebSubscriptionSave)))
 	mux.HandleFunc("GET /subscriptions/{sub}/preview.png", s.web(s.signedIn(s.handleSubscriptionPreview)))
 	mux.HandleFunc("POST /printers/{id}/personality", s.web(s.signedIn(s.handleWebPersonality)))
+	mux.HandleFunc("GET /printers/{id}/keys", s.web(s.signedIn(s.handleKeysPage)))
+	mux.HandleFunc("POST /printers/{id}/keys", s.web(s.signedIn(s.handleWebKeyCreate)))
+	mux.HandleFunc("POST /printers/{id}/keys/{key}/revoke", s.web(s.signedIn(s.handleWebKeyRevoke)))
 
 	// Friends: codes and invite links, who may print where, and the page a
 	// message is sent from (to one's own printer or a friend's).

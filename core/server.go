@@ -50,9 +50,13 @@ type Server struct {
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
-	pages          pages
-	plugins        *plugins.Host
-	samples        samples // the catalogue's sample prints
+	// Prints through print keys, by key (each with its own limit) and by
+	// printer.
+	keyPrints        *rateLimiter[int64]
+	printerKeyPrints *rateLimiter[int64]
+	pages            pages
+	plugins          *plugins.Host
+	samples          samples // the catalogue's sample prints
 
 	clock delivery.Clock
 	// instance is the name of this server among those sharing the
@@ -91,24 +95,26 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, store: parts.Store, log: logger, metrics: newMetrics(),
-		queue:          parts.Queue,
-		prints:         newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
-		claims:         newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
-		claimsByIP:     newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
-		friendPrints:   newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
-		friendAdds:     newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
-		friendAddsByIP: newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
-		previews:       newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
-		images:         newImageBudget(cfg.ImageMemoryBytes),
-		newDevices:     newRateLimiter[string](cfg.NewDevicesPerHour, time.Hour),
-		personalities:  newRateLimiter[int64](cfg.PersonalitiesPerHour, time.Hour),
-		subPreviews:    newRateLimiter[int64](cfg.SubscriptionPreviewsPerMinute, time.Minute),
-		signInsByEmail: newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
-		signInsByIP:    newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
-		pages:          mustParsePages(),
-		plugins:        parts.Publications,
-		clock:          parts.Clock,
-		ctx:            ctx, cancel: cancel,
+		queue:            parts.Queue,
+		prints:           newRateLimiter[int64](cfg.PrintsPerMinute, time.Minute),
+		claims:           newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute),
+		claimsByIP:       newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
+		friendPrints:     newRateLimiter[int64](cfg.FriendMessagesPerHour, time.Hour),
+		keyPrints:        newRateLimiter[int64](cfg.KeyPrintsPerHour, time.Hour),
+		printerKeyPrints: newRateLimiter[int64](cfg.PrinterKeyPrintsPerHour, time.Hour),
+		friendAdds:       newRateLimiter[int64](cfg.ClaimsPerMinute, time.Minute), // friend codes are guessed as claim codes are
+		friendAddsByIP:   newRateLimiter[string](2*cfg.ClaimsPerMinute, time.Minute),
+		previews:         newRateLimiter[int64](2*cfg.PrintsPerMinute, time.Minute),
+		images:           newImageBudget(cfg.ImageMemoryBytes),
+		newDevices:       newRateLimiter[string](cfg.NewDevicesPerHour, time.Hour),
+		personalities:    newRateLimiter[int64](cfg.PersonalitiesPerHour, time.Hour),
+		subPreviews:      newRateLimiter[int64](cfg.SubscriptionPreviewsPerMinute, time.Minute),
+		signInsByEmail:   newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
+		signInsByIP:      newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
+		pages:            mustParsePages(),
+		plugins:          parts.Publications,
+		clock:            parts.Clock,
+		ctx:              ctx, cancel: cancel,
 	}
 	if s.clock == nil {
 		s.clock = delivery.RealClock

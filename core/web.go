@@ -282,6 +282,7 @@ var notices = map[string]string{
 	"moved":          "Move confirmed: it prints behind its new bridge.",
 	"added":          "Added: it is in the catalogue for your printers.",
 	"removed":        "Removed: its subscriptions have ended.",
+	"keyrevoked":     "Key revoked: it no longer prints.",
 }
 
 // render writes a page with a status.
@@ -332,7 +333,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 		msg = "Something went wrong on our side. Try again in a moment."
 	}
 	if err := s.render(w, r, status, "error", title, map[string]string{"Message": msg}); err != nil {
-		s.log.Error("render error page", "path", r.URL.Path, "error", err)
+		s.log.Error("render error page", "path", logPath(r), "error", err)
 		http.Error(w, msg, status)
 	}
 }

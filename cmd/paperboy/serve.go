@@ -66,6 +66,8 @@ func runServe(e env, args []string) error {
 	subPreviews := fs.Int("subscription-previews-per-minute", core.DefaultSubscriptionPreviewsPerMinute, "previews of a subscription's next edition a user may ask for a minute")
 	maxPrinters := fs.Int("max-printers", core.DefaultMaxPrinters, "printers one account may have")
 	friendMessages := fs.Int("friend-messages-per-hour", core.DefaultFriendMessagesPerHour, "messages a printer takes an hour from its owner's friends, all together")
+	keyPrints := fs.Int("key-prints-per-hour", core.DefaultKeyPrintsPerHour, "prints a print key takes an hour, unless its owner chose another limit")
+	printerKeyPrints := fs.Int("printer-key-prints-per-hour", core.DefaultPrinterKeyPrintsPerHour, "prints a printer takes an hour through all its keys together")
 	signInsPerMinute := fs.Int("signins-per-minute", core.DefaultSignInsPerMinute, "sign-in attempts an email may make a minute (a client address: four times as many)")
 	sessionLifetime := fs.Duration("session-lifetime", core.DefaultSessionLifetime, "a web session unused this long ends")
 	maxPending := fs.Int("max-pending", delivery.DefaultMaxPending, "unfinished deliveries a printer may have")
@@ -139,7 +141,7 @@ func runServe(e env, args []string) error {
 	for _, n := range []struct {
 		name string
 		v    int
-	}{{"friend-messages-per-hour", *friendMessages}, {"prints-per-minute", *printsPerMinute}, {"claims-per-minute", *claimsPerMinute},
+	}{{"friend-messages-per-hour", *friendMessages}, {"key-prints-per-hour", *keyPrints}, {"printer-key-prints-per-hour", *printerKeyPrints}, {"prints-per-minute", *printsPerMinute}, {"claims-per-minute", *claimsPerMinute},
 		{"personalities-per-hour", *personalities}, {"subscription-previews-per-minute", *subPreviews}, {"max-printers", *maxPrinters}} {
 		if n.v <= 0 {
 			return fmt.Errorf("--%s must be more than 0", n.name)
@@ -199,6 +201,7 @@ func runServe(e env, args []string) error {
 		Listen: *listen, HTTP: httpCfg, MetricsListen: *metricsListen, MetricsToken: *metricsToken,
 		PresenceTimeout: *presence, PrintsPerMinute: *printsPerMinute, ClaimsPerMinute: *claimsPerMinute,
 		SignInsPerMinute: *signInsPerMinute, SessionLifetime: *sessionLifetime, FriendMessagesPerHour: *friendMessages,
+		KeyPrintsPerHour: *keyPrints, PrinterKeyPrintsPerHour: *printerKeyPrints,
 		ImageMemoryBytes:    int64(*imageMemory) << 20,
 		MaxDevicesPerBridge: *bridgeDevices, BridgeMessagesPerSecond: *bridgeMessages, BridgeLogLinesPerMinute: *bridgeLogLines,
 		NewDevicesPerHour:    *newDevices,
