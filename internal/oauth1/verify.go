@@ -143,6 +143,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte, now time.Time) (Credenti
 				signed = append(signed, p)
 				continue
 			}
+			if !found && len(places) > 0 {
+				return refuse(http.StatusBadRequest, "oauth_ parameters are in both the %s and the %s; put them in one place only, preferably the Authorization header", places[0], where)
+			}
 			found = true
 			if !protocol[p.name] {
 				return refuse(http.StatusBadRequest, "unsupported parameter %s in the %s", p.name, where)
@@ -210,12 +213,8 @@ func (v *Verifier) Verify(r *http.Request, body []byte, now time.Time) (Credenti
 			return Credentials{}, e
 		}
 	}
-	switch len(places) {
-	case 0:
+	if len(places) == 0 {
 		return Credentials{}, refuse(http.StatusUnauthorized, "the request is not signed: sign it with OAuth 1.0 (HMAC-SHA1), the publication's consumer key and secret and access token and secret")
-	case 1:
-	default:
-		return Credentials{}, refuse(http.StatusBadRequest, "oauth_ parameters are in both the %s and the %s; put them in one place only, preferably the Authorization header", places[0], places[1])
 	}
 
 	// The protocol parameters (section 3.1), in the order that gives the
