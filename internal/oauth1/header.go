@@ -65,7 +65,7 @@ func parseHeader(h string) ([]param, error) {
 		if i == 0 {
 			return nil, fmt.Errorf("the Authorization header has %q where a parameter name should be", clip(s))
 		}
-		rawName := s[:i]
+		rawName := s[:i] // token characters only: safe in a message as it is
 		s = strings.TrimLeft(s[i:], " \t")
 		if s == "" || s[0] != '=' {
 			return nil, fmt.Errorf("the Authorization header's parameter %q has no =\"value\"", rawName)
@@ -102,11 +102,11 @@ func parseHeader(h string) ([]param, error) {
 			// PathUnescape, not QueryUnescape: section 3.6 encodes a
 			// space as %20, so a "+" here is a plus sign.
 			if v, err = url.PathUnescape(v); err != nil {
-				return nil, fmt.Errorf("the Authorization header's %s is not percent-encoded properly (RFC 5849 section 3.6)", name)
+				return nil, fmt.Errorf("the Authorization header's %s is not percent-encoded properly (RFC 5849 section 3.6)", clip(rawName))
 			}
 		}
 		if seen[name] {
-			return nil, fmt.Errorf("the Authorization header has %s twice", name)
+			return nil, fmt.Errorf("the Authorization header has %s twice", clip(rawName))
 		}
 		seen[name] = true
 		ps = append(ps, param{name, v})
@@ -132,10 +132,11 @@ func formatHeader(realm string, params []param) string {
 	return b.String()
 }
 
-// clip shortens s for an error message.
+// clip shortens s for an error message: long enough for any real
+// parameter's name or value, short enough that a message stays a line.
 func clip(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
+	if len(s) > 40 {
+		return s[:40] + "…"
 	}
 	return s
 }

@@ -148,7 +148,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte, now time.Time) (Credenti
 			}
 			found = true
 			if !protocol[p.name] {
-				return refuse(http.StatusBadRequest, "unsupported parameter %s in the %s", p.name, where)
+				return refuse(http.StatusBadRequest, "unsupported parameter %q in the %s", clip(p.name), where)
 			}
 			if _, dup := oauth[p.name]; dup {
 				return refuse(http.StatusBadRequest, "%s appears more than once in the %s", p.name, where)

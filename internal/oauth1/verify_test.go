@@ -130,7 +130,7 @@ func TestVerifyRefuses(t *testing.T) {
 		{name: "oauth_ parameters in two places", p: func() push { p := good; p.url += "?oauth_token=x"; return p }(),
 			status: 400, msg: "oauth_ parameters are in both the Authorization header and the query string; put them in one place only"},
 		{name: "unsupported oauth_ parameter", p: func() push { p := good; p.header += `, oauth_callback="oob"`; return p }(),
-			status: 400, msg: "unsupported parameter oauth_callback in the Authorization header"},
+			status: 400, msg: `unsupported parameter "oauth_callback" in the Authorization header`},
 		{name: "unsupported header parameter", p: func() push { p := good; p.header += `, foo="bar"`; return p }(),
 			status: 400, msg: `unsupported parameter "foo" in the Authorization header`},
 		{name: "malformed header: unquoted", p: func() push { p := good; p.header += `, oauth_version=1.0`; return p }(),
