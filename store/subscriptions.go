@@ -46,6 +46,9 @@ type Subscription struct {
 	// that sends them (a URL publication): an edition with the same one
 	// is nothing new.
 	LastETag string
+	// PushID names a push subscription's endpoint (BERG's Push API); ""
+	// for a scheduled one.
+	PushID string
 }
 
 // NewSubscription is a subscription to store.
@@ -55,6 +58,9 @@ type NewSubscription struct {
 	Config      map[string]string
 	Schedule    string // a cron spec, checked by the caller (scheduler.ParseSpec)
 	Mode        Mode   // "" is ModeButton
+	// PushID makes it a push subscription: no schedule, an endpoint of its
+	// own (40 hex characters).
+	PushID string
 }
 
 // SubscriptionUpdate changes a subscription: nil fields stay as they are.
@@ -70,9 +76,11 @@ const maxSchedule = 255
 // checkSubscription says what is wrong with a subscription's schedule and
 // mode. What a schedule means is the scheduler's to check; the store only
 // keeps it.
-func checkSubscription(schedule string, mode Mode) error {
+func checkSubscription(schedule string, mode Mode, push bool) error {
 	switch {
-	case strings.TrimSpace(schedule) == "":
+	case push && schedule != "":
+		return errors.New("store: a push subscription has no schedule: it prints what is pushed")
+	case !push && strings.TrimSpace(schedule) == "":
 		return errors.New("store: subscription has no schedule")
 	case len(schedule) > maxSchedule:
 		return fmt.Errorf("store: subscription schedule of %d bytes: at most %d", len(schedule), maxSchedule)
@@ -96,7 +104,7 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 	if n.Mode == "" {
 		n.Mode = ModeButton
 	}
-	if err := checkSubscription(n.Schedule, n.Mode); err != nil {
+	if err := checkSubscription(n.Schedule, n.Mode, n.PushID != ""); err != nil {
 		return Subscription{}, err
 	}
 	if n.Publication == "" {
@@ -107,10 +115,14 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 		return Subscription{}, fmt.Errorf("store: subscription config: %w", err)
 	}
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO subscriptions (printer_id, publication, config, schedule, mode, created_at, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, 0)`, n.PrinterID, n.Publication, cfg, n.Schedule, n.Mode, now)
+	// A push subscription is never due: it is out of the due index (NULL).
+	res, err := s.db.ExecContext(ctx, `INSERT INTO subscriptions (printer_id, publication, config, schedule, mode, created_at, next_at, push_id)
+		VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = '' THEN 0 END, ?)`, n.PrinterID, n.Publication, cfg, n.Schedule, n.Mode, now, n.PushID, nullText(n.PushID))
 	if isMissingParent(err) {
 		return Subscription{}, fmt.Errorf("store: subscription: printer %d: %w", n.PrinterID, ErrNotFound)
+	}
+	if isDuplicate(err) {
+		return Subscription{}, fmt.Errorf("store: subscription: push id: %w", ErrConflict)
 	}
 	if err != nil {
 		return Subscription{}, fmt.Errorf("store: create subscription: %w", err)
@@ -123,7 +135,7 @@ func (s *Store) CreateSubscription(ctx context.Context, n NewSubscription) (Subs
 }
 
 const subscriptionColumns = `s.id, s.printer_id, s.publication, s.config, s.schedule, s.mode, s.paused,
-	s.delivery_count, s.created_at, s.ended_at, s.end_reason, s.next_at, p.time_zone, s.last_etag`
+	s.delivery_count, s.created_at, s.ended_at, s.end_reason, s.next_at, p.time_zone, s.last_etag, s.push_id`
 
 const subscriptionFrom = ` FROM subscriptions s JOIN printers p ON p.id = s.printer_id`
 
@@ -132,8 +144,9 @@ func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error)
 	var cfg string
 	var created int64
 	var ended, next sql.NullInt64
+	var push sql.NullString
 	if err := row.Scan(&sub.ID, &sub.PrinterID, &sub.Publication, &cfg, &sub.Schedule, &sub.Mode, &sub.Paused,
-		&sub.DeliveryCount, &created, &ended, &sub.EndReason, &next, &sub.TimeZone, &sub.LastETag); err != nil {
+		&sub.DeliveryCount, &created, &ended, &sub.EndReason, &next, &sub.TimeZone, &sub.LastETag, &push); err != nil {
 		return Subscription{}, err
 	}
 	if err := json.Unmarshal([]byte(cfg), &sub.Config); err != nil {
@@ -142,7 +155,7 @@ func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error)
 	if sub.Config == nil {
 		sub.Config = map[string]string{}
 	}
-	sub.CreatedAt, sub.EndedAt = time.UnixMilli(created).UTC(), millis(ended)
+	sub.CreatedAt, sub.EndedAt, sub.PushID = time.UnixMilli(created).UTC(), millis(ended), push.String
 	if next.Int64 > 0 {
 		sub.NextAt = time.UnixMilli(next.Int64).UTC()
 	}
@@ -251,7 +264,7 @@ func unixMilliOrZero(t time.Time) int64 {
 
 // rework is the next_at of a subscription whose schedule may have changed:
 // to be worked out, unless it makes nothing.
-const rework = `next_at = CASE WHEN ended_at IS NULL AND paused = 0 THEN 0 END`
+const rework = `next_at = CASE WHEN ended_at IS NULL AND paused = 0 AND push_id IS NULL THEN 0 END`
 
 // UpdateSubscription changes a subscription's config, times or mode and
 // returns it. It returns ErrNotFound if there is none.
@@ -272,7 +285,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, id int64, upd Subscripti
 		if upd.Mode != nil {
 			cur.Mode = *upd.Mode
 		}
-		if err := checkSubscription(cur.Schedule, cur.Mode); err != nil {
+		if err := checkSubscription(cur.Schedule, cur.Mode, cur.PushID != ""); err != nil {
 			return err
 		}
 		cfg, err := configJSON(cur.Config)
@@ -314,7 +327,7 @@ func (s *Store) PauseSubscription(ctx context.Context, id int64, paused bool) er
 	// paused is set first: MySQL's later assignments see the earlier ones,
 	// and SQLite's all see the row as it was, hence no use of it in rework.
 	return s.subscriptionExec(ctx, s.db, fmt.Sprintf("pause subscription %d", id),
-		`UPDATE subscriptions SET paused = ?, next_at = CASE WHEN ? OR ended_at IS NOT NULL THEN NULL ELSE 0 END WHERE id = ?`, paused, paused, id)
+		`UPDATE subscriptions SET paused = ?, next_at = CASE WHEN ? OR ended_at IS NOT NULL OR push_id IS NOT NULL THEN NULL ELSE 0 END WHERE id = ?`, paused, paused, id)
 }
 
 // DeleteSubscription deletes a subscription and its editions' claims. It
