@@ -108,6 +108,9 @@ func (s *Server) handlePublicationAdd(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	out := map[string]any{"publication": nil, "check": added.Check}
+	if added.Credentials != nil {
+		out["credentials"] = added.Credentials // shown this once
+	}
 	if info, ok := s.publicationInfo(added.Publication.Name); ok {
 		out["publication"] = publicationToJSON(info, user(r).ID)
 	}

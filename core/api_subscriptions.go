@@ -39,7 +39,7 @@ func (s *Server) handleSubscriptionCreate(w http.ResponseWriter, r *http.Request
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sub, fe, err := s.subscribe(r.Context(), p, req)
+	sub, fe, err := s.subscribe(r.Context(), siteURL(r), p, req)
 	if fe != nil {
 		writeConfigErrors(w, fe)
 		return nil

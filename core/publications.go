@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -138,6 +139,20 @@ func (s *Server) publicationOf(name string, owner int64) (sdk.Meta, error) {
 	return meta, nil
 }
 
+// subscribableOf is publicationOf, push publications too (but for the
+// friends' messages): the publications a printer's owner may subscribe to.
+func (s *Server) subscribableOf(name string, owner int64) (sdk.Meta, error) {
+	if s.plugins != nil {
+		if meta, err := s.plugins.Meta(name); err == nil && pushable(meta) {
+			if o := s.plugins.URLOwner(name); o != 0 && o != owner {
+				return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("no publication %q", name))}
+			}
+			return meta, nil
+		}
+	}
+	return s.publicationOf(name, owner)
+}
+
 // unknownPublication is the error of a publication that is not one to
 // subscribe to: the API answers it 400 (the request names it), a page
 // about it 404.
@@ -148,6 +163,12 @@ func (e unknownPublication) Unwrap() error { return e.error }
 // checkConfig asks the publication about a config: its errors per field,
 // or the error of asking.
 func (s *Server) checkConfig(ctx context.Context, name string, cfg map[string]string) (sdk.FieldErrors, error) {
+	return s.checkConfigWith(ctx, name, cfg, nil)
+}
+
+// checkConfigWith is checkConfig telling a URL publication more than the
+// config: a push subscription's subscription_id and endpoint.
+func (s *Server) checkConfigWith(ctx context.Context, name string, cfg map[string]string, extra url.Values) (sdk.FieldErrors, error) {
 	// A form may carry bytes that are not text; the plugin protocol (and the
 	// publication) takes only text, so they are the sender's error here.
 	for k, v := range cfg {
@@ -158,7 +179,7 @@ func (s *Server) checkConfig(ctx context.Context, name string, cfg map[string]st
 			return sdk.FieldErrors{k: "this is not valid text (UTF-8): type it again"}, nil
 		}
 	}
-	err := s.plugins.Validate(ctx, name, sdk.Config(cfg))
+	err := s.plugins.ValidateWith(ctx, name, sdk.Config(cfg), extra)
 	var fe sdk.FieldErrors
 	if errors.As(err, &fe) {
 		return fe, nil

@@ -43,6 +43,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /k/{code}", s.wrap(s.handleKeyPost))
 	mux.HandleFunc("GET /k/{code}", s.webPage(s.handleKeyGet, false))
 	mux.HandleFunc("POST /playground/direct_print/{code}", s.wrap(s.handleDirectPrint))
+
+	// BERG's Push API: a push subscription's endpoint, and the status of
+	// what was pushed, for its publication (signed with its credentials).
+	mux.HandleFunc("POST /v1/subscriptions/{push}/publish", s.wrap(s.handlePush))
+	mux.HandleFunc("GET /v1/subscriptions/{push}/deliveries/{delivery}", s.wrap(s.handlePushStatus))
 	mux.HandleFunc("GET /api/v1/printers/{id}/deliveries/{delivery}/preview.png", s.wrap(s.authed(s.handleDeliveryPreview)))
 
 	// The web app: pages, each through s.web (security headers, session,

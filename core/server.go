@@ -14,6 +14,7 @@ import (
 
 	"paperboy/codec"
 	"paperboy/delivery"
+	"paperboy/internal/oauth1"
 	"paperboy/plugins"
 	"paperboy/store"
 )
@@ -52,7 +53,10 @@ type Server struct {
 	signInsByIP    *rateLimiter[string]
 	// Prints through print keys, by key (each with its own limit) and by
 	// printer.
-	keyPrints        *rateLimiter[int64]
+	keyPrints *rateLimiter[int64]
+	// pushNonces are the OAuth nonces pushes were signed with lately: a
+	// replayed push is refused.
+	pushNonces       oauth1.Nonces
 	printerKeyPrints *rateLimiter[int64]
 	pages            pages
 	plugins          *plugins.Host

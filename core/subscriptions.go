@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ type subscriptionJSON struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	EndedAt       *time.Time `json:"ended_at,omitempty"`
 	EndReason     string     `json:"end_reason,omitempty"`
+	// Push: it prints what its publication pushes, when it pushes it; it
+	// has no schedule.
+	Push bool `json:"push,omitempty"`
 	// NextAt is when the next edition is due, and Next the few after it,
 	// in the printer's zone; absent for a paused or ended subscription, or
 	// a publication not installed.
@@ -53,10 +57,17 @@ func (s *Server) subscriptionJSON(sub store.Subscription, p store.Printer) subsc
 		ID: sub.ID, PrinterID: sub.PrinterID, Publication: sub.Publication, Config: sub.Config,
 		Schedule: sub.Schedule, TimeZone: p.TimeZone,
 		Mode: sub.Mode, Paused: sub.Paused, DeliveryCount: sub.DeliveryCount, CreatedAt: sub.CreatedAt,
-		EndReason: sub.EndReason,
+		EndReason: sub.EndReason, Push: sub.PushID != "",
 	}
 	if out.Config == nil {
 		out.Config = map[string]string{}
+	}
+	if out.Push {
+		out.ScheduleText = "when its publication sends something"
+		if !sub.EndedAt.IsZero() {
+			out.EndedAt = &sub.EndedAt
+		}
+		return out
 	}
 	spec, installed, err := s.specOf(sub)
 	if err == nil {
@@ -269,10 +280,13 @@ func (s *Server) schedule(req subscriptionReq, current string, meta sdk.Meta) (s
 // subscribe checks a new subscription and makes it: the subscribing of the
 // API and of the web app. A config the publication refuses is returned as
 // its errors per field.
-func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
-	meta, err := s.publicationOf(req.Publication, p.OwnerID)
+func (s *Server) subscribe(ctx context.Context, base string, p store.Printer, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
+	meta, err := s.subscribableOf(req.Publication, p.OwnerID)
 	if err != nil {
 		return store.Subscription{}, nil, err
+	}
+	if pushable(meta) {
+		return s.subscribePush(ctx, base, p, req, meta)
 	}
 	spec, err := s.schedule(req, "", meta)
 	if err != nil {
@@ -299,6 +313,39 @@ func (s *Server) subscribe(ctx context.Context, p store.Printer, req subscriptio
 		return store.Subscription{}, nil, err
 	}
 	s.log.Info("subscribed", "printer", p.ID, "subscription_id", sub.ID, "publication", sub.Publication, "schedule", sub.Schedule)
+	return sub, nil, nil
+}
+
+// subscribePush makes a subscription to a push publication: no schedule,
+// an endpoint of its own, told to the publication as BERG told it, in
+// /validate_config/.
+func (s *Server) subscribePush(ctx context.Context, base string, p store.Printer, req subscriptionReq, meta sdk.Meta) (store.Subscription, sdk.FieldErrors, error) {
+	if req.Schedule != nil || req.Time != nil || req.Times != nil || len(req.Days) > 0 {
+		return store.Subscription{}, nil, errField("schedule", fmt.Sprintf("%s prints what it sends when it sends it: a subscription to it has no schedule", meta.Title))
+	}
+	if req.Paused != nil {
+		return store.Subscription{}, nil, errBadRequest("a new subscription runs; pause it afterwards")
+	}
+	var v string
+	if req.Mode != nil {
+		v = *req.Mode
+	}
+	mode, err := parseMode(v, store.ModeNow)
+	if err != nil {
+		return store.Subscription{}, nil, err
+	}
+	pushID := newPushID()
+	if fe, err := s.checkConfigWith(ctx, req.Publication, req.Config, url.Values{
+		"subscription_id": {pushID}, "endpoint": {pushEndpoint(base, pushID)}}); fe != nil || err != nil {
+		return store.Subscription{}, fe, err
+	}
+	sub, err := s.store.CreateSubscription(ctx, store.NewSubscription{
+		PrinterID: p.ID, Publication: req.Publication, Config: req.Config, Mode: mode, PushID: pushID,
+	})
+	if err != nil {
+		return store.Subscription{}, nil, err
+	}
+	s.log.Info("subscribed to a push publication", "printer", p.ID, "subscription_id", sub.ID, "publication", sub.Publication)
 	return sub, nil, nil
 }
 
@@ -331,6 +378,10 @@ func (s *Server) ownSubscription(ctx context.Context, u store.User, v string) (s
 func (s *Server) changeSubscription(ctx context.Context, sub store.Subscription, req subscriptionReq) (store.Subscription, sdk.FieldErrors, error) {
 	if req.Publication != "" && req.Publication != sub.Publication {
 		return sub, nil, errBadRequest("a subscription's publication cannot change: subscribe to the other one")
+	}
+	if sub.PushID != "" && (req.Schedule != nil || req.Time != nil || req.Times != nil || req.Days != nil || req.Config != nil) {
+		return sub, nil, errBadRequest("a push subscription has no schedule, and its config went to its publication when it was made: " +
+			"unsubscribe and subscribe again to change it")
 	}
 	var upd store.SubscriptionUpdate
 	meta, metaErr := s.publicationFor(sub.Publication)

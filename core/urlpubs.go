@@ -50,6 +50,8 @@ type URLAdded struct {
 	// warning, not a refusal (BERG's Hello World answers 400 to a test
 	// without its config).
 	Check string
+	// Credentials are a push publication's, to push with: shown once.
+	Credentials *PushCredentials
 }
 
 var publicationNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
@@ -122,6 +124,16 @@ func AddURLPublication(ctx context.Context, st *store.Store, a URLAdd) (URLAdded
 		return URLAdded{}, err
 	}
 	out := URLAdded{Publication: p, Meta: mr.Meta}
+	if mr.Meta.Push {
+		// It pushes its editions: it needs credentials to sign them with,
+		// and asks for none (a push publication has no /edition/).
+		c, err := NewPushCredentials(ctx, st, name)
+		if err != nil {
+			return out, err
+		}
+		out.Credentials = &c
+		return out, nil
+	}
 	// The test edition, as BERG's validator asked for it: now, the first.
 	now := a.Now
 	if now.IsZero() {

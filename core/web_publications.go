@@ -20,6 +20,9 @@ type catalogueEntry struct {
 	Name, Title, Description, Days string
 	Scheduled                      bool
 	Running                        bool
+	// Subscribable: a scheduled publication, or a push one (not the
+	// friends').
+	Subscribable bool
 	// A URL publication's: its description with the tags BERG kept, its
 	// address, its icon, whether the user added it, and why it is marked
 	// as not answering.
@@ -58,7 +61,7 @@ func (s *Server) renderCatalogue(w http.ResponseWriter, r *http.Request, status 
 			}
 			m := info.Meta
 			e := catalogueEntry{Name: m.Name, Title: m.Title, Description: m.Description,
-				Days: publishingDays(m), Scheduled: m.Kind == sdk.Scheduled, Running: info.Running,
+				Days: publishingDays(m), Scheduled: m.Kind == sdk.Scheduled, Running: info.Running, Subscribable: m.Kind == sdk.Scheduled || pushable(m),
 				DescriptionHTML: info.DescriptionHTML, URL: info.URL, Icon: info.HasIcon, Yours: info.Owner == u.ID}
 			if info.URL != "" {
 				e.Days = info.DeliveredOn

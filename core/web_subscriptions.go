@@ -84,6 +84,9 @@ type subscribePage struct {
 	// Refused are a URL publication's own sentences about the config,
 	// shown above the form.
 	Refused []string
+	// Push: the publication pushes what it prints, so there is no schedule
+	// to set.
+	Push bool
 }
 
 // formValues are what a subscription form shows: a new subscription's
@@ -143,7 +146,7 @@ func subscriptionValues(sub subscriptionJSON) formValues {
 func subscribeForm(p printerJSON, meta sdk.Meta, vals formValues, fe sdk.FieldErrors, errs map[string]string) subscribePage {
 	page := subscribePage{Printer: p, Meta: meta, Days: publishingDays(meta), When: vals.When, Schedule: vals.Schedule, Mode: vals.Mode,
 		Errors: errs, Action: fmt.Sprintf("/printers/%d/subscribe?publication=%s", p.ID, meta.Name), Submit: "Subscribe",
-		Refused: refusals(fe)}
+		Refused: refusals(fe), Push: pushable(meta)}
 	if page.When != "cron" {
 		page.When = "times"
 	}
@@ -200,6 +203,9 @@ func formSubscription(r *http.Request, meta sdk.Meta) subscriptionReq {
 	}
 	mode := r.PostFormValue("mode")
 	req := subscriptionReq{Publication: meta.Name, Config: cfg, Mode: &mode}
+	if pushable(meta) {
+		return req // no schedule: it prints what is pushed
+	}
 	if r.PostFormValue("when") == "cron" {
 		spec := r.PostFormValue("schedule")
 		req.Schedule = &spec
@@ -248,7 +254,7 @@ func (s *Server) subscribeTo(r *http.Request) (store.Printer, sdk.Meta, error) {
 }
 
 func (s *Server) subscribeMeta(name string, owner int64) (sdk.Meta, error) {
-	meta, err := s.publicationOf(name, owner)
+	meta, err := s.subscribableOf(name, owner)
 	var up unknownPublication
 	if errors.As(err, &up) {
 		return meta, errNotFound(up.Error())
@@ -273,7 +279,7 @@ func (s *Server) handleWebSubscribe(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	sub, fe, err := s.subscribe(r.Context(), p, formSubscription(r, meta))
+	sub, fe, err := s.subscribe(r.Context(), siteURL(r), p, formSubscription(r, meta))
 	if fe != nil || err != nil {
 		return s.subscriptionFormError(w, r, fe, err, func(status int, fe sdk.FieldErrors, errs map[string]string) error {
 			return s.render(w, r, status, "subscribe", "Subscribe to "+meta.Title, subscribeForm(s.printerJSON(p), meta, formValuesOf(r, meta), fe, errs))
@@ -286,6 +292,10 @@ func (s *Server) handleWebSubscribe(w http.ResponseWriter, r *http.Request) erro
 // subscribe form, with vals shown (its own, or those sent back).
 func (s *Server) subscriptionPage(sub store.Subscription, p store.Printer, vals *formValues, fe sdk.FieldErrors, errs map[string]string) (subscribePage, string, error) {
 	v := s.subscriptionView(sub, p)
+	if sub.PushID != "" {
+		return subscribePage{Printer: s.printerJSON(p), Sub: &v, Errors: map[string]string{}, Push: true,
+			Unavailable: "It prints what its publication sends, when it sends it. To change what it was told, unsubscribe and subscribe again."}, v.Title, nil
+	}
 	meta, err := s.publicationFor(sub.Publication)
 	var he *httpError
 	if err != nil && !errors.As(err, &he) {

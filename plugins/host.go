@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -281,11 +282,19 @@ func (h *Host) plugin(name string) (*proc, error) {
 // Validate checks a config: the form's rules, then the plugin's. It returns
 // sdk.FieldErrors for what a subscriber must change, or an *Error.
 func (h *Host) Validate(ctx context.Context, name string, cfg sdk.Config) error {
+	return h.ValidateWith(ctx, name, cfg, nil)
+}
+
+// ValidateWith is Validate telling a URL publication more than the config
+// in /validate_config/: a push subscription's subscription_id and
+// endpoint, sent both as fields of their own and inside the config, as
+// BERG's own clients and its documents each read them.
+func (h *Host) ValidateWith(ctx context.Context, name string, cfg sdk.Config, extra url.Values) error {
 	if u := h.urlPub(name); u != nil {
 		if _, err := u.meta.CheckConfig(cfg); err != nil {
 			return err
 		}
-		return h.validateURL(ctx, u, cfg)
+		return h.validateURL(ctx, u, cfg, extra)
 	}
 	p, err := h.plugin(name)
 	if err != nil {

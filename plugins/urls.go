@@ -136,7 +136,7 @@ func (p *urlPub) acquire(ctx context.Context) (func(), error) {
 
 // validateURL asks a URL publication's /validate_config/ about a config
 // the form's rules passed: its sentences come back as ConfigErrors.
-func (h *Host) validateURL(ctx context.Context, p *urlPub, cfg sdk.Config) error {
+func (h *Host) validateURL(ctx context.Context, p *urlPub, cfg sdk.Config, extra url.Values) error {
 	release, err := p.acquire(ctx)
 	if err != nil {
 		return err
@@ -144,7 +144,11 @@ func (h *Host) validateURL(ctx context.Context, p *urlPub, cfg sdk.Config) error
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.CallTimeout)
 	defer cancel()
-	errs, err := p.client.ValidateConfig(ctx, p.sent(cfg), nil)
+	sent := p.sent(cfg)
+	for k := range extra {
+		sent[k] = extra.Get(k)
+	}
+	errs, err := p.client.ValidateConfig(ctx, sent, extra)
 	if err != nil {
 		return &Error{p.Name, err.Error(), err}
 	}

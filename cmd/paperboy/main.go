@@ -55,6 +55,7 @@ func commands() []command {
 		{"publication add", "add a publication that is a URL (BERG Cloud's publication API), for everyone", runPublicationAdd, false},
 		{"publication list", "the URL publications, and whether they answer", runPublicationList, false},
 		{"publication remove", "remove a URL publication; its subscriptions end", runPublicationRemove, false},
+		{"publication credentials", "new credentials a push publication signs its pushes with (the old ones stop working)", runPublicationCredentials, false},
 		{"schedule show", "what a printer prints when: its subscriptions, their next editions and the last ones", runScheduleShow, false},
 		{"plugin list", "the installed publications and their config forms", runPluginList, false},
 		{"plugin new", "a new publication to start from, in plugins/NAME", runPluginNew, false},

@@ -57,6 +57,9 @@ func runPublicationAdd(e env, args []string) error {
 	if m.Push {
 		fmt.Fprintln(e.stdout, "  a push publication: it prints what it sends, when it sends it")
 	}
+	if c := added.Credentials; c != nil {
+		writeCredentials(e, c)
+	}
 	if added.Check != "" {
 		fmt.Fprintf(e.stdout, "  warning: its test edition did not come back: %s\n", added.Check)
 	}
@@ -172,4 +175,40 @@ func (f htmlFlags) engine(policy sdk.HTTPPolicy) (closingEngine, error) {
 		}
 	}
 	return chromium.New(htmlrender.Options{HTTP: sdk.NewHTTPClient(policy)}, chromium.Config{Path: path, Concurrency: *f.tabs})
+}
+
+// writeCredentials shows a push publication's credentials, the only time
+// its bearer token is shown.
+func writeCredentials(e env, c *core.PushCredentials) {
+	fmt.Fprintln(e.stdout, "  its credentials, to push with (shown only now; give them to its author):")
+	fmt.Fprintf(e.stdout, "    OAuth 1.0 consumer key     %s\n", c.ConsumerKey)
+	fmt.Fprintf(e.stdout, "    OAuth 1.0 consumer secret  %s\n", c.ConsumerSecret)
+	fmt.Fprintf(e.stdout, "    OAuth 1.0 access token     %s\n", c.Token)
+	fmt.Fprintf(e.stdout, "    OAuth 1.0 token secret     %s\n", c.TokenSecret)
+	fmt.Fprintf(e.stdout, "    or a bearer token          %s\n", c.Bearer)
+}
+
+func runPublicationCredentials(e env, args []string) error {
+	fs := newFlags(e, "publication credentials", "publication credentials [--data DIR] [--db DSN] NAME")
+	data := dataFlag(fs).withDB(fs)
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("want the name of one push publication")
+	}
+	ctx := context.Background()
+	st, err := data.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := core.NewPushCredentials(ctx, st, rest[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "new credentials for %s; its old ones no longer work\n", rest[0])
+	writeCredentials(e, &c)
+	return nil
 }
