@@ -181,3 +181,60 @@ func TestWeb_PushSubscription(t *testing.T) {
 	}
 	b.checkPage("a push subscription", done)
 }
+
+// TestPush_Answers: BERG's other answers to a push, on a printer that is
+// offline: 202 while it queues, 429 once ten wait, 503 for a push that
+// asked not to queue and for a paused subscription; and the status of one
+// waiting is "accepted".
+func TestPush_Answers(t *testing.T) {
+	t.Parallel()
+	site := httptest.NewServer(&bergtest.PushExample{})
+	t.Cleanup(site.Close)
+	ts := newTestServer(t, "sqlite", core.Config{}, withPublications(urlHost(t)))
+	token := ts.user("ann@example.com")
+	p := ts.claim(token, codec.ClaimCode{HardwareXor: 0x0A0B0C, Secret: 99}) // never online
+	var added struct {
+		Credentials core.PushCredentials `json:"credentials"`
+	}
+	ts.postJSON("/api/v1/publications", token, map[string]string{"url": site.URL}, &added)
+	var sub struct {
+		ID int64 `json:"id"`
+	}
+	if st := ts.postJSON(fmt.Sprintf("/api/v1/printers/%d/subscriptions", p.ID), token, map[string]any{"publication": "push-example", "config": map[string]string{"name": "Ann"}}, &sub); st != 201 {
+		t.Fatalf("subscribe: %d", st)
+	}
+	var endpoint string
+	for _, r := range site.Config.Handler.(*bergtest.PushExample).Log() {
+		if e := r.Form.Get("endpoint"); e != "" {
+			endpoint = e
+		}
+	}
+	bearer := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+added.Credentials.Bearer) }
+	const html = "text/html; charset=utf-8"
+	if st, out, _ := pushReq(t, "POST", endpoint+"?queue=false", html, "<p>now or never</p>", bearer); st != http.StatusServiceUnavailable || out["accepted"] != false {
+		t.Errorf("offline, not to queue: %d %v, want 503", st, out)
+	}
+	var first string
+	for i := range 11 {
+		st, _, loc := pushReq(t, "POST", endpoint, html, fmt.Sprintf("<p>%d</p>", i), bearer)
+		want := http.StatusAccepted
+		if i == 10 {
+			want = http.StatusTooManyRequests
+		}
+		if st != want {
+			t.Fatalf("push %d: %d, want %d", i+1, st, want)
+		}
+		if i == 0 {
+			first = loc
+		}
+	}
+	if _, out, _ := pushReq(t, "GET", ts.base+first, "", "", bearer); out["status"] != "accepted" {
+		t.Errorf("a push waiting for an offline printer: %v, want accepted", out)
+	}
+	if st := ts.do("PATCH", fmt.Sprintf("/api/v1/subscriptions/%d", sub.ID), token, "application/json", strings.NewReader(`{"paused": true}`), nil); st != 200 {
+		t.Fatalf("pause: %d", st)
+	}
+	if st, _, _ := pushReq(t, "POST", endpoint, html, "<p>paused</p>", bearer); st != http.StatusServiceUnavailable {
+		t.Errorf("paused: %d, want 503", st)
+	}
+}
