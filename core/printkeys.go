@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -341,8 +342,28 @@ func readKeyPrint(w http.ResponseWriter, r *http.Request, maxBytes int64) (keyPr
 			kp.format, kp.image = "image", b
 		}
 		kp.from, mode, dither = cmpStr(body.From, kp.from), cmpStr(body.Mode, mode), cmpStr(body.Dither, dither)
-	case "multipart/form-data", "application/x-www-form-urlencoded":
-		if err := r.ParseMultipartForm(maxBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	case "application/x-www-form-urlencoded":
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return kp, err
+		}
+		form, ferr := url.ParseQuery(string(b))
+		if ferr != nil || !hasAny(form, "text", "markdown", "html", "from", "mode", "dither") {
+			// curl -d 'The washing is done' sends text as a form: a body
+			// with none of the form's fields is the text itself.
+			text, uerr := url.QueryUnescape(strings.ReplaceAll(string(b), "+", " "))
+			if uerr != nil {
+				text = string(b)
+			}
+			kp.format, kp.text = "text", text
+			break
+		}
+		if err := kp.set(form.Get("text"), form.Get("markdown"), form.Get("html"), nil); err != nil {
+			return kp, err
+		}
+		kp.from, mode, dither = cmpStr(form.Get("from"), kp.from), cmpStr(form.Get("mode"), mode), cmpStr(form.Get("dither"), dither)
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(maxBytes); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				return kp, err
@@ -414,6 +435,16 @@ func (kp *keyPrint) set(text, md, html string, pic []byte) error {
 		return errBadRequest("send one of text, markdown, html or an image, not two")
 	}
 	return nil
+}
+
+// hasAny reports whether a form has any of the fields.
+func hasAny(form url.Values, fields ...string) bool {
+	for _, f := range fields {
+		if _, ok := form[f]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func cmpStr(a, b string) string {

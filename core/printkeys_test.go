@@ -58,6 +58,8 @@ func TestPrintKeys(t *testing.T) {
 		{"a photo", "image/png", "?from=Dan&dither=atkinson", string(drawing(t)), "Dan"},
 		{"JSON", "application/json", "", `{"text": "Hi", "from": "Erin"}`, "Erin"},
 		{"no name", "text/plain", "", "Who?", "doorbell"},
+		{"as curl -d sends it", "application/x-www-form-urlencoded", "?from=Fay", "The washing is done", "Fay"},
+		{"a form", "application/x-www-form-urlencoded", "", "markdown=%2A%2Abold%2A%2A&from=Gil", "Gil"},
 	}
 	for _, s := range sends {
 		st, body := post(t, key+s.query, s.contentType, s.body)
@@ -84,7 +86,7 @@ func TestPrintKeys(t *testing.T) {
 
 	// The key counts them, and remembers the last five senders.
 	kp := b.get(keys)
-	if !strings.Contains(kp.body, "7 prints") || !strings.Contains(kp.body, "Lately from doorbell, Erin, Dan, Carol, Bob") {
+	if !strings.Contains(kp.body, "9 prints") || !strings.Contains(kp.body, "Lately from doorbell, Gil, Fay, Erin, Dan") {
 		t.Errorf("the keys page:\n%s", kp.body)
 	}
 
