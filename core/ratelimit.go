@@ -35,18 +35,7 @@ func (l *rateLimiter[K]) allow(key K, now time.Time) bool {
 // take takes a token for key if there is one; if not, it says how long
 // until there is.
 func (l *rateLimiter[K]) take(key K, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.bucket[key]
-	if b == nil {
-		if len(l.bucket) >= maxBuckets {
-			l.forgetFull(now)
-		}
-		b = &bucket{tokens: l.n, last: now}
-		l.bucket[key] = b
-	}
-	ok, wait := b.take(l.n, l.period, now)
-	return ok, (wait + time.Second - 1).Truncate(time.Second) // whole seconds, rounded up
+	return l.takeN(key, l.n, now)
 }
 
 // takeN is take for a key whose bucket holds n, not the limiter's own:
