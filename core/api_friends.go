@@ -40,7 +40,7 @@ func (s *Server) handleFriendAdd(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "email": f.Email})
+	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "name": f.DisplayName()})
 	return nil
 }
 

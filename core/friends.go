@@ -148,8 +148,9 @@ func (s *Server) friendByID(ctx context.Context, u store.User, v string) (int64,
 
 // friendJSON is a friend as the API shows them.
 type friendJSON struct {
-	ID    int64     `json:"id"`
-	Email string    `json:"email"`
+	ID int64 `json:"id"`
+	// Name is the name the friend goes by: never their email.
+	Name  string    `json:"name"`
 	Since time.Time `json:"since"`
 	// MayPrintOn are the user's printers this friend may print on.
 	MayPrintOn []int64 `json:"may_print_on"`
@@ -180,7 +181,7 @@ func (s *Server) friendsOf(ctx context.Context, u store.User) ([]friendJSON, err
 	}
 	out := []friendJSON{}
 	for _, f := range fs {
-		fj := friendJSON{ID: f.ID, Email: f.Email, Since: f.Since, MayPrintOn: allowed[f.ID], Shared: []sharedPrinterJSON{}}
+		fj := friendJSON{ID: f.ID, Name: f.DisplayName(), Since: f.Since, MayPrintOn: allowed[f.ID], Shared: []sharedPrinterJSON{}}
 		if fj.MayPrintOn == nil {
 			fj.MayPrintOn = []int64{}
 		}

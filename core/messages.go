@@ -27,7 +27,7 @@ func (s *Server) printMessage(ctx context.Context, p store.Printer, u store.User
 	}
 	sender := ""
 	if u.ID != p.OwnerID {
-		sender = u.Email
+		sender = u.DisplayName() // never the email: the history is the owner's to read
 	}
 	ed, err := s.printEdition(ctx, delivery.Print{PrinterID: p.ID, Kind: "message", Sender: sender, Publication: FriendsPublication,
 		Mode: req.mode}, messageArgs(s.now(), p, u, req))
@@ -62,7 +62,7 @@ func (s *Server) previewMessage(ctx context.Context, p store.Printer, u store.Us
 func messageArgs(now time.Time, p store.Printer, u store.User, req printReq) sdk.RenderArgs {
 	return sdk.RenderArgs{
 		Config: sdk.Config{}, Time: now.In(p.Location()),
-		Push: &sdk.PushItem{Sender: u.Email, Text: req.text, Image: req.image, SentAt: now},
+		Push: &sdk.PushItem{Sender: u.DisplayName(), Text: req.text, Image: req.image, SentAt: now},
 	}
 }
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -41,6 +42,27 @@ func nameProblem(what, s string) string {
 			kind = "a mark that changes the direction or the lines of the text"
 		}
 		return fmt.Sprintf("%s has %s at character %d (%U), which may not be in it: type it again without", what, kind, n, r)
+	}
+	return ""
+}
+
+// maxUserNameLen is the longest name an account may go by, in characters.
+const maxUserNameLen = 40
+
+// CheckUserName says what is wrong with the name an account goes by, ""
+// if nothing. None is allowed ("a friend" is shown); an email is not, as
+// the name is what others see instead of the account's email.
+func CheckUserName(name, email string) string {
+	switch {
+	case name == "":
+		return ""
+	case utf8.RuneCountInString(name) > maxUserNameLen:
+		return fmt.Sprintf("That name is too long: at most %d characters.", maxUserNameLen)
+	case strings.Contains(name, "@") || email != "" && strings.EqualFold(name, email):
+		return "Choose a name, not an email address: your friends see it, and an email is never shown to them."
+	}
+	if msg := nameProblem("The name", name); msg != "" {
+		return msg + "."
 	}
 	return ""
 }

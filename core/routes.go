@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	// message is sent from (to one's own printer or a friend's).
 	mux.HandleFunc("GET /friends", s.web(s.signedIn(s.handleFriendsPage)))
 	mux.HandleFunc("POST /friends/add", s.web(s.signedIn(s.handleWebFriendAdd)))
+	mux.HandleFunc("POST /friends/name", s.web(s.signedIn(s.handleWebUserName)))
 	mux.HandleFunc("GET /friends/add/{code}", s.web(s.signedIn(s.handleInvitePage)))
 	mux.HandleFunc("POST /friends/code", s.web(s.signedIn(s.handleWebFriendCode)))
 	mux.HandleFunc("POST /friends/{friend}/printers", s.web(s.signedIn(s.handleWebFriendPrinters)))

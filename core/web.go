@@ -283,6 +283,7 @@ var notices = map[string]string{
 	"added":          "Added: it is in the catalogue for your printers.",
 	"removed":        "Removed: its subscriptions have ended.",
 	"keyrevoked":     "Key revoked: it no longer prints.",
+	"named":          "Saved: your friends see you by that name.",
 }
 
 // render writes a page with a status.

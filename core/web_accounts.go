@@ -38,6 +38,7 @@ var dummyHash = sync.OnceValue(func() []byte {
 // accountForm is the sign-up and sign-in forms' values and errors.
 type accountForm struct {
 	Email  string
+	Name   string // the name others see; none is "a friend"
 	Next   string
 	Errors map[string]string // by field: email, password, confirm, form
 }
@@ -92,10 +93,14 @@ func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
-	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
+	f := accountForm{Email: normalEmail(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
 	password, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
 	if msg := checkEmail(f.Email); msg != "" {
 		f.Errors["email"] = msg
+	}
+	if msg := CheckUserName(f.Name, f.Email); msg != "" {
+		f.Errors["name"] = msg
 	}
 	switch {
 	case utf8.RuneCountInString(password) < minPasswordLen:
@@ -123,6 +128,12 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if f.Name != "" {
+		if err := s.store.SetUserName(r.Context(), u.ID, f.Name); err != nil {
+			return err
+		}
+		u.Name = f.Name
 	}
 	s.log.Info("signed up", "user", u.ID)
 	if err := s.startSession(w, r, u); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"paperboy/store"
 )
@@ -160,4 +161,17 @@ func (s *Server) handleWebFriendRemove(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	return redirect(w, r, "/friends", "unfriended")
+}
+
+// handleWebUserName changes the name the user goes by.
+func (s *Server) handleWebUserName(w http.ResponseWriter, r *http.Request) error {
+	u := user(r)
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	if msg := CheckUserName(name, u.Email); msg != "" {
+		return s.renderFriends(w, r, http.StatusBadRequest, friendsPage{Errors: map[string]string{"name": msg}})
+	}
+	if err := s.store.SetUserName(r.Context(), u.ID, name); err != nil {
+		return err
+	}
+	return redirect(w, r, "/friends", "named")
 }

@@ -29,13 +29,13 @@ func (b *browser) invite() (path, code string) {
 	return m[1], m[2]
 }
 
-// friendID is the id of a friend on the friends page, by email.
-func (b *browser) friendID(email string) string {
+// friendID is the id of a friend on the friends page, by the name they go by.
+func (b *browser) friendID(name string) string {
 	b.t.Helper()
 	p := b.get("/friends")
-	m := regexp.MustCompile(`<li class="card" id="friend-(\d+)">\s*<h3>` + regexp.QuoteMeta(email) + `</h3>`).FindStringSubmatch(p.body)
+	m := regexp.MustCompile(`<li class="card" id="friend-(\d+)">\s*<h3>` + regexp.QuoteMeta(name) + `</h3>`).FindStringSubmatch(p.body)
 	if m == nil {
-		b.t.Fatalf("%s is not on the friends page:\n%s", email, p.body)
+		b.t.Fatalf("%s is not on the friends page:\n%s", name, p.body)
 	}
 	return m[1]
 }
@@ -49,6 +49,7 @@ func TestWeb_Friends(t *testing.T) {
 			send := printerPath + "/send"
 			bob := ts.browser()
 			bob.signUp("bob@example.com")
+			bob.submit("/friends", "/friends/name", url.Values{"name": {"Bob"}})
 
 			// A stranger cannot print, nor see that the printer exists.
 			if p := bob.get(send); p.status != http.StatusNotFound {
@@ -58,6 +59,13 @@ func TestWeb_Friends(t *testing.T) {
 				t.Fatalf("a stranger sends: %d, want 404", p.status)
 			}
 
+			// Ann chooses the name her friends see; her email they never do.
+			if p := ann.submit("/friends", "/friends/name", url.Values{"name": {"Ann"}}); p.status != 200 || !strings.Contains(p.body, "your friends see you by that name") {
+				t.Fatalf("ann's name: %d\n%s", p.status, p.body)
+			}
+			if p := ann.submit("/friends", "/friends/name", url.Values{"name": {"ann@example.com"}}); p.status != 400 || !strings.Contains(p.body, "not an email address") {
+				t.Fatalf("an email as a name: %d", p.status)
+			}
 			link, code := ann.invite()
 			_, bobCode := bob.invite()
 			codes := []struct {
@@ -80,16 +88,16 @@ func TestWeb_Friends(t *testing.T) {
 			// The invite link shows whose it is and changes nothing until its
 			// button is pressed.
 			p := bob.get(link)
-			if p.status != 200 || !strings.Contains(p.body, "ann@example.com") || !strings.Contains(p.body, "Become friends with") {
+			if p.status != 200 || !strings.Contains(p.body, "Become friends with Ann") || strings.Contains(p.body, "ann@example.com") {
 				t.Fatalf("invite page: %d:\n%s", p.status, p.body)
 			}
 			bob.checkPage(link, p)
-			if p := bob.get("/friends"); strings.Contains(p.body, "ann@example.com") {
+			if p := bob.get("/friends"); strings.Contains(p.body, "<h3>Ann</h3>") {
 				t.Fatal("opening an invite link made friends")
 			}
 			// Typed in lower case with spaces, the code is the same.
 			p = bob.submit(link, "/friends/add", url.Values{"code": {strings.ToLower(code[:4] + " " + code[4:])}})
-			if p.status != 200 || !strings.Contains(p.body, "You are friends now") || !strings.Contains(p.body, "ann@example.com") ||
+			if p.status != 200 || !strings.Contains(p.body, "You are friends now") || !strings.Contains(p.body, "<h3>Ann</h3>") || strings.Contains(p.body, "ann@example.com") ||
 				!strings.Contains(p.body, "They have not let you print") {
 				t.Fatalf("befriended: %d:\n%s", p.status, p.body)
 			}
@@ -99,7 +107,7 @@ func TestWeb_Friends(t *testing.T) {
 			if p := bob.get(send); p.status != http.StatusNotFound {
 				t.Fatalf("a friend not allowed: send page %d, want 404", p.status)
 			}
-			bobID := ann.friendID("bob@example.com")
+			bobID := ann.friendID("Bob")
 			printerID := strings.TrimPrefix(printerPath, "/printers/")
 			p = ann.submit("/friends", "/friends/"+bobID+"/printers", url.Values{"printer": {printerID}})
 			if p.status != 200 || !strings.Contains(p.body, `value="`+printerID+`" checked="checked"`) {
@@ -115,7 +123,7 @@ func TestWeb_Friends(t *testing.T) {
 				t.Fatalf("bob's home page lacks ann's printer:\n%s", p.body)
 			}
 			page := bob.get(send)
-			if page.status != 200 || !strings.Contains(page.body, "ann@example.com's printer") || !strings.Contains(page.body, `<canvas id="drawing"`) {
+			if page.status != 200 || !strings.Contains(page.body, "Ann's printer") || !strings.Contains(page.body, `<canvas id="drawing"`) {
 				t.Fatalf("send page: %d:\n%s", page.status, page.body)
 			}
 			bob.checkPage(send, page)
@@ -137,7 +145,7 @@ func TestWeb_Friends(t *testing.T) {
 			if got := printed(t, fb, dev, codec.SetDeliveryAndPrint); !got.Equal(codec.Rasterize(img, codec.Threshold)) {
 				t.Fatal("the printed note is not the one previewed")
 			}
-			if p := ann.get(printerPath); !strings.Contains(p.body, "message from bob@example.com") {
+			if p := ann.get(printerPath); !strings.Contains(p.body, "message from Bob") || strings.Contains(p.body, "bob@example.com") {
 				t.Fatalf("ann's history does not say who sent it:\n%s", p.body)
 			}
 
@@ -179,7 +187,7 @@ func TestServer_FriendsAPI(t *testing.T) {
 		Code    string `json:"code"`
 		Friends []struct {
 			ID         int64   `json:"id"`
-			Email      string  `json:"email"`
+			Name       string  `json:"name"`
 			MayPrintOn []int64 `json:"may_print_on"`
 			Shared     []struct {
 				ID int64 `json:"id"`
@@ -206,7 +214,8 @@ func TestServer_FriendsAPI(t *testing.T) {
 		t.Fatalf("bob adds ann: %d", st)
 	}
 	ts.do("GET", "/api/v1/friends", annToken, "", nil, &list)
-	if len(list.Friends) != 1 || list.Friends[0].Email != "bob@example.com" {
+	if len(list.Friends) != 1 || list.Friends[0].Name != "a friend" { // Bob chose no name; his email is never shown
+
 		t.Fatalf("ann's friends: %+v", list.Friends)
 	}
 	bob := list.Friends[0].ID
@@ -234,7 +243,8 @@ func TestServer_FriendsAPI(t *testing.T) {
 		} `json:"deliveries"`
 	}
 	ts.do("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries", id), annToken, "", nil, &ds)
-	if len(ds.Deliveries) == 0 || ds.Deliveries[0].ID != q.DeliveryID || ds.Deliveries[0].Sender != "bob@example.com" {
+	if len(ds.Deliveries) == 0 || ds.Deliveries[0].ID != q.DeliveryID || ds.Deliveries[0].Sender != "a friend" { // Bob chose no name: never his email
+
 		t.Fatalf("ann's history: %+v", ds.Deliveries)
 	}
 	if st := ts.do("GET", fmt.Sprintf("/api/v1/printers/%d/deliveries", id), bobToken, "", nil, nil); st != 404 {
@@ -299,7 +309,7 @@ func TestWeb_InviteNewcomer(t *testing.T) {
 	if p.status != http.StatusSeeOther || p.location != link {
 		t.Fatalf("sign up from an invite: %d to %q, want %s", p.status, p.location, link)
 	}
-	if p := cat.get(link); !strings.Contains(p.body, "Become friends with ann@example.com") {
+	if p := cat.get(link); !strings.Contains(p.body, "Become friends with a friend") || strings.Contains(p.body, "ann@example.com") {
 		t.Fatalf("back on the invite:\n%s", p.body)
 	}
 }

@@ -25,7 +25,7 @@ func (s *Server) sendPageFor(ctx context.Context, u store.User, p store.Printer)
 		if err != nil {
 			return page, err
 		}
-		page.Owner = owner.Email
+		page.Owner = owner.DisplayName()
 	}
 	return page, nil
 }

@@ -17,7 +17,8 @@ type Friend struct {
 // SharedPrinter is a printer a friend may print on, with its owner.
 type SharedPrinter struct {
 	Printer
-	OwnerEmail string
+	// OwnerName is the name its owner goes by (store.User.DisplayName).
+	OwnerName string
 }
 
 // FriendCode is a user's friend code; the first time, it sets one made by
@@ -69,7 +70,7 @@ func (s *Store) setFriendCode(ctx context.Context, userID int64, newCode func() 
 // UserByFriendCode finds whose friend code this is. It returns ErrNotFound
 // if it is nobody's.
 func (s *Store) UserByFriendCode(ctx context.Context, code string) (User, error) {
-	return s.user(ctx, `SELECT u.id, u.email, u.created_at FROM users u JOIN friend_codes c ON c.user_id = u.id WHERE c.code = ?`, code)
+	return s.user(ctx, `SELECT u.id, u.email, u.created_at, u.name FROM users u JOIN friend_codes c ON c.user_id = u.id WHERE c.code = ?`, code)
 }
 
 // AddFriendship makes two users friends. It returns ErrConflict if they
@@ -125,7 +126,7 @@ func (s *Store) RemoveFriendship(ctx context.Context, a, b int64) error {
 
 // Friends lists a user's friends, the newest first.
 func (s *Store) Friends(ctx context.Context, userID int64) ([]Friend, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT u.id, u.email, u.created_at, f.created_at FROM friendships f
+	rows, err := s.read.QueryContext(ctx, `SELECT u.id, u.email, u.created_at, u.name, f.created_at FROM friendships f
 		JOIN users u ON u.id = f.friend_id WHERE f.user_id = ? ORDER BY f.created_at DESC, u.id DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: friends: %w", err)
@@ -135,7 +136,7 @@ func (s *Store) Friends(ctx context.Context, userID int64) ([]Friend, error) {
 	for rows.Next() {
 		var f Friend
 		var created, since int64
-		if err := rows.Scan(&f.ID, &f.Email, &created, &since); err != nil {
+		if err := rows.Scan(&f.ID, &f.Email, &created, &f.Name, &since); err != nil {
 			return nil, fmt.Errorf("store: friends: %w", err)
 		}
 		f.CreatedAt, f.Since = time.UnixMilli(created).UTC(), time.UnixMilli(since).UTC()
@@ -210,9 +211,9 @@ func (s *Store) PrinterFriends(ctx context.Context, ownerID int64) (map[int64][]
 // SharedPrinters lists the printers a user may print on as a friend, with
 // their owners.
 func (s *Store) SharedPrinters(ctx context.Context, friendID int64) ([]SharedPrinter, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+printerColumns+`, o.email`+printerFrom+`
+	rows, err := s.read.QueryContext(ctx, `SELECT `+printerColumns+`, CASE WHEN o.name = '' THEN ? ELSE o.name END`+printerFrom+`
 		JOIN printer_friends pf ON pf.printer_id = p.id JOIN users o ON o.id = p.owner_id
-		WHERE pf.friend_id = ? ORDER BY o.email, p.id`, friendID)
+		WHERE pf.friend_id = ? ORDER BY o.name, o.id, p.id`, anonymousName, friendID)
 	if err != nil {
 		return nil, fmt.Errorf("store: shared printers: %w", err)
 	}
@@ -221,7 +222,7 @@ func (s *Store) SharedPrinters(ctx context.Context, friendID int64) ([]SharedPri
 	for rows.Next() {
 		var sp SharedPrinter
 		var err error
-		sp.Printer, err = scanPrinter(rowWithTail{rows, &sp.OwnerEmail})
+		sp.Printer, err = scanPrinter(rowWithTail{rows, &sp.OwnerName})
 		if err != nil {
 			return nil, fmt.Errorf("store: shared printers: %w", err)
 		}

@@ -126,8 +126,14 @@ func TestStore_Friendships(t *testing.T) {
 			t.Fatal(err)
 		}
 		shared, err := s.SharedPrinters(ctx, bob.ID)
-		if err != nil || len(shared) != 1 || shared[0].ID != annPrinter.ID || shared[0].OwnerEmail != "ann@example.com" {
-			t.Fatalf("bob's shared printers: %+v, %v", shared, err)
+		if err != nil || len(shared) != 1 || shared[0].ID != annPrinter.ID || shared[0].OwnerName != "a friend" {
+			t.Fatalf("bob's shared printers: %+v, %v; want Ann's, by the name of one who chose none", shared, err)
+		}
+		if err := s.SetUserName(ctx, ann, "Ann"); err != nil {
+			t.Fatal(err)
+		}
+		if shared, _ := s.SharedPrinters(ctx, bob.ID); len(shared) != 1 || shared[0].OwnerName != "Ann" {
+			t.Errorf("after Ann chose her name: %+v", shared)
 		}
 		pf, err := s.PrinterFriends(ctx, ann)
 		if err != nil || fmt.Sprint(pf) != fmt.Sprint(map[int64][]int64{bob.ID: {annPrinter.ID}}) {

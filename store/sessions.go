@@ -22,8 +22,8 @@ func (s *Store) UserPassword(ctx context.Context, email string) (User, string, e
 	var u User
 	var created int64
 	var hash sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT id, email, created_at, password_hash FROM users WHERE email = ?`, email).
-		Scan(&u.ID, &u.Email, &created, &hash)
+	err := s.db.QueryRowContext(ctx, `SELECT id, email, created_at, name, password_hash FROM users WHERE email = ?`, email).
+		Scan(&u.ID, &u.Email, &created, &u.Name, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, "", fmt.Errorf("store: user: %w", ErrNotFound)
 	}
@@ -83,9 +83,9 @@ func (s *Store) SessionByID(ctx context.Context, id string) (Session, User, erro
 	var ss Session
 	var u User
 	var created, expires, seen, userCreated int64
-	err := s.read.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_seen_at, u.email, u.created_at
+	err := s.read.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_seen_at, u.email, u.created_at, u.name
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.expires_at > ?`, id, s.now()).
-		Scan(&ss.ID, &ss.UserID, &created, &expires, &seen, &u.Email, &userCreated)
+		Scan(&ss.ID, &ss.UserID, &created, &expires, &seen, &u.Email, &userCreated, &u.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, fmt.Errorf("store: session: %w", ErrNotFound)
 	}

@@ -13,6 +13,35 @@ type User struct {
 	ID        int64
 	Email     string
 	CreatedAt time.Time
+	// Name is what others see of the account (DisplayName): its email
+	// never is.
+	Name string
+}
+
+// anonymousName is the name of an account that has not chosen one.
+const anonymousName = "a friend"
+
+// DisplayName is the name others see: the one chosen, else "a friend".
+func (u User) DisplayName() string {
+	if u.Name == "" {
+		return anonymousName
+	}
+	return u.Name
+}
+
+// SetUserName changes the name an account goes by. It returns ErrNotFound
+// if there is no such user.
+func (s *Store) SetUserName(ctx context.Context, id int64, name string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET name = ? WHERE id = ?`, name, id)
+	if err != nil {
+		return fmt.Errorf("store: user %d name: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("store: user %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // CreateUser adds a user. It returns ErrConflict if the email is taken.
@@ -40,25 +69,25 @@ func (s *Store) createUser(ctx context.Context, email string, passwordHash sql.N
 
 // UserByEmail finds a user. It returns ErrNotFound if there is none.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	return s.user(ctx, `SELECT id, email, created_at FROM users WHERE email = ?`, email)
+	return s.user(ctx, `SELECT id, email, created_at, name FROM users WHERE email = ?`, email)
 }
 
 // UserByID finds a user. It returns ErrNotFound if there is none.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	return s.user(ctx, `SELECT id, email, created_at FROM users WHERE id = ?`, id)
+	return s.user(ctx, `SELECT id, email, created_at, name FROM users WHERE id = ?`, id)
 }
 
 // UserByTokenHash finds the user an API token belongs to, by the token's
 // hash. It returns ErrNotFound for an unknown token.
 func (s *Store) UserByTokenHash(ctx context.Context, hash string) (User, error) {
-	return s.user(ctx, `SELECT u.id, u.email, u.created_at FROM users u
+	return s.user(ctx, `SELECT u.id, u.email, u.created_at, u.name FROM users u
 		JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?`, hash)
 }
 
 func (s *Store) user(ctx context.Context, query string, arg any) (User, error) {
 	var u User
 	var created int64
-	err := s.read.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &created)
+	err := s.read.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &created, &u.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("store: user: %w", ErrNotFound)
 	}

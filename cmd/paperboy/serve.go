@@ -301,8 +301,9 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 }
 
 func runUserAdd(e env, args []string) error {
-	fs := newFlags(e, "user add", "user add [--data DIR] [--db DSN] EMAIL")
+	fs := newFlags(e, "user add", "user add [--data DIR] [--db DSN] [--name NAME] EMAIL")
 	data := dataFlag(fs).withDB(fs)
+	name := fs.String("name", "", "the name the user goes by, which their friends see (never their email); none: \"a friend\"")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -316,12 +317,21 @@ func runUserAdd(e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, token, err := core.AddUser(ctx, st, strings.TrimSpace(rest[0]))
+	email := strings.TrimSpace(rest[0])
+	if msg := core.CheckUserName(strings.TrimSpace(*name), email); msg != "" {
+		return fmt.Errorf("--name: %s", msg)
+	}
+	u, token, err := core.AddUser(ctx, st, email)
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("a user %s exists already", rest[0])
 	}
 	if err != nil {
 		return err
+	}
+	if *name != "" {
+		if err := st.SetUserName(ctx, u.ID, strings.TrimSpace(*name)); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stderr, "user %d (%s) added; their API token, shown only now:\n", u.ID, u.Email)
 	_, err = fmt.Fprintln(e.stdout, token)
