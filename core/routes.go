@@ -53,6 +53,11 @@ func (s *Server) Handler() http.Handler {
 	// The web app: pages, each through s.web (security headers, session,
 	// CSRF check of every POST).
 	mux.Handle("GET /static/", staticHandler())
+	// The installable app (web_app.go): its manifest and service worker at
+	// the root, and the worker's offline page.
+	mux.HandleFunc("GET /manifest.webmanifest", handleManifest)
+	mux.HandleFunc("GET /sw.js", handleServiceWorker)
+	mux.HandleFunc("GET /offline", s.handleOffline)
 	mux.HandleFunc("GET /{$}", s.web(s.handleHome))
 	mux.HandleFunc("GET /signup", s.web(s.handleSignUpPage))
 	mux.HandleFunc("POST /signup", s.web(s.handleSignUp))
