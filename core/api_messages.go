@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -139,6 +140,17 @@ func (s *Server) printRequest(w http.ResponseWriter, r *http.Request) (printReq,
 			data, err := io.ReadAll(f)
 			if err != nil {
 				return req, err
+			}
+			if req.image, err = s.messagePicture(r.Context(), data); err != nil {
+				return req, err
+			}
+		} else if shared := r.FormValue("shared_photo"); shared != "" {
+			// A photo shared to the web app, as the send page carries it
+			// back (handleShare): made again, as any upload, for the form
+			// is the user's to change.
+			data, err := base64.StdEncoding.DecodeString(shared)
+			if err != nil {
+				return req, errField("image", "the shared photo cannot be read: share it again")
 			}
 			if req.image, err = s.messagePicture(r.Context(), data); err != nil {
 				return req, err

@@ -159,7 +159,7 @@ func (b *browser) checkPage(path string, p webPage) {
 	if m == nil {
 		b.t.Fatalf("%s: no script nonce in the CSP %q", path, csp)
 	}
-	for _, want := range []string{"default-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
+	for _, want := range []string{"default-src 'self'", "worker-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
 		if !strings.Contains(csp, want) {
 			b.t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 		}

@@ -53,6 +53,16 @@ func (s *Server) Handler() http.Handler {
 	// The web app: pages, each through s.web (security headers, session,
 	// CSRF check of every POST).
 	mux.Handle("GET /static/", staticHandler())
+	// The installable app (web_app.go): its manifest and service worker at
+	// the root, the worker's offline page, and the share target, which
+	// prints nothing itself, so takes a share without a CSRF token.
+	mux.HandleFunc("GET /manifest.webmanifest", handleManifest)
+	mux.HandleFunc("GET /sw.js", handleServiceWorker)
+	mux.HandleFunc("GET /offline", s.handleOffline)
+	mux.HandleFunc("GET /share", s.web(s.signedIn(s.handleShare)))
+	mux.HandleFunc("POST /share", s.webPage(s.signedIn(s.handleShare), false))
+	mux.HandleFunc("POST /share/send", s.web(s.signedIn(s.handleShareSend)))
+	mux.HandleFunc("POST /share/send/preview", s.web(s.signedIn(s.handleShareSendPreview)))
 	mux.HandleFunc("GET /{$}", s.web(s.handleHome))
 	mux.HandleFunc("GET /signup", s.web(s.handleSignUpPage))
 	mux.HandleFunc("POST /signup", s.web(s.handleSignUp))

@@ -100,9 +100,11 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 
 // securityHeaders are sent with every page: scripts only with this
 // response's nonce, styles and everything else only from here, no framing.
+// The service worker is a script too, which cannot carry a nonce: without
+// worker-src, script-src would refuse it.
 func securityHeaders(w http.ResponseWriter, nonce string) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"'; style-src 'self'; "+
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"'; worker-src 'self'; style-src 'self'; "+
 		"img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")

@@ -60,7 +60,8 @@ func FuzzWebForms(f *testing.F) {
 		"/printers/1/deliveries/1/reprint", "/printers/1/deliveries/1/delete", "/printers/1/subscribe?publication=hello",
 		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality",
 		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview",
-		"/publications/add", "/publications/x/remove", "/printers/1/keys", "/printers/1/keys/1/revoke"}
+		"/publications/add", "/publications/x/remove", "/printers/1/keys", "/printers/1/keys/1/revoke",
+		"/share", "/share/send", "/share/send/preview"}
 	f.Add(uint8(14), form, "name=Hall")
 	f.Add(uint8(15), form, "code=k7qm-3xpd")
 	f.Add(uint8(15), form, "code=http://x/friends/add/%ff%fe")
@@ -85,6 +86,9 @@ func FuzzWebForms(f *testing.F) {
 	f.Add(uint8(21), form, "name=doorbell&per_hour=5&formats=text&formats=pdf")
 	f.Add(uint8(21), form, "name=%00&per_hour=x")
 	f.Add(uint8(22), form, "")
+	f.Add(uint8(23), multipartX, "--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n\xff\xd8\r\n--x--\r\n")
+	f.Add(uint8(24), multipartX, "--x\r\nContent-Disposition: form-data; name=\"printer\"\r\n\r\n1\r\n--x\r\nContent-Disposition: form-data; name=\"shared_photo\"\r\n\r\n%%%\r\n--x--\r\n")
+	f.Add(uint8(25), multipartX, "--x\r\nContent-Disposition: form-data; name=\"printer\"\r\n\r\nx\r\n--x--\r\n")
 	f.Fuzz(func(t *testing.T, which uint8, contentType, body string) {
 		path := paths[int(which)%len(paths)]
 		if path == "/signout" {

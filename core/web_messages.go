@@ -15,11 +15,17 @@ type sendPage struct {
 	Owner   string // the printer's owner, when it is a friend's
 	Own     bool
 	Text    string
-	Errors  map[string]string // by field: text
+	Errors  map[string]string // by field: text, image
+	Action  string            // where the form goes: the printer's /send, or /share/send
+	// A share's (handleShare): the printers it may go to, a choice when
+	// more than one, and its photo as the message's picture (messagePicture's
+	// PNG, base64), which the form sends back as shared_photo.
+	Choices []printerChoice
+	Photo   string
 }
 
 func (s *Server) sendPageFor(ctx context.Context, u store.User, p store.Printer) (sendPage, error) {
-	page := sendPage{Printer: s.printerJSON(p), Own: p.OwnerID == u.ID, Errors: map[string]string{}}
+	page := sendPage{Printer: s.printerJSON(p), Own: p.OwnerID == u.ID, Errors: map[string]string{}, Action: fmt.Sprintf("/printers/%d/send", p.ID)}
 	if !page.Own {
 		owner, err := s.store.UserByID(ctx, p.OwnerID)
 		if err != nil {
@@ -59,6 +65,7 @@ func (s *Server) handleWebSend(w http.ResponseWriter, r *http.Request) error {
 				return perr
 			}
 			page.Text, page.Errors["text"] = r.PostFormValue("text"), msg
+			page.Photo = sharedPhoto(r)
 			return s.render(w, r, status, "send", "Send to "+p.Name, page)
 		})
 	}

@@ -189,3 +189,13 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The service worker (/sw.js) makes the app installable on a phone, and a
+// share target, and shows a page of its own when the server cannot be
+// reached. Where there is none (plain HTTP but for this machine, an old
+// browser) the app works as it is, so a failure is not reported.
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+  });
+}
