@@ -118,7 +118,7 @@ func TestBrowser_App(t *testing.T) {
 	// the browser makes it from the share sheet) opens the send page with
 	// the note and the photo; its Send prints (once the printer is online:
 	// this one is claimed, never switched on).
-	ann.signUp("ann@example.com", "correct horse battery")
+	ann.signUp("ann@example.com", "Ann", "correct horse battery")
 	printer := ann.claim(codec.ClaimCode{HardwareXor: 0x0A0B0C, Secret: 99}.String(), "Kitchen")
 	var jpg bytes.Buffer
 	if err := jpeg.Encode(&jpg, testPicture(), &jpeg.Options{Quality: 85}); err != nil {

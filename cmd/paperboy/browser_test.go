@@ -71,12 +71,13 @@ func asTyped(code string) string {
 	return strings.ToUpper(strings.ReplaceAll(code, "-", " "))
 }
 
-// signUp signs a new user up from the sign-up page; they land on the home
-// page, signed in.
-func (u *browserUser) signUp(email, password string) {
+// signUp signs a new user up from the sign-up page, with the name their
+// friends see; they land on the home page, signed in.
+func (u *browserUser) signUp(email, name, password string) {
 	u.t.Helper()
 	u.visit("sign-up page", "/signup")
 	u.fill("#email", email)
+	u.fill("#name", name)
 	u.fill("#password", password)
 	u.fill("#confirm", password)
 	u.follow("signed up, home", `form[action="/signup"] button[type=submit]`, http.StatusOK)
@@ -131,7 +132,7 @@ func TestBrowser_Walk(t *testing.T) {
 
 	ann := b.user("ann", srv.base)
 	ann.visit("welcome", "/")
-	ann.signUp("ann@example.com", "correct horse battery")
+	ann.signUp("ann@example.com", "Ann", "correct horse battery")
 	printer := ann.claim(asTyped(code), "Kitchen")
 	ann.waitOnline(printer)
 
@@ -198,7 +199,7 @@ func TestBrowser_Walk(t *testing.T) {
 	// A second person, on their own phone, becomes Ann's friend by her
 	// invite link; Ann lets Bob print on the Kitchen printer.
 	bob := b.user("bob", srv.base)
-	bob.signUp("bob@example.com", "another good password")
+	bob.signUp("bob@example.com", "Bob", "another good password")
 	ann.follow("friends", `header nav a[href="/friends"]`, http.StatusOK)
 	invite := ann.text("#invite-link")
 	if !strings.HasPrefix(invite, srv.base+"/friends/add/") {
@@ -206,7 +207,7 @@ func TestBrowser_Walk(t *testing.T) {
 	}
 	bob.visit("ann's invite link", strings.TrimPrefix(invite, srv.base))
 	bob.follow("friends with ann", `form[action="/friends/add"] button[type=submit]`, http.StatusOK)
-	if got := bob.text("main"); !strings.Contains(got, "You are friends now") || !strings.Contains(got, "ann@example.com") {
+	if got := bob.text("main"); !strings.Contains(got, "You are friends now") || !strings.Contains(got, "Ann") || strings.Contains(got, "ann@example.com") {
 		t.Fatalf("bob's friends page says %q", got)
 	}
 	ann.visit("friends, bob among them", "/friends")
@@ -255,7 +256,7 @@ func TestBrowser_Walk(t *testing.T) {
 	// Both show in Ann's history, saying who sent them, with their pictures.
 	ann.visit("the printer page, bob's note in its history", "/printers/"+printer)
 	history := ann.text("#history ~ ul .card")
-	if !strings.Contains(history, "message from bob@example.com") {
+	if !strings.Contains(history, "message from Bob") || strings.Contains(history, "bob@example.com") {
 		t.Fatalf("ann's newest print says %q, want bob's message", history)
 	}
 	// The history's pictures load as they are scrolled to.
