@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"mime"
 	"net"
-	"net/mail"
 	"net/smtp"
 	"strconv"
 	"strings"
@@ -148,15 +147,6 @@ func message(from string, m outMail) []byte {
 		b.WriteString("\r\n")
 	}
 	return b.Bytes()
-}
-
-// checkFrom checks the sender's address of SMTPConfig.
-func checkFrom(from string) error {
-	a, err := mail.ParseAddress(from)
-	if err != nil || a.Address != from {
-		return fmt.Errorf("%q is not an email address such as paperboy@example.com", from)
-	}
-	return nil
 }
 
 // queueMail hands a message to the sender, off the request: a slow mail

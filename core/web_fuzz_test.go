@@ -10,6 +10,7 @@ import (
 
 	"paperboy/core"
 	"paperboy/internal/plugintest"
+	"paperboy/internal/smtptest"
 	"paperboy/internal/storetest"
 	"paperboy/plugins"
 )
@@ -24,7 +25,10 @@ func FuzzWebForms(f *testing.F) {
 	if err := host.Load(f.Context()); err != nil {
 		f.Fatal(err)
 	}
-	srv := startServer(f, core.Config{}, st, withPublications(host))
+	// Mail goes to a sink, so /forgot reads its form and queues mail.
+	sink := smtptest.Start(f, smtptest.Options{})
+	srv := startServer(f, core.Config{SMTP: core.SMTPConfig{Host: sink.Host, Port: sink.Port, From: "paperboy@example.com"},
+		PublicURL: "http://paperboy.example"}, st, withPublications(host))
 	h := srv.Handler()
 	jar := map[string]*http.Cookie{}
 	send := func(method, path, contentType, body string) *httptest.ResponseRecorder {
@@ -60,7 +64,8 @@ func FuzzWebForms(f *testing.F) {
 		"/printers/1/deliveries/1/reprint", "/printers/1/deliveries/1/delete", "/printers/1/subscribe?publication=hello",
 		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality",
 		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview",
-		"/publications/add", "/publications/x/remove", "/printers/1/keys", "/printers/1/keys/1/revoke"}
+		"/publications/add", "/publications/x/remove", "/printers/1/keys", "/printers/1/keys/1/revoke",
+		"/forgot", "/reset/x", "/account/password", "/account/delete"}
 	f.Add(uint8(14), form, "name=Hall")
 	f.Add(uint8(15), form, "code=k7qm-3xpd")
 	f.Add(uint8(15), form, "code=http://x/friends/add/%ff%fe")
@@ -85,6 +90,11 @@ func FuzzWebForms(f *testing.F) {
 	f.Add(uint8(21), form, "name=doorbell&per_hour=5&formats=text&formats=pdf")
 	f.Add(uint8(21), form, "name=%00&per_hour=x")
 	f.Add(uint8(22), form, "")
+	f.Add(uint8(23), form, "email=fuzz@example.com")
+	f.Add(uint8(23), form, "email=%0d%0aBcc:+x@example.com")
+	f.Add(uint8(24), form, "password=correct+horse+2&confirm=correct+horse+2")
+	f.Add(uint8(25), form, "current=wrong&password=a&confirm=b")
+	f.Add(uint8(26), form, "password=correct+horse")
 	f.Fuzz(func(t *testing.T, which uint8, contentType, body string) {
 		path := paths[int(which)%len(paths)]
 		if path == "/signout" {
@@ -95,6 +105,16 @@ func FuzzWebForms(f *testing.F) {
 			body += "&csrf=" + url.QueryEscape(token)
 		case contentType == multipartX:
 			body = "--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + token + "\r\n" + body
+		}
+		if path == "/account/delete" {
+			// A wrong password goes first, and the first value is the one
+			// read: the account the others need is never deleted.
+			switch contentType {
+			case form:
+				body = "password=not+the+password&" + body
+			case multipartX:
+				body = "--x\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nnot the password\r\n" + body
+			}
 		}
 		w := send("POST", path, contentType, body)
 		if w.Code >= 500 {
