@@ -148,6 +148,12 @@ func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) error {
 // anew.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	f := resetForm{Token: r.PathValue("token")}
+	// A link that no longer works says so before anything is hashed.
+	if _, err := s.store.PasswordResetUser(r.Context(), HashToken(f.Token)); errors.Is(err, store.ErrNotFound) {
+		return s.renderResetGone(w, r)
+	} else if err != nil {
+		return err
+	}
 	password := r.PostFormValue("password")
 	if f.Errors = checkNewPassword(password, r.PostFormValue("confirm")); len(f.Errors) > 0 {
 		return s.render(w, r, http.StatusBadRequest, "reset", "Choose a new password", f)
@@ -161,7 +167,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := s.store.ResetPassword(r.Context(), HashToken(f.Token), string(hash))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) { // used or expired meanwhile: the store checks again
 		return s.renderResetGone(w, r)
 	}
 	if err != nil {

@@ -181,10 +181,10 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 	return nil
 }
 
-// PruneSessions deletes the sessions that have ended (expired), and
-// returns how many, with the reset links that expired. An ended session signs no one in whether it is there
-// or not (store.SessionByID); this only clears them out. It is
-// housekeeping, run by the server's cron (cmd/paperboy).
+// PruneSessions deletes the sessions that have ended (expired), and the
+// reset links, and returns how many. An ended session signs no one in
+// whether it is there or not (store.SessionByID); this only clears them
+// out. It is housekeeping, run by the server's cron (cmd/paperboy).
 func (s *Server) PruneSessions(ctx context.Context) (int64, error) {
 	n, err := s.store.PruneSessions(ctx, s.now())
 	if err != nil {

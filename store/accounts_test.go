@@ -89,12 +89,24 @@ func TestStore_PasswordResets(t *testing.T) {
 		if _, err := s.PasswordResetUser(ctx, "bob"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("bob's link after his change: err=%v, want ErrNotFound", err)
 		}
+		// Of two uses of one link at once, one wins.
+		s.CreatePasswordReset(ctx, bob.ID, "race", now.Add(time.Hour))
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := s.ResetPassword(ctx, "race", "raced")
+				errs <- err
+			}()
+		}
+		if e1, e2 := <-errs, <-errs; (e1 == nil) == (e2 == nil) || !errors.Is(e1, store.ErrNotFound) && !errors.Is(e2, store.ErrNotFound) {
+			t.Errorf("two uses at once: %v and %v; want one to win", e1, e2)
+		}
 		if err := s.ChangePassword(ctx, 99999, "x", ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("ChangePassword of no user: err=%v, want ErrNotFound", err)
 		}
 		now = now.Add(time.Hour)
-		if n, err := s.PrunePasswordResets(ctx, now); err != nil || n != 4 {
-			t.Errorf("PrunePasswordResets=%d, %v; want 4", n, err)
+		if n, err := s.PrunePasswordResets(ctx, now); err != nil || n != 5 {
+			t.Errorf("PrunePasswordResets=%d, %v; want 5", n, err)
 		}
 	})
 }
