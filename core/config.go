@@ -3,6 +3,7 @@ package core
 import (
 	"cmp"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -95,6 +96,17 @@ type Config struct {
 	SignInsPerMinute int
 	// SessionLifetime is how long a web session lasts unused.
 	SessionLifetime time.Duration
+	// SMTP sends password reset links by email; without its Host (or
+	// without PublicURL) the forgotten-password page sends people to the
+	// operator.
+	SMTP SMTPConfig
+	// PublicURL is the address people reach this server at, such as
+	// https://paperboy.example.com: links in mails start with it, never
+	// with a request's Host, which is the requester's to choose.
+	PublicURL string
+	// PasswordResetsPerHour limits the reset mails asked for each email;
+	// each client address may ask for four times as many.
+	PasswordResetsPerHour int
 	// Workers is how many goroutines handle bridge events that need the
 	// store; each bridge's events go to one of them, in order.
 	Workers int
@@ -144,6 +156,12 @@ const (
 	DefaultMaxPrinters      = 20
 	DefaultSignInsPerMinute = 5 // enough for typos, too few to guess a password
 	DefaultSessionLifetime  = 30 * 24 * time.Hour
+	// DefaultPasswordResetsPerHour: a mail that went to spam, asked for
+	// again; not a mailbox flooded.
+	DefaultPasswordResetsPerHour = 3
+	// PasswordResetLifetime is how long a reset link works: long enough
+	// for a slow mail, short for one left in a mailbox.
+	PasswordResetLifetime = time.Hour
 )
 
 // The budget for decoding pictures (see images.go).
@@ -210,6 +228,8 @@ func (c Config) withDefaults() Config {
 	c.WriteTimeout = cmp.Or(c.WriteTimeout, DefaultWriteTimeout)
 	c.FlushEvery = cmp.Or(c.FlushEvery, DefaultFlushEvery)
 	c.SessionLifetime = cmp.Or(c.SessionLifetime, DefaultSessionLifetime)
+	c.PasswordResetsPerHour = cmp.Or(c.PasswordResetsPerHour, DefaultPasswordResetsPerHour)
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	c.HTTP.ReadHeaderTimeout = cmp.Or(c.HTTP.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	c.HTTP.ReadTimeout = cmp.Or(c.HTTP.ReadTimeout, DefaultReadTimeout)
 	c.HTTP.WriteTimeout = cmp.Or(c.HTTP.WriteTimeout, DefaultHTTPWriteTimeout)

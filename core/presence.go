@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -173,6 +174,19 @@ func (p *presence) dispatching(c *bridgeConn, dev codec.Address, printerID int64
 	}
 	d.printerID = printerID
 	return true
+}
+
+// stopPrinters forgets the dispatchers of printers that are gone (their
+// account deleted): their devices stay online, with no printer, until one
+// is claimed again.
+func (p *presence) stopPrinters(ids []int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.devices {
+		if d.printerID != 0 && slices.Contains(ids, d.printerID) {
+			d.printerID = 0
+		}
+	}
 }
 
 // state is a copy of what presence knows of a device, and whether it knows

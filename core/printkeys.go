@@ -252,7 +252,7 @@ func plainNotFound(w http.ResponseWriter, r *http.Request, err error) error {
 // characters.
 func logPath(r *http.Request) string {
 	p := r.URL.Path
-	for _, prefix := range []string{"/k/", "/playground/direct_print/", "/v1/subscriptions/"} {
+	for _, prefix := range []string{"/k/", "/playground/direct_print/", "/v1/subscriptions/", "/reset/"} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok {
 			secret, tail, _ := strings.Cut(rest, "/")
 			if len(secret) > 4 {

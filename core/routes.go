@@ -69,6 +69,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /signin", s.web(s.handleSignInPage))
 	mux.HandleFunc("POST /signin", s.web(s.handleSignIn))
 	mux.HandleFunc("POST /signout", s.web(s.handleSignOut))
+	// Getting back in: a reset link by email (its token is in the path:
+	// logPath never logs it), and the account's own page.
+	mux.HandleFunc("GET /forgot", s.web(s.handleForgotPage))
+	mux.HandleFunc("POST /forgot", s.web(s.handleForgot))
+	mux.HandleFunc("GET /reset/{token}", s.web(s.handleResetPage))
+	mux.HandleFunc("POST /reset/{token}", s.web(s.handleReset))
+	mux.HandleFunc("GET /account", s.web(s.signedIn(s.handleAccountPage)))
+	mux.HandleFunc("POST /account/password", s.web(s.signedIn(s.handleChangePassword)))
+	mux.HandleFunc("POST /account/delete", s.web(s.signedIn(s.handleDeleteAccount)))
 	mux.HandleFunc("POST /printers/claim", s.web(s.signedIn(s.handleWebClaim)))
 	mux.HandleFunc("GET /printers/{id}", s.web(s.signedIn(s.handlePrinterPage)))
 	mux.HandleFunc("POST /printers/{id}/time-zone", s.web(s.signedIn(s.handleWebPrinterChange)))

@@ -51,6 +51,11 @@ type Server struct {
 	// Sign-in attempts, by email and by client address.
 	signInsByEmail *rateLimiter[string]
 	signInsByIP    *rateLimiter[string]
+	// Password reset mails asked for, by email and by client address, and
+	// the mails waiting to be sent (nil without SMTP).
+	resetsByEmail *rateLimiter[string]
+	resetsByIP    *rateLimiter[string]
+	mail          chan outMail
 	// Prints through print keys, by key (each with its own limit) and by
 	// printer.
 	keyPrints *rateLimiter[int64]
@@ -115,6 +120,8 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 		subPreviews:      newRateLimiter[int64](cfg.SubscriptionPreviewsPerMinute, time.Minute),
 		signInsByEmail:   newRateLimiter[string](cfg.SignInsPerMinute, time.Minute),
 		signInsByIP:      newRateLimiter[string](4*cfg.SignInsPerMinute, time.Minute),
+		resetsByEmail:    newRateLimiter[string](cfg.PasswordResetsPerHour, time.Hour),
+		resetsByIP:       newRateLimiter[string](4*cfg.PasswordResetsPerHour, time.Hour),
 		pages:            mustParsePages(),
 		plugins:          parts.Publications,
 		clock:            parts.Clock,
@@ -134,6 +141,10 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 		s.wg.Go(func() { s.runWorker(s.shards[i]) })
 	}
 	s.wg.Go(s.runPresence)
+	if cfg.SMTP.Host != "" && cfg.PublicURL != "" {
+		s.mail = make(chan outMail, mailQueue)
+		s.wg.Go(s.runMail)
+	}
 	// The timeouts end with the WebSocket upgrade of a bridge's socket,
 	// which clears the deadlines they set: it has its own.
 	s.http = &http.Server{

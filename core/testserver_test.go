@@ -52,6 +52,7 @@ type testParts struct {
 	scheduler    *scheduler.Config // nil: no scheduler
 	clock        delivery.Clock    // nil: the real one
 	metrics      []prometheus.Collector
+	log          io.Writer // nil: none
 }
 
 // withPublications gives a test server publications.
@@ -74,6 +75,9 @@ func withMetrics(c ...prometheus.Collector) part {
 	return func(p *testParts) { p.metrics = append(p.metrics, c...) }
 }
 
+// withLog writes the server's log, at info and above, to w.
+func withLog(w io.Writer) part { return func(p *testParts) { p.log = w } }
+
 // startServer wires a server on a store as cmd/paperboy does (a queue, the
 // server, and a scheduler if asked for), starts it on 127.0.0.1:0, and
 // stops it all when the test ends.
@@ -87,6 +91,9 @@ func startServer(tb testing.TB, cfg core.Config, st *store.Store, parts ...part)
 		cfg.Listen = "127.0.0.1:0"
 	}
 	log := slog.New(slog.DiscardHandler)
+	if tp.log != nil {
+		log = slog.New(slog.NewTextHandler(tp.log, nil))
+	}
 	if tp.clock != nil {
 		st.Now, tp.delivery.Clock = tp.clock.Now, tp.clock
 		if tp.scheduler != nil {

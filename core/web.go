@@ -286,6 +286,9 @@ var notices = map[string]string{
 	"removed":        "Removed: its subscriptions have ended.",
 	"keyrevoked":     "Key revoked: it no longer prints.",
 	"named":          "Saved: your friends see you by that name.",
+	"passwordreset":  "Your new password is set, and you are signed in. Wherever else you were signed in, you are not any more.",
+	"password":       "Password changed. Your other sessions are signed out; this one stays.",
+	"accountdeleted": "Your account is deleted, with its printers, their history and everything else of yours. Goodbye.",
 }
 
 // render writes a page with a status.

@@ -3,14 +3,13 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/mail"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -78,11 +77,7 @@ func (s *Server) tooManySignIns(from, email string) (time.Duration, bool) {
 
 // renderTooMany is the page of a sign-in or sign-up over its limit.
 func (s *Server) renderTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) error {
-	w.Header().Set("Retry-After", retryAfter(wait))
-	at := s.now().Add(wait).UTC().Format("15:04:05 MST")
-	return s.render(w, r, http.StatusTooManyRequests, "error", errorTitles[http.StatusTooManyRequests], map[string]string{
-		"Message": fmt.Sprintf("Too many sign-in attempts. Try again in %s (at %s).", wait, at),
-	})
+	return s.renderTooManyOf(w, r, wait, "Too many sign-in attempts")
 }
 
 func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) error {
@@ -102,14 +97,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) error {
 	if msg := CheckUserName(f.Name, f.Email); msg != "" {
 		f.Errors["name"] = msg
 	}
-	switch {
-	case utf8.RuneCountInString(password) < minPasswordLen:
-		f.Errors["password"] = fmt.Sprintf("Choose a password of at least %d characters.", minPasswordLen)
-	case len(password) > maxPasswordBytes:
-		f.Errors["password"] = fmt.Sprintf("That password is too long: at most %d letters (fewer with accents or emoji).", maxPasswordBytes)
-	case confirm != password:
-		f.Errors["confirm"] = "The two passwords are not the same."
-	}
+	maps.Copy(f.Errors, checkNewPassword(password, confirm))
 	if len(f.Errors) > 0 {
 		return s.render(w, r, http.StatusBadRequest, "signup", "Sign up", f)
 	}
@@ -204,12 +192,18 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 	return nil
 }
 
-// PruneSessions deletes the sessions that have ended (expired), and
-// returns how many. An ended session signs no one in whether it is there
-// or not (store.SessionByID); this only clears them out. It is
-// housekeeping, run by the server's cron (cmd/paperboy).
+// PruneSessions deletes the sessions that have ended (expired), and the
+// reset links, and returns how many. An ended session signs no one in
+// whether it is there or not (store.SessionByID); this only clears them
+// out. It is housekeeping, run by the server's cron (cmd/paperboy).
 func (s *Server) PruneSessions(ctx context.Context) (int64, error) {
-	return s.store.PruneSessions(ctx, s.now())
+	n, err := s.store.PruneSessions(ctx, s.now())
+	if err != nil {
+		return n, err
+	}
+	// Reset links that expired go with them: they no longer work either.
+	resets, err := s.store.PrunePasswordResets(ctx, s.now())
+	return n + resets, err
 }
 
 // touchSession moves a session's expiry on, at most every

@@ -10,6 +10,7 @@ import (
 
 	"paperboy/core"
 	"paperboy/internal/plugintest"
+	"paperboy/internal/smtptest"
 	"paperboy/internal/storetest"
 	"paperboy/plugins"
 )
@@ -24,7 +25,10 @@ func FuzzWebForms(f *testing.F) {
 	if err := host.Load(f.Context()); err != nil {
 		f.Fatal(err)
 	}
-	srv := startServer(f, core.Config{}, st, withPublications(host))
+	// Mail goes to a sink, so /forgot reads its form and queues mail.
+	sink := smtptest.Start(f, smtptest.Options{})
+	srv := startServer(f, core.Config{SMTP: core.SMTPConfig{Host: sink.Host, Port: sink.Port, From: "paperboy@example.com"},
+		PublicURL: "http://paperboy.example"}, st, withPublications(host))
 	h := srv.Handler()
 	jar := map[string]*http.Cookie{}
 	send := func(method, path, contentType, body string) *httptest.ResponseRecorder {
@@ -61,7 +65,8 @@ func FuzzWebForms(f *testing.F) {
 		"/subscriptions/1/pause", "/signout", "/tokens", "/tokens/1/delete", "/subscriptions/1/change", "/printers/1/personality",
 		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview",
 		"/publications/add", "/publications/x/remove", "/printers/1/keys", "/printers/1/keys/1/revoke",
-		"/share", "/share/send", "/share/send/preview"}
+		"/share", "/share/send", "/share/send/preview",
+		"/forgot", "/reset/x", "/account/password", "/account/delete"}
 	f.Add(uint8(14), form, "name=Hall")
 	f.Add(uint8(15), form, "code=k7qm-3xpd")
 	f.Add(uint8(15), form, "code=http://x/friends/add/%ff%fe")
@@ -89,6 +94,11 @@ func FuzzWebForms(f *testing.F) {
 	f.Add(uint8(23), multipartX, "--x\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n\xff\xd8\r\n--x--\r\n")
 	f.Add(uint8(24), multipartX, "--x\r\nContent-Disposition: form-data; name=\"printer\"\r\n\r\n1\r\n--x\r\nContent-Disposition: form-data; name=\"shared_photo\"\r\n\r\n%%%\r\n--x--\r\n")
 	f.Add(uint8(25), multipartX, "--x\r\nContent-Disposition: form-data; name=\"printer\"\r\n\r\nx\r\n--x--\r\n")
+	f.Add(uint8(26), form, "email=fuzz@example.com")
+	f.Add(uint8(26), form, "email=%0d%0aBcc:+x@example.com")
+	f.Add(uint8(27), form, "password=correct+horse+2&confirm=correct+horse+2")
+	f.Add(uint8(28), form, "current=wrong&password=a&confirm=b")
+	f.Add(uint8(29), form, "password=correct+horse")
 	f.Fuzz(func(t *testing.T, which uint8, contentType, body string) {
 		path := paths[int(which)%len(paths)]
 		if path == "/signout" {
@@ -99,6 +109,16 @@ func FuzzWebForms(f *testing.F) {
 			body += "&csrf=" + url.QueryEscape(token)
 		case contentType == multipartX:
 			body = "--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + token + "\r\n" + body
+		}
+		if path == "/account/delete" {
+			// A wrong password goes first, and the first value is the one
+			// read: the account the others need is never deleted.
+			switch contentType {
+			case form:
+				body = "password=not+the+password&" + body
+			case multipartX:
+				body = "--x\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nnot the password\r\n" + body
+			}
 		}
 		w := send("POST", path, contentType, body)
 		if w.Code >= 500 {

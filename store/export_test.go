@@ -21,3 +21,19 @@ func OpenAtVersion(ctx context.Context, dsn string, version int) (*Store, error)
 	}
 	return s, nil
 }
+
+// CountForTest runs a SELECT COUNT(*) on the write pool.
+func (s *Store) CountForTest(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// TablesForTest names the database's tables.
+func (s *Store) TablesForTest(ctx context.Context) ([]string, error) {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if s.dialect.name == "mysql" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()`
+	}
+	return s.names(ctx, s.db, q)
+}

@@ -2,6 +2,7 @@
 //
 //	paperboy serve                               the server
 //	paperboy user add EMAIL                      a user and their API token
+//	paperboy user reset-password EMAIL           a new password for a user who cannot reset theirs by email
 //	paperboy printer                             a virtual printer
 //	paperboy codec decode|encode|claim|preview   the wire protocol, for people and scripts
 //
@@ -49,6 +50,7 @@ func commands() []command {
 	return []command{
 		{"serve", "the server: bridges, printers and the API (on SQLite unless --db names MySQL)", runServe, false},
 		{"user add", "add a user and print their API token", runUserAdd, false},
+		{"user reset-password", "set a user's password (a new random one, printed, or --stdin's) and end their sessions", runUserResetPassword, false},
 		{"printer", "a virtual bridge with Little Printers, for development and tests", runPrinter, false},
 		{"migrate", "bring the database schema up to date", runMigrate, false},
 		{"backup", "copy the SQLite database to a new file, safely while the server runs", runBackup, false},

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -70,6 +73,14 @@ func runServe(e env, args []string) error {
 	printerKeyPrints := fs.Int("printer-key-prints-per-hour", core.DefaultPrinterKeyPrintsPerHour, "prints a printer takes an hour through all its keys together")
 	signInsPerMinute := fs.Int("signins-per-minute", core.DefaultSignInsPerMinute, "sign-in attempts an email may make a minute (a client address: four times as many)")
 	sessionLifetime := fs.Duration("session-lifetime", core.DefaultSessionLifetime, "a web session unused this long ends")
+	smtpHost := fs.String("smtp-host", "", "send password reset links by email through this SMTP server, with STARTTLS whenever it offers it; "+
+		"without STARTTLS the password is sent only to a loopback host (needs --smtp-from and --public-url)")
+	smtpPort := fs.Int("smtp-port", core.DefaultSMTPPort, "the SMTP server's port (submission, where STARTTLS is spoken)")
+	smtpUser := fs.String("smtp-user", "", "the user to sign in to the SMTP server as (AUTH PLAIN); none: no sign-in")
+	smtpPassword := fs.String("smtp-password", "", "the SMTP user's password (better given as PAPERBOY_SMTP_PASSWORD: a command line is visible to the machine's other users)")
+	smtpFrom := fs.String("smtp-from", "", "the address reset mails come from, such as paperboy@example.com")
+	publicURL := fs.String("public-url", "", "the address people reach this server at, such as https://paperboy.example.com: links in mails start with it")
+	resetsPerHour := fs.Int("password-resets-per-hour", core.DefaultPasswordResetsPerHour, "reset mails an email may be sent an hour (a client address may ask for four times as many)")
 	maxPending := fs.Int("max-pending", delivery.DefaultMaxPending, "unfinished deliveries a printer may have")
 	answerTimeout := fs.Duration("answer-timeout", delivery.DefaultAnswerTimeout, "a command with no answer this long is sent again")
 	printTimeout := fs.Duration("print-timeout", delivery.DefaultPrintTimeout, "a print the printer took and has not said it printed this long after is taken as printed (and the next is sent)")
@@ -138,11 +149,15 @@ func runServe(e env, args []string) error {
 	if *sessionLifetime <= 0 {
 		return errors.New("--session-lifetime must be more than 0, such as 720h")
 	}
+	smtpCfg, err := smtpConfig(*smtpHost, *smtpPort, *smtpUser, *smtpPassword, *smtpFrom, *publicURL)
+	if err != nil {
+		return err
+	}
 	for _, n := range []struct {
 		name string
 		v    int
 	}{{"friend-messages-per-hour", *friendMessages}, {"key-prints-per-hour", *keyPrints}, {"printer-key-prints-per-hour", *printerKeyPrints}, {"prints-per-minute", *printsPerMinute}, {"claims-per-minute", *claimsPerMinute},
-		{"personalities-per-hour", *personalities}, {"subscription-previews-per-minute", *subPreviews}, {"max-printers", *maxPrinters}} {
+		{"personalities-per-hour", *personalities}, {"password-resets-per-hour", *resetsPerHour}, {"subscription-previews-per-minute", *subPreviews}, {"max-printers", *maxPrinters}} {
 		if n.v <= 0 {
 			return fmt.Errorf("--%s must be more than 0", n.name)
 		}
@@ -207,6 +222,7 @@ func runServe(e env, args []string) error {
 		NewDevicesPerHour:    *newDevices,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		MinScheduleInterval: *minInterval,
+		SMTP:                smtpCfg, PublicURL: *publicURL, PasswordResetsPerHour: *resetsPerHour,
 	}, core.Parts{Store: st, Queue: queue, Publications: host, Metrics: []prometheus.Collector{jobs}}, log)
 	if err := addHousekeeping(jobs, queue, sched, srv); err != nil {
 		queue.Close()
@@ -274,6 +290,32 @@ func addHousekeeping(jobs *housekeeping.Jobs, queue *delivery.Queue, sched *sche
 	return nil
 }
 
+// smtpConfig checks the flags of the mail server: none, or a host with a
+// sender and the server's public address (the reset links' start).
+func smtpConfig(host string, port int, user, password, from, publicURL string) (core.SMTPConfig, error) {
+	if host == "" {
+		if user != "" || password != "" || from != "" {
+			return core.SMTPConfig{}, errors.New("--smtp-user, --smtp-password and --smtp-from need --smtp-host")
+		}
+		return core.SMTPConfig{}, nil
+	}
+	if port <= 0 || port > 65535 {
+		return core.SMTPConfig{}, fmt.Errorf("--smtp-port %d is not a port", port)
+	}
+	if a, err := mail.ParseAddress(from); err != nil || a.Address != from {
+		return core.SMTPConfig{}, fmt.Errorf("--smtp-from %q: want an address such as paperboy@example.com", from)
+	}
+	if password != "" && user == "" {
+		return core.SMTPConfig{}, errors.New("--smtp-password needs --smtp-user")
+	}
+	u, err := url.Parse(publicURL)
+	if publicURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return core.SMTPConfig{}, errors.New("--smtp-host needs --public-url, such as https://paperboy.example.com: " +
+			"the links in mails cannot take the address from a request, whose Host anyone may choose")
+	}
+	return core.SMTPConfig{Host: host, Port: port, User: user, Password: password, From: from}, nil
+}
+
 // minMetricsToken is the shortest --metrics-token: it is tried with no
 // limit, so it must be too long to guess.
 const minMetricsToken = 16
@@ -335,6 +377,49 @@ func runUserAdd(e env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "user %d (%s) added; their API token, shown only now:\n", u.ID, u.Email)
 	_, err = fmt.Fprintln(e.stdout, token)
+	return err
+}
+
+func runUserResetPassword(e env, args []string) error {
+	fs := newFlags(e, "user reset-password", "user reset-password [--data DIR] [--db DSN] [--stdin] EMAIL")
+	data := dataFlag(fs).withDB(fs)
+	fromStdin := fs.Bool("stdin", false, "read the new password from stdin (its first line) rather than make a random one")
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || !strings.Contains(rest[0], "@") {
+		return errors.New("want one email address")
+	}
+	password := ""
+	if *fromStdin {
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, 4096)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read the password from stdin: %w", err)
+		}
+		if password = strings.TrimRight(line, "\r\n"); password == "" {
+			return errors.New("--stdin: no password on stdin")
+		}
+	}
+	ctx := context.Background()
+	st, err := data.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, password, err := core.ResetPassword(ctx, st, rest[0], password)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user %s", rest[0])
+	}
+	if err != nil {
+		return err
+	}
+	if *fromStdin {
+		_, err = fmt.Fprintf(e.stderr, "user %d (%s): password set; every session of theirs has ended\n", u.ID, u.Email)
+		return err
+	}
+	fmt.Fprintf(e.stderr, "user %d (%s): new password, shown only now; every session of theirs has ended:\n", u.ID, u.Email)
+	_, err = fmt.Fprintln(e.stdout, password)
 	return err
 }
 

@@ -10,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"paperboy/internal/smtptest"
 )
 
 func TestFlags_ServeRefused(t *testing.T) {
@@ -28,6 +31,13 @@ func TestFlags_ServeRefused(t *testing.T) {
 		{"--prints-per-minute", "0"},
 		{"--trusted-proxies", "10.0.0.0/8, proxy.example"},
 		{"--metrics-token", "short"},
+		{"--password-resets-per-hour", "0"},
+		{"--smtp-from", "paperboy@example.com"}, // no --smtp-host
+		{"--smtp-from", "not an address", "--smtp-host", "mail.example.com"},
+		{"--smtp-host", "mail.example.com", "--smtp-from", "paperboy@example.com"}, // no --public-url
+		{"--public-url", "paperboy.example.com", "--smtp-host", "mail.example.com", "--smtp-from", "paperboy@example.com"},
+		{"--smtp-port", "0", "--smtp-host", "mail.example.com", "--smtp-from", "paperboy@example.com", "--public-url", "https://paperboy.example.com"},
+		{"--smtp-password", "secret", "--smtp-host", "mail.example.com", "--smtp-from", "paperboy@example.com", "--public-url", "https://paperboy.example.com"},
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -107,30 +117,7 @@ func TestFlags_ServeSessionAndSignIns(t *testing.T) {
 	srv := start(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0", "--plugins", t.TempDir(),
 		"--log-level", "warn", "--session-lifetime", "2h", "--signins-per-minute", "1")
 	base := "http://" + srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	// post sends a form from the page it is on, with that page's token.
-	post := func(from, path string, form url.Values) *http.Response {
-		t.Helper()
-		resp, err := client.Get(base + from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		m := csrfRE.FindSubmatch(body)
-		if m == nil {
-			t.Fatalf("%s has no form token:\n%s", from, body)
-		}
-		form.Set("csrf", string(m[1]))
-		resp, err = client.PostForm(base+path, form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
-	}
+	post := formPoster(t, base)
 
 	resp := post("/signup", "/signup", url.Values{"email": {"ann@example.com"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
 	var session *http.Cookie
@@ -151,5 +138,61 @@ func TestFlags_ServeSessionAndSignIns(t *testing.T) {
 		if r := post("/signin", "/signin", url.Values{"email": {"ann@example.com"}, "password": {"wrong horse"}}); r.StatusCode != status {
 			t.Fatalf("sign-in attempt %d: %d, want %d", i+1, r.StatusCode, status)
 		}
+	}
+}
+
+// formPoster is a browser of a server at base, as far as forms go: post
+// sends a form from the page it is on, with that page's token, keeping
+// cookies and following no redirect.
+func formPoster(t *testing.T, base string) func(from, path string, form url.Values) *http.Response {
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	return func(from, path string, form url.Values) *http.Response {
+		t.Helper()
+		resp, err := client.Get(base + from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := csrfRE.FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s has no form token:\n%s", from, body)
+		}
+		form.Set("csrf", string(m[1]))
+		resp, err = client.PostForm(base+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+}
+
+// TestFlags_ServeMail checks the mail flags reach the server: a reset
+// link goes through --smtp-host, signed in with the password from
+// PAPERBOY_SMTP_PASSWORD (plain: the sink is on loopback and offers no
+// STARTTLS), and starts with --public-url.
+func TestFlags_ServeMail(t *testing.T) {
+	sink := smtptest.Start(t, smtptest.Options{User: "pb", Password: "mail secret"})
+	srv := start(t, []string{"PAPERBOY_SMTP_PASSWORD=mail secret"}, "serve", "--db", filepath.Join(t.TempDir(), "p.db"), "--listen", "127.0.0.1:0",
+		"--plugins", t.TempDir(), "--log-level", "warn", "--smtp-host", sink.Host, "--smtp-port", fmt.Sprint(sink.Port), "--smtp-user", "pb",
+		"--smtp-from", "paperboy@example.com", "--public-url", "https://paperboy.example.com/")
+	base := "http://" + srv.waitLine(regexp.MustCompile(`serving on http://([0-9.:]+) `))[1]
+	post := formPoster(t, base)
+	post("/signup", "/signup", url.Values{"email": {"ann@example.com"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+	post("/", "/signout", url.Values{})
+	if r := post("/forgot", "/forgot", url.Values{"email": {"ann@example.com"}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("forgot: %d", r.StatusCode)
+	}
+	select {
+	case m := <-sink.Messages:
+		if m.User != "pb" || len(m.To) != 1 || m.To[0] != "ann@example.com" ||
+			!regexp.MustCompile(`\n  https://paperboy\.example\.com/reset/[A-Za-z0-9_-]{43}\n`).MatchString(m.Data) {
+			t.Errorf("mail %+v", m)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no mail")
 	}
 }
