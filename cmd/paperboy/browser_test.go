@@ -269,6 +269,34 @@ func TestBrowser_Walk(t *testing.T) {
 			t.Fatalf("the printer printed a %v picture", got)
 		}
 	}
+
+	// A print key: Ann makes one for the doorbell; someone with no account
+	// opens its address and prints a note from its page.
+	ann.visit("print keys", "/printers/"+printer+"/keys")
+	ann.fill("#name", "doorbell")
+	ann.follow("a key made", `form[action$="/keys"] button[type=submit]`, http.StatusOK)
+	keyURL := ann.text("#key-url")
+	if !strings.HasPrefix(keyURL, srv.base+"/k/") {
+		t.Fatalf("the new key's address is %q", keyURL)
+	}
+	ann.shot("a print key, made")
+	visitor := b.user("visitor", srv.base)
+	visitor.visit("the key's page", strings.TrimPrefix(keyURL, srv.base))
+	if got := visitor.text("h1"); got != "Print on Kitchen" {
+		t.Fatalf("the key's page says %q", got)
+	}
+	visitor.fill("#text", "Ding dong: a parcel")
+	visitor.fill("#from", "The postman")
+	visitor.follow("printed through a key", `#key-form button[type=submit]`, http.StatusOK)
+	if got := visitor.text(".notice"); !strings.Contains(got, "Sent") {
+		t.Fatalf("after printing through the key, the page says %q", got)
+	}
+	visitor.shot("printed through a key")
+	printerProc.waitLine(printedLine)
+	ann.visit("print keys, used", "/printers/"+printer+"/keys")
+	if got := ann.text(".card.key"); !strings.Contains(got, "1 print") || !strings.Contains(got, "The postman") {
+		t.Fatalf("the key's card says %q", got)
+	}
 }
 
 // TestBrowser_PageProblems checks the harness itself: a page that breaks its
