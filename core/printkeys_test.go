@@ -48,6 +48,13 @@ func TestPrintKeys(t *testing.T) {
 	}
 	key, code := m[1], m[2]
 	b.checkPage(keys, page)
+	if p := b.submit(keys, keys, url.Values{"name": {"tiny"}, "max_kb": {"1"}, "formats": {"text"}}); p.status != 200 ||
+		!strings.Contains(p.body, "at most 30 an hour, 1 KB each; takes text.") {
+		t.Errorf("a key limited to 1 KB of text:\n%s", p.body)
+	}
+	if p := b.submit(keys, keys, url.Values{"name": {"huge"}, "max_kb": {"99999999"}}); p.status != 400 {
+		t.Errorf("a key larger than the server's uploads: %d, want 400", p.status)
+	}
 
 	sends := []struct {
 		name, contentType, query, body, from string

@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -219,6 +220,7 @@ var templateFuncs = template.FuncMap{
 		return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"kb":  func(n int64) string { return strconv.FormatInt((n+1023)>>10, 10) + " KB" },
 }
 
 // parsePages parses every page in web/templates with layout.html.

@@ -56,6 +56,14 @@ func (s *Server) handleWebKeyCreate(w http.ResponseWriter, r *http.Request) erro
 			req.PerHour = -1 // refused with the field's sentence
 		}
 	}
+	if v := strings.TrimSpace(r.PostFormValue("max_kb")); v != "" {
+		kb, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || kb <= 0 || kb > s.cfg.MaxUploadBytes>>10 {
+			req.MaxBytes = -1 // refused with the field's sentence
+		} else {
+			req.MaxBytes = kb << 10
+		}
+	}
 	k, err := s.createPrintKey(r.Context(), r, p, req)
 	if err != nil {
 		return s.formError(w, r, err, func(status int, field, msg string) error {
