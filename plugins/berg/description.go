@@ -4,6 +4,8 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"iter"
+	"maps"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -28,20 +30,7 @@ func Description(s string) template.HTML {
 	var b strings.Builder
 	var open []string          // the allowed elements open, innermost last
 	opened := map[string]int{} // how many of each are in open
-	skip := ""                 // the element whose content is being dropped
-	z := xhtml.NewTokenizer(strings.NewReader(s))
-	for {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			break
-		}
-		tok := z.Token()
-		if skip != "" {
-			if tt == xhtml.EndTagToken && tok.Data == skip {
-				skip = ""
-			}
-			continue
-		}
+	for tt, tok := range shownTokens(strings.NewReader(s), dropped) {
 		switch tt {
 		case xhtml.TextToken:
 			b.WriteString(escapeText(tok.Data))
@@ -64,10 +53,6 @@ func Description(s string) template.HTML {
 				b.WriteString(`<a href="` + html.EscapeString(href) + `" rel="nofollow noopener">`)
 				open = append(open, "a")
 				opened["a"]++
-			default:
-				if tt == xhtml.StartTagToken && dropped[tok.Data] {
-					skip = tok.Data
-				}
 			}
 		case xhtml.EndTagToken:
 			if opened[tok.Data] == 0 {
@@ -142,20 +127,12 @@ func PlainText(s string) string {
 func plainText(r io.Reader, withoutTitle bool) string {
 	var b strings.Builder
 	space := false // white space is pending
-	skip := ""
-	z := xhtml.NewTokenizer(r)
-	for {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			break
-		}
-		tok := z.Token()
-		if skip != "" {
-			if tt == xhtml.EndTagToken && tok.Data == skip {
-				skip = ""
-			}
-			continue
-		}
+	drop := dropped
+	if withoutTitle {
+		drop = maps.Clone(dropped)
+		drop["title"] = true
+	}
+	for tt, tok := range shownTokens(r, drop) {
 		switch tt {
 		case xhtml.TextToken:
 			words := strings.FieldsFunc(tok.Data, isSpace)
@@ -181,8 +158,6 @@ func plainText(r io.Reader, withoutTitle bool) string {
 					b.WriteByte('\n')
 				}
 				space = false
-			case tt == xhtml.StartTagToken && (dropped[tok.Data] || withoutTitle && tok.Data == "title"):
-				skip = tok.Data
 			case blockish[tok.Data]:
 				space = true
 			}
@@ -193,6 +168,35 @@ func plainText(r io.Reader, withoutTitle bool) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// shownTokens are the tokens of an HTML document but those inside the
+// elements drop names (their start and end tags included): the one walk
+// Description and PlainText both make.
+func shownTokens(r io.Reader, drop map[string]bool) iter.Seq2[xhtml.TokenType, xhtml.Token] {
+	return func(yield func(xhtml.TokenType, xhtml.Token) bool) {
+		skip := "" // the element whose content is being dropped
+		z := xhtml.NewTokenizer(r)
+		for {
+			tt := z.Next()
+			if tt == xhtml.ErrorToken {
+				return
+			}
+			tok := z.Token()
+			switch {
+			case skip != "":
+				if tt == xhtml.EndTagToken && tok.Data == skip {
+					skip = ""
+				}
+			case tt == xhtml.StartTagToken && drop[tok.Data]:
+				skip = tok.Data
+			default:
+				if !yield(tt, tok) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // blockish are elements that separate words: text either side of them is
