@@ -188,15 +188,20 @@ func (h *Host) renderURL(ctx context.Context, p *urlPub, a sdk.RenderArgs) (sdk.
 	if !a.Sample && etag != "" && etag == a.LastETag {
 		return sdk.Output{NothingToday: true}, nil // BERG's rule: the same ETag is the same edition
 	}
-	img, err := h.html.Render(ctx, htmlrender.Page{HTML: ed.HTML, URL: ed.URL})
+	out, err := h.htmlEdition(ctx, p.Name, htmlrender.Page{HTML: ed.HTML, URL: ed.URL})
+	out.ETag = etag
+	return out, err
+}
+
+// htmlEdition is a publication's HTML edition rendered with the host's
+// engine, a URL publication's or a plugin's: its failure is the
+// publication's.
+func (h *Host) htmlEdition(ctx context.Context, name string, page htmlrender.Page) (sdk.Output, error) {
+	png, err := h.RenderHTML(ctx, page)
 	if err != nil {
-		return sdk.Output{}, &Error{p.Name, "its edition could not be rendered: " + err.Error(), err}
+		return sdk.Output{}, &Error{name, "its edition could not be rendered: " + err.Error(), err}
 	}
-	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
-		return sdk.Output{}, err
-	}
-	return sdk.Output{PNG: buf.Bytes(), ETag: etag}, nil
+	return sdk.Output{PNG: png}, nil
 }
 
 // keptETag is an ETag as a subscription keeps it: normalised (berg), and a
@@ -259,9 +264,5 @@ func (h *Host) pluginHTML(ctx context.Context, name string, out sdk.Output) (sdk
 		}
 		base = u
 	}
-	png, err := h.RenderHTML(ctx, htmlrender.Page{HTML: out.HTML, URL: base})
-	if err != nil {
-		return sdk.Output{}, &Error{name, "its edition could not be rendered: " + err.Error(), err}
-	}
-	return sdk.Output{PNG: png}, nil
+	return h.htmlEdition(ctx, name, htmlrender.Page{HTML: out.HTML, URL: base})
 }
