@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -341,7 +342,7 @@ func readKeyPrint(w http.ResponseWriter, r *http.Request, maxBytes int64) (keyPr
 			}
 			kp.format, kp.image = "image", b
 		}
-		kp.from, mode, dither = cmpStr(body.From, kp.from), cmpStr(body.Mode, mode), cmpStr(body.Dither, dither)
+		kp.from, mode, dither = cmp.Or(body.From, kp.from), cmp.Or(body.Mode, mode), cmp.Or(body.Dither, dither)
 	case "application/x-www-form-urlencoded":
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -361,7 +362,7 @@ func readKeyPrint(w http.ResponseWriter, r *http.Request, maxBytes int64) (keyPr
 		if err := kp.set(form.Get("text"), form.Get("markdown"), form.Get("html"), nil); err != nil {
 			return kp, err
 		}
-		kp.from, mode, dither = cmpStr(form.Get("from"), kp.from), cmpStr(form.Get("mode"), mode), cmpStr(form.Get("dither"), dither)
+		kp.from, mode, dither = cmp.Or(form.Get("from"), kp.from), cmp.Or(form.Get("mode"), mode), cmp.Or(form.Get("dither"), dither)
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(maxBytes); err != nil {
 			var tooLarge *http.MaxBytesError
@@ -385,7 +386,7 @@ func readKeyPrint(w http.ResponseWriter, r *http.Request, maxBytes int64) (keyPr
 		if err := kp.set(r.PostFormValue("text"), r.PostFormValue("markdown"), r.PostFormValue("html"), pic); err != nil {
 			return kp, err
 		}
-		kp.from, mode, dither = cmpStr(r.PostFormValue("from"), kp.from), cmpStr(r.PostFormValue("mode"), mode), cmpStr(r.PostFormValue("dither"), dither)
+		kp.from, mode, dither = cmp.Or(r.PostFormValue("from"), kp.from), cmp.Or(r.PostFormValue("mode"), mode), cmp.Or(r.PostFormValue("dither"), dither)
 	default:
 		return kp, &httpError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("%q is not taken: send text/plain, text/markdown, text/html, "+
 			"image/png, image/jpeg, image/gif, JSON or a form", mt)}
@@ -445,13 +446,6 @@ func hasAny(form url.Values, fields ...string) bool {
 		}
 	}
 	return false
-}
-
-func cmpStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // printThroughKey prints what a key was sent on its printer, within the

@@ -125,11 +125,17 @@ func visible(info plugins.Info, userID int64) bool {
 	return info.Owner == 0 || info.Owner == userID
 }
 
-// publicationOf is a scheduled publication's Meta for a printer's owner:
-// a URL publication another user added for themselves is not theirs to
-// subscribe to, and is answered as no publication at all.
-func (s *Server) publicationOf(name string, owner int64) (sdk.Meta, error) {
+// subscribableOf is a publication's Meta for a printer's owner to
+// subscribe to: a scheduled one, or a push one but the friends' messages.
+// A URL publication another user added for themselves is not theirs, and
+// is answered as no publication at all.
+func (s *Server) subscribableOf(name string, owner int64) (sdk.Meta, error) {
 	meta, err := s.publicationFor(name)
+	if s.plugins != nil {
+		if m, merr := s.plugins.Meta(name); merr == nil && pushable(m) {
+			meta, err = m, nil
+		}
+	}
 	if err != nil {
 		return meta, err
 	}
@@ -137,20 +143,6 @@ func (s *Server) publicationOf(name string, owner int64) (sdk.Meta, error) {
 		return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("no publication %q", name))}
 	}
 	return meta, nil
-}
-
-// subscribableOf is publicationOf, push publications too (but for the
-// friends' messages): the publications a printer's owner may subscribe to.
-func (s *Server) subscribableOf(name string, owner int64) (sdk.Meta, error) {
-	if s.plugins != nil {
-		if meta, err := s.plugins.Meta(name); err == nil && pushable(meta) {
-			if o := s.plugins.URLOwner(name); o != 0 && o != owner {
-				return sdk.Meta{}, unknownPublication{errBadRequest(fmt.Sprintf("no publication %q", name))}
-			}
-			return meta, nil
-		}
-	}
-	return s.publicationOf(name, owner)
 }
 
 // unknownPublication is the error of a publication that is not one to

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func (s *Server) handleWebKeyCreate(w http.ResponseWriter, r *http.Request) erro
 	k, err := s.createPrintKey(r.Context(), r, p, req)
 	if err != nil {
 		return s.formError(w, r, err, func(status int, field, msg string) error {
-			return s.renderKeys(w, r, status, p, keysPage{Name: req.Name, Errors: map[string]string{cmpStr(field, "name"): msg}})
+			return s.renderKeys(w, r, status, p, keysPage{Name: req.Name, Errors: map[string]string{cmp.Or(field, "name"): msg}})
 		})
 	}
 	return s.renderKeys(w, r, http.StatusOK, p, keysPage{New: &k})
