@@ -261,19 +261,10 @@ func pushStatus(d store.Delivery) string {
 // {"status": "accepted"|"waiting"|"printed"|"failed"}, to its publication.
 func (s *Server) handlePushStatus(w http.ResponseWriter, r *http.Request) error {
 	publication, err := s.pushAuth(r, nil)
-	var he *httpError
-	if errors.As(err, &he) {
-		writeJSON(w, he.status, map[string]any{"error": he.msg})
-		return nil
-	}
 	if err != nil {
 		return err
 	}
 	sub, err := s.pushSubscription(r.Context(), r.PathValue("push"), publication)
-	if errors.As(err, &he) {
-		writeJSON(w, he.status, map[string]any{"error": he.msg})
-		return nil
-	}
 	if err != nil {
 		return err
 	}
