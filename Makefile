@@ -18,7 +18,7 @@ help: ## list the targets
 run: build plugins ## the server on :8080 with SQLite in data/, and how to attach a printer
 	@echo "paperboy: serving on http://localhost:8080 with SQLite in data/paperboy.db."
 	@echo "Open http://localhost:8080 and sign up, or, for the API, in another terminal:"
-	@echo "  TOKEN=\$$(bin/paperboy user add you@example.com)   # a user; prints their API token"
+	@echo "  TOKEN=\$$(bin/paperboy user add --name You you@example.com)   # a user; prints their API token"
 	@echo "  bin/paperboy printer --show --claim \"\$$TOKEN\"        # a virtual printer, claimed by that user"
 	@echo "and then print on it:"
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" -H 'Content-Type: application/json' -d '{\"text\": \"hello\"}' localhost:8080/api/v1/printers/1/print"
