@@ -132,11 +132,16 @@ var userTables = map[string]string{
 	"push_deliveries":  "subscription_id IN (:subs)",
 	"print_keys":       "printer_id IN (:printers)",
 	"url_publications": "owner_id = :user",
+	"notices":          "user_id = :user OR printer_id IN (:printers)",
+	"notice_prefs":     "user_id = :user",
+	"notice_sends":     "user_id = :user",
+	"push_endpoints":   "user_id = :user",
+	"webhooks":         "user_id = :user",
 }
 
 // otherTables hold nothing of a user's: the hardware (released, checked
 // apart), the operator's and the server's own.
-var otherTables = []string{"bridges", "devices", "counters", "zone_rules", "publication_credentials", "schema_migrations"}
+var otherTables = []string{"bridges", "devices", "counters", "zone_rules", "publication_credentials", "schema_migrations", "server_keys"}
 
 func TestStore_DeleteUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
@@ -190,9 +195,16 @@ func TestStore_DeleteUser(t *testing.T) {
 			must(err)
 			must(s.CreateURLPublication(ctx, store.URLPublication{Name: "pub-" + u.Email, URL: "http://example.com/" + u.Email,
 				Owner: u.ID, Meta: []byte("{}"), Created: time.Now(), Checked: time.Now()}))
+			must(s.SetNoticePrefs(ctx, u.ID, map[string]store.Channels{store.NoticePrintFailed: store.ChannelWebhook}))
+			_, err = s.AddPushEndpoint(ctx, store.PushEndpoint{UserID: u.ID, Endpoint: "https://push.example/" + u.Email, P256dh: "k", Auth: "a"})
+			must(err)
+			must(s.SetWebhook(ctx, store.Webhook{UserID: u.ID, URL: "https://hooks.example/" + u.Email, Secret: "s"}))
 			if other.ID != 0 {
-				must(s.AddFriendship(ctx, u.ID, other.ID))
+				must(s.AddFriendship(ctx, u.ID, other.ID)) // a notice to other
 			}
+			must(s.RaiseTestNotice(ctx, u.ID))
+			_, err = s.FanOutNotices(ctx, 100) // the sends of u's (and other's) notices
+			must(err)
 			return made{p.ID, sub.ID, dev}
 		}
 		a := give(ann, 1, store.User{})

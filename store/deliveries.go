@@ -250,7 +250,14 @@ func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
 // publication failed), so the printer's history says why.
 func (s *Store) CreateFailedDelivery(ctx context.Context, printerID int64, kind, reason string) (Delivery, error) {
 	now := s.now()
-	id, err := s.insertDeliveries(ctx, s.db, [][]any{deliveryRow(NewDelivery{PrinterID: printerID, Kind: kind}, StateFailed, reason, now)})
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if id, err = s.insertDeliveries(ctx, tx, [][]any{deliveryRow(NewDelivery{PrinterID: printerID, Kind: kind}, StateFailed, reason, now)}); err != nil {
+			return err
+		}
+		return s.raisePrintFailed(ctx, tx, id)
+	})
 	if err != nil {
 		return Delivery{}, fmt.Errorf("store: create delivery: %w", err)
 	}
@@ -419,25 +426,71 @@ func (s *Store) RequeueUnfinished(ctx context.Context, printerID int64) (int64, 
 // code and reason. It returns ErrNotFound if no open, unanswered delivery
 // of the printer has that command id.
 func (s *Store) AnswerLate(ctx context.Context, printerID int64, commandID uint32, returnCode int, state State, notBefore time.Time, reason string) error {
-	return s.transition(ctx, `state = ?, answered_at = ?, return_code = ?, reason = ?, not_before = ?`,
-		[]any{state, s.now(), returnCode, reason, notBefore.UnixMilli()},
-		`command_id = ? AND printer_id = ? AND state IN (?, ?) AND answered_at IS NULL`, commandID, printerID, StateSent, StatePending)
+	set, setArgs := `state = ?, answered_at = ?, return_code = ?, reason = ?, not_before = ?`, []any{state, s.now(), returnCode, reason, notBefore.UnixMilli()}
+	where, whereArgs := `command_id = ? AND printer_id = ? AND state IN (?, ?) AND answered_at IS NULL`, []any{commandID, printerID, StateSent, StatePending}
+	if state != StateFailed {
+		return s.transition(ctx, set, setArgs, where, whereArgs...)
+	}
+	return s.transitionTold(ctx, set, setArgs, where, whereArgs, func(tx *sql.Tx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(id) FROM deliveries WHERE command_id = ? AND printer_id = ?`, commandID, printerID).Scan(&id); err != nil {
+			return err
+		}
+		return s.raisePrintFailed(ctx, tx, id)
+	})
 }
 
 // MarkExpired ends a pending delivery that is too old to print.
 func (s *Store) MarkExpired(ctx context.Context, id int64, reason string) error {
-	return s.transition(ctx, `state = ?, reason = ?`, []any{StateExpired, reason}, `id = ? AND state = ?`, id, StatePending)
+	var printerID int64
+	return s.transitionTold(ctx, `state = ?, reason = ?`, []any{StateExpired, reason}, `id = ? AND state = ?`, []any{id, StatePending},
+		func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, `SELECT printer_id FROM deliveries WHERE id = ?`, id).Scan(&printerID); err != nil {
+				return err
+			}
+			return s.raiseExpired(ctx, tx, map[int64]int{printerID: 1})
+		})
 }
 
 // ExpireDue ends every pending delivery whose expiry time has passed, and
-// returns how many.
+// returns how many. Each printer's owner is told how many of theirs did.
 func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET state = ?, reason = ? WHERE state = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
-		StateExpired, "expired: not printed in time (the printer was away)", StatePending, now.UnixMilli())
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		const due = ` FROM deliveries WHERE state = ? AND expires_at IS NOT NULL AND expires_at <= ?`
+		rows, err := tx.QueryContext(ctx, `SELECT printer_id, COUNT(*)`+due+` GROUP BY printer_id`, StatePending, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		counts := map[int64]int{}
+		for rows.Next() {
+			var p int64
+			var c int
+			if err := rows.Scan(&p, &c); err != nil {
+				rows.Close()
+				return err
+			}
+			counts[p] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(counts) == 0 {
+			n = 0
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, reason = ? WHERE state = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
+			StateExpired, "expired: not printed in time (the printer was away)", StatePending, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return s.raiseExpired(ctx, tx, counts)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: expire deliveries: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // PruneDeliveries deletes finished deliveries (printed, failed, expired)
@@ -453,8 +506,8 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, e
 
 // MarkFailed gives a delivery up, with the reason in words.
 func (s *Store) MarkFailed(ctx context.Context, id int64, returnCode int, reason string) error {
-	return s.transition(ctx, `state = ?, return_code = ?, reason = ?`, []any{StateFailed, returnCode, reason},
-		`id = ? AND state IN (?, ?)`, id, StatePending, StateSent)
+	return s.transitionTold(ctx, `state = ?, return_code = ?, reason = ?`, []any{StateFailed, returnCode, reason},
+		`id = ? AND state IN (?, ?)`, []any{id, StatePending, StateSent}, func(tx *sql.Tx) error { return s.raisePrintFailed(ctx, tx, id) })
 }
 
 // Requeue puts a sent delivery back in the queue, to be sent again (with a
@@ -473,6 +526,27 @@ func (s *Store) transition(ctx context.Context, set string, setArgs []any, where
 	}
 	if n == 0 {
 		return fmt.Errorf("store: delivery %v in the state to change from: %w", whereArgs[0], ErrNotFound)
+	}
+	return nil
+}
+
+// transitionTold is transition in a transaction with raise, which tells
+// the owner of the change.
+func (s *Store) transitionTold(ctx context.Context, set string, setArgs []any, where string, whereArgs []any, raise func(tx *sql.Tx) error) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+set+` WHERE `+where, append(setArgs, whereArgs...)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("delivery %v in the state to change from: %w", whereArgs[0], ErrNotFound)
+		}
+		return raise(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("store: delivery: %w", err)
 	}
 	return nil
 }

@@ -157,6 +157,8 @@ func (s *Store) FinishEdition(ctx context.Context, e Edition, r EditionResult) e
 			_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET delivery_count = delivery_count + 1 WHERE id = ?`, e.SubscriptionID)
 		case OutcomeFinished:
 			err = s.endSubscription(ctx, tx, e.SubscriptionID, r.Reason)
+		case OutcomeFailed:
+			err = s.raiseFailing(ctx, tx, e.SubscriptionID)
 		}
 		return err
 	})

@@ -73,8 +73,8 @@ func (s *Store) UserByFriendCode(ctx context.Context, code string) (User, error)
 	return s.user(ctx, `SELECT u.id, u.email, u.created_at, u.name FROM users u JOIN friend_codes c ON c.user_id = u.id WHERE c.code = ?`, code)
 }
 
-// AddFriendship makes two users friends. It returns ErrConflict if they
-// already are.
+// AddFriendship makes two users friends: a entered b's code, and b is
+// told, by a's name. It returns ErrConflict if they already are.
 func (s *Store) AddFriendship(ctx context.Context, a, b int64) error {
 	if a == b {
 		return fmt.Errorf("store: a user cannot be their own friend: %w", ErrConflict)
@@ -83,7 +83,10 @@ func (s *Store) AddFriendship(ctx context.Context, a, b int64) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO friendships (user_id, friend_id, created_at) VALUES (?, ?, ?), (?, ?, ?)`,
 			a, b, now, b, a, now)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.raise(ctx, tx, NoticeFriendAdded, "", `SELECT ? AS user_id, NULL AS printer_id, name AS subject, '' AS detail FROM users WHERE id = ?`, b, a)
 	})
 	if isDuplicate(err) {
 		return fmt.Errorf("store: friendship: %w", ErrConflict)

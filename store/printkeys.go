@@ -143,7 +143,8 @@ func (s *Store) PrintKeyUsed(ctx context.Context, id int64, sender string) error
 	at := s.Now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var senders string
-		err := tx.QueryRowContext(ctx, `SELECT recent_senders FROM print_keys WHERE id = ?`+s.dialect.forUpdate, id).Scan(&senders)
+		var uses int64
+		err := tx.QueryRowContext(ctx, `SELECT recent_senders, uses FROM print_keys WHERE id = ?`+s.dialect.forUpdate, id).Scan(&senders, &uses)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -164,8 +165,11 @@ func (s *Store) PrintKeyUsed(ctx context.Context, id int64, sender string) error
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE print_keys SET uses = uses + 1, last_used_at = ?, recent_senders = ? WHERE id = ?`, at.UnixMilli(), string(b), id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE print_keys SET uses = uses + 1, last_used_at = ?, recent_senders = ? WHERE id = ?`, at.UnixMilli(), string(b), id); err != nil || uses > 0 {
+			return err
+		}
+		return s.raise(ctx, tx, NoticeKeyFirstUse, "", `SELECT p.owner_id AS user_id, p.id AS printer_id, k.name AS subject, ? AS detail
+			FROM print_keys k JOIN printers p ON p.id = k.printer_id WHERE k.id = ?`, clipTo(sender, 255), id)
 	})
 	if err != nil {
 		return fmt.Errorf("store: print key %d used: %w", id, err)

@@ -347,10 +347,15 @@ func (s *Store) IncrementDeliveryCount(ctx context.Context, id int64) error {
 // saying why. Ending one that has ended keeps the first end. It returns
 // ErrNotFound if there is none.
 func (s *Store) EndSubscription(ctx context.Context, id int64, reason string) error {
-	return s.endSubscription(ctx, s.db, id, reason)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.endSubscription(ctx, tx, id, reason) })
 }
 
+// endSubscription ends a subscription in q, a transaction, and tells its
+// owner if it was running.
 func (s *Store) endSubscription(ctx context.Context, q queryer, id int64, reason string) error {
+	if err := s.raiseEnded(ctx, q, "s.id = ?", id, reason); err != nil {
+		return fmt.Errorf("store: end subscription %d: %w", id, err)
+	}
 	// end_reason is set first: MySQL's later assignments see the earlier ones.
 	return s.subscriptionExec(ctx, q, fmt.Sprintf("end subscription %d", id),
 		`UPDATE subscriptions SET end_reason = CASE WHEN ended_at IS NULL THEN ? ELSE end_reason END, ended_at = COALESCE(ended_at, ?), next_at = NULL WHERE id = ?`,

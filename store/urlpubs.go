@@ -141,6 +141,9 @@ func (s *Store) DeleteURLPublication(ctx context.Context, name, reason string) e
 		} else if n == 0 {
 			return ErrNotFound
 		}
+		if err := s.raiseEnded(ctx, tx, "s.publication = ?", name, reason); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET end_reason = CASE WHEN ended_at IS NULL THEN ? ELSE end_reason END,
 			ended_at = COALESCE(ended_at, ?), next_at = NULL WHERE publication = ?`, clip(reason), s.now(), name)
 		return err
