@@ -682,19 +682,6 @@ func (s *Store) PruneNotices(ctx context.Context, before time.Time) (int64, erro
 	return res.RowsAffected()
 }
 
-// OfflineNotice is how long a printer may be unheard of before its owner
-// is told (0: never).
-func (s *Store) OfflineNotice(ctx context.Context, printerID int64) (time.Duration, error) {
-	var m int64
-	if err := s.read.QueryRowContext(ctx, `SELECT offline_notice_minutes FROM printers WHERE id = ?`, printerID).Scan(&m); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			err = ErrNotFound
-		}
-		return 0, fmt.Errorf("store: printer %d: %w", printerID, err)
-	}
-	return time.Duration(m) * time.Minute, nil
-}
-
 // SetOfflineNotice sets how long a printer may be unheard of before its
 // owner is told (0: never), in whole minutes.
 func (s *Store) SetOfflineNotice(ctx context.Context, printerID int64, after time.Duration) error {

@@ -262,8 +262,56 @@ func TestStore_Notices(t *testing.T) {
 		if err := s.SetOfflineNotice(ctx, p.ID, 2*time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		if d, err := s.OfflineNotice(ctx, p.ID); err != nil || d != 2*time.Hour {
-			t.Errorf("offline notice: %v, %v", d, err)
+		if got, err := s.PrinterByID(ctx, p.ID); err != nil || got.OfflineNotice != 2*time.Hour {
+			t.Errorf("offline notice: %v, %v", got.OfflineNotice, err)
+		}
+	})
+}
+
+// TestStore_FailingNotice tells an owner once per run of failed editions
+// that spans FailingDays, and again after a good one ends a run.
+func TestStore_FailingNotice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		ann, _ := s.CreateUser(ctx, "ann@example.com")
+		p, err := s.Claim(ctx, store.Claim{UserID: ann.ID, HardwareXor: 7, Secret: 9, Name: "Kitchen"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := s.CreateSubscription(ctx, store.NewSubscription{PrinterID: p.ID, Publication: "news", Schedule: "0 8 * * *"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		day := 0
+		steps := []struct {
+			outcome string
+			told    int // notices so far
+		}{
+			{store.OutcomeFailed, 0}, {store.OutcomeFailed, 0}, {store.OutcomeFailed, 1}, // three days running
+			{store.OutcomeFailed, 1},                                                     // the same run: not again
+			{store.OutcomeNothingToday, 1},                                               // a good day ends it
+			{store.OutcomeFailed, 1}, {store.OutcomeFailed, 1}, {store.OutcomeFailed, 2}, // a new run
+		}
+		for i, st := range steps {
+			due := time.Date(2026, 12, 1+day, 8, 0, 0, 0, time.UTC)
+			day++
+			e, _, err := s.ClaimEdition(ctx, sub.ID, due.Format(store.LocalMomentLayout), due, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.FinishEdition(ctx, e, store.EditionResult{Outcome: st.outcome, Reason: "news: 500"}); err != nil {
+				t.Fatal(err)
+			}
+			ns, err := s.Notices(ctx, ann.ID, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ns) != st.told {
+				t.Fatalf("step %d (%s): %d notices, want %d", i, st.outcome, len(ns), st.told)
+			}
+			if len(ns) > 0 && (ns[0].Kind != store.NoticePublicationFailing || ns[0].Subject != "news" || ns[0].Detail != "3") {
+				t.Errorf("step %d: %+v", i, ns[0])
+			}
 		}
 	})
 }

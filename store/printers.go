@@ -27,6 +27,9 @@ type Printer struct {
 	// another account, its device having gone silent: it was given away, or
 	// reset and claimed by someone else. Zero if never.
 	HandedOnAt time.Time
+	// OfflineNotice is how long it may be unheard of before its owner is
+	// told; 0: never.
+	OfflineNotice time.Duration
 	// Device is what its device last reported; zero without one.
 	Device Device
 }
@@ -34,7 +37,7 @@ type Printer struct {
 const printerColumns = `p.id, p.owner_id, p.name, p.hardware_xor, COALESCE(p.device_address, ''), p.time_zone, p.created_at, p.handed_on_at,
 	COALESCE(d.bridge_address, ''), COALESCE(d.device_type, 0), COALESCE(d.firmware_build, ''), COALESCE(d.loader_build, ''),
 	COALESCE(d.last_uptime, 0), d.first_seen_at, d.last_seen_at, d.key_requested_at,
-	COALESCE(d.claim_id, 0), COALESCE(d.paired_bridge, ''), d.paired_at, COALESCE(d.moved_bridge, ''), d.moved_at, COALESCE(d.seen_by, '')`
+	COALESCE(d.claim_id, 0), COALESCE(d.paired_bridge, ''), d.paired_at, COALESCE(d.moved_bridge, ''), d.moved_at, COALESCE(d.seen_by, ''), p.offline_notice_minutes`
 
 const printerFrom = ` FROM printers p LEFT JOIN devices d ON d.address = p.device_address`
 
@@ -42,11 +45,13 @@ func scanPrinter(row interface{ Scan(...any) error }) (Printer, error) {
 	var p Printer
 	var created int64
 	var handed, first, last, key, paired, moved sql.NullInt64
+	var offlineMinutes int64
 	err := row.Scan(&p.ID, &p.OwnerID, &p.Name, &p.HardwareXor, &p.DeviceAddress, &p.TimeZone, &created, &handed,
 		&p.Device.BridgeAddress, &p.Device.DeviceType, &p.Device.FirmwareBuild, &p.Device.LoaderBuild,
 		&p.Device.LastUptime, &first, &last, &key,
-		&p.Device.ClaimID, &p.Device.PairedBridge, &paired, &p.Device.MovedBridge, &moved, &p.Device.SeenBy)
+		&p.Device.ClaimID, &p.Device.PairedBridge, &paired, &p.Device.MovedBridge, &moved, &p.Device.SeenBy, &offlineMinutes)
 	p.CreatedAt, p.HandedOnAt = time.UnixMilli(created).UTC(), millis(handed)
+	p.OfflineNotice = time.Duration(offlineMinutes) * time.Minute
 	if p.DeviceAddress != "" {
 		p.Device.Address, p.Device.HardwareXor = p.DeviceAddress, p.HardwareXor
 		p.Device.FirstSeenAt, p.Device.LastSeenAt, p.Device.KeyRequestedAt = millis(first), millis(last), millis(key)
