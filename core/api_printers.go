@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,17 +62,30 @@ func (s *Server) handlePrinterChange(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var req struct {
-		Name     *string `json:"name"`
-		TimeZone *string `json:"time_zone"`
+		Name         *string `json:"name"`
+		TimeZone     *string `json:"time_zone"`
+		OfflineHours *int    `json:"offline_notice_hours"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if req.Name == nil && req.TimeZone == nil {
-		return errBadRequest(`nothing to change: send {"name": "Kitchen"} or {"time_zone": "Europe/London"}`)
+	if req.Name == nil && req.TimeZone == nil && req.OfflineHours == nil {
+		return errBadRequest(`nothing to change: send {"name": "Kitchen"}, {"time_zone": "Europe/London"} or {"offline_notice_hours": 24}`)
+	}
+	var after time.Duration
+	if req.OfflineHours != nil {
+		if after, err = parseOfflineHours(strconv.Itoa(*req.OfflineHours)); err != nil {
+			return errField("offline_notice_hours", "offline_notice_hours must be a whole number from 1 to 672 (four weeks), or 0 never to be told")
+		}
 	}
 	if err := s.changePrinter(r.Context(), &p, req.Name, req.TimeZone); err != nil {
 		return err
+	}
+	if req.OfflineHours != nil {
+		if err := s.store.SetOfflineNotice(r.Context(), p.ID, after); err != nil {
+			return err
+		}
+		p.OfflineNotice = after
 	}
 	writeJSON(w, http.StatusOK, s.printerJSON(p))
 	return nil

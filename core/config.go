@@ -107,6 +107,10 @@ type Config struct {
 	// PasswordResetsPerHour limits the reset mails asked for each email;
 	// each client address may ask for four times as many.
 	PasswordResetsPerHour int
+	// NoticesAllowPrivate lets owners' webhooks and push endpoints be on
+	// loopback and private addresses (Home Assistant on a home network);
+	// otherwise, as publications, they cannot reach into the server's own.
+	NoticesAllowPrivate bool
 	// Workers is how many goroutines handle bridge events that need the
 	// store; each bridge's events go to one of them, in order.
 	Workers int

@@ -33,6 +33,9 @@ type printerJSON struct {
 	HardwareXor   uint32     `json:"hardware_xor"`
 	Firmware      string     `json:"firmware,omitempty"`
 	TimeZone      string     `json:"time_zone"`
+	// OfflineNoticeHours is how long it may be offline before its owner
+	// is told (0: never).
+	OfflineNoticeHours int `json:"offline_notice_hours"`
 	// PairedBridge is the bridge its device was paired through: only that
 	// bridge's socket may print on it (core/doc.go).
 	PairedBridge string `json:"paired_bridge,omitempty"`
@@ -49,7 +52,7 @@ func (s *Server) printerJSON(p store.Printer) printerJSON {
 	out := printerJSON{
 		ID: p.ID, Name: p.Name, HardwareXor: p.HardwareXor, DeviceAddress: p.DeviceAddress,
 		BridgeAddress: p.Device.BridgeAddress, Firmware: p.Device.FirmwareBuild, Status: "never seen", TimeZone: p.TimeZone,
-		PairedBridge: p.Device.PairedBridge, MovedToBridge: p.Device.MovedBridge,
+		PairedBridge: p.Device.PairedBridge, MovedToBridge: p.Device.MovedBridge, OfflineNoticeHours: int(p.OfflineNotice / time.Hour),
 		MovedAt: timePtr(p.Device.MovedAt), HandedOnAt: timePtr(p.HandedOnAt),
 	}
 	last := p.Device.LastSeenAt

@@ -40,6 +40,16 @@ func (s *Server) Handler() http.Handler {
 	// the path: logPath never logs it). A GET is its status for a script,
 	// or for a browser a page to print from; BERG's direct print takes
 	// the same codes.
+	mux.HandleFunc("GET /api/v1/notices", s.wrap(s.authed(s.handleNoticeList)))
+	mux.HandleFunc("POST /api/v1/notices/read", s.wrap(s.authed(s.handleNoticesRead)))
+	mux.HandleFunc("GET /api/v1/notices/settings", s.wrap(s.authed(s.handleNoticeSettings)))
+	mux.HandleFunc("PUT /api/v1/notices/settings", s.wrap(s.authed(s.handleNoticeSettingsChange)))
+	mux.HandleFunc("PUT /api/v1/notices/webhook", s.wrap(s.authed(s.handleWebhookSet)))
+	mux.HandleFunc("DELETE /api/v1/notices/webhook", s.wrap(s.authed(s.handleWebhookDelete)))
+	mux.HandleFunc("POST /api/v1/notices/webhook/test", s.wrap(s.authed(s.handleWebhookTest)))
+	mux.HandleFunc("GET /api/v1/notices/webhook/deliveries", s.wrap(s.authed(s.handleWebhookLog)))
+	mux.HandleFunc("POST /api/v1/notices/push", s.wrap(s.authed(s.handlePushAdd)))
+	mux.HandleFunc("DELETE /api/v1/notices/push/{id}", s.wrap(s.authed(s.handlePushDelete)))
 	mux.HandleFunc("POST /k/{code}", s.wrap(s.handleKeyPost))
 	mux.HandleFunc("GET /k/{code}", s.webPage(s.handleKeyGet, false))
 	mux.HandleFunc("POST /playground/direct_print/{code}", s.wrap(s.handleDirectPrint))
@@ -99,6 +109,14 @@ func (s *Server) Handler() http.Handler {
 	// (its settings, saved by /change, which wins over /{action} as the
 	// more specific pattern, and its next edition's preview), and a
 	// printer's personality.
+	mux.HandleFunc("GET /notices", s.web(s.signedIn(s.handleNoticesPage)))
+	mux.HandleFunc("POST /notices/read", s.web(s.signedIn(s.handleWebNoticesRead)))
+	mux.HandleFunc("GET /notices/settings", s.web(s.signedIn(s.handleNoticeSettingsPage)))
+	mux.HandleFunc("POST /notices/settings", s.web(s.signedIn(s.handleWebNoticeChannels)))
+	mux.HandleFunc("POST /notices/webhook", s.web(s.signedIn(s.handleWebWebhook)))
+	mux.HandleFunc("POST /notices/push", s.web(s.signedIn(s.handleWebPushAdd)))
+	mux.HandleFunc("POST /notices/push/{id}/remove", s.web(s.signedIn(s.handleWebPushRemove)))
+	mux.HandleFunc("POST /printers/{id}/offline-notice", s.web(s.signedIn(s.handleWebOfflineNotice)))
 	mux.HandleFunc("GET /tokens", s.web(s.signedIn(s.handleTokensPage)))
 	mux.HandleFunc("POST /tokens", s.web(s.signedIn(s.handleWebTokenCreate)))
 	mux.HandleFunc("POST /tokens/{id}/delete", s.web(s.signedIn(s.handleWebTokenDelete)))

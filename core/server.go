@@ -66,6 +66,7 @@ type Server struct {
 	pages            pages
 	plugins          *plugins.Host
 	samples          samples // the catalogue's sample prints
+	notify           notifier
 
 	clock delivery.Clock
 	// instance is the name of this server among those sharing the
@@ -165,6 +166,9 @@ func (s *Server) Start() error {
 	if _, err := s.LoadURLPublications(s.ctx); err != nil {
 		return err
 	}
+	if err := s.startNotices(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return err
@@ -184,6 +188,7 @@ func (s *Server) Start() error {
 	if s.cfg.HTTP.MaxConnsPerAddress > 0 {
 		served = newCapListener(ln, s.cfg.HTTP.MaxConnsPerAddress, s.trustedProxy, s.metrics.connsRefused)
 	}
+	s.wg.Go(s.runNotices)
 	go func() {
 		if err := s.http.Serve(served); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("serve", slog.Any("error", err))

@@ -259,6 +259,7 @@ type webPage struct {
 	CSRF   string
 	Nonce  string
 	Notice string
+	Unread int // the user's unread notices, for the header
 	Data   any
 }
 
@@ -291,6 +292,11 @@ var notices = map[string]string{
 	"passwordreset":  "Your new password is set, and you are signed in. Wherever else you were signed in, you are not any more.",
 	"password":       "Password changed. Your other sessions are signed out; this one stays.",
 	"accountdeleted": "Your account is deleted, with its printers, their history and everything else of yours. Goodbye.",
+	"webhookset":     "Webhook saved. Press Send a test to see it work.",
+	"webhookremoved": "Webhook removed: nothing more is posted to it.",
+	"webhooktest":    "Test sent: it shows in the delivery log below in a few seconds.",
+	"pushon":         "Notifications are on for this browser.",
+	"pushoff":        "That browser takes no more notifications.",
 }
 
 // render writes a page with a status.
@@ -300,9 +306,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if !ok {
 		return fmt.Errorf("web: no page %q", name)
 	}
+	var unread int
+	if wr.user.ID != 0 {
+		var err error
+		if unread, err = s.store.UnreadNotices(r.Context(), wr.user.ID); err != nil {
+			return err
+		}
+	}
 	var buf bytes.Buffer
 	err := t.ExecuteTemplate(&buf, "layout", webPage{
-		Title: title, User: wr.user, CSRF: wr.csrf, Nonce: wr.nonce, Notice: notices[r.URL.Query().Get("done")], Data: data,
+		Title: title, User: wr.user, CSRF: wr.csrf, Nonce: wr.nonce, Notice: notices[r.URL.Query().Get("done")], Unread: unread, Data: data,
 	})
 	if err != nil {
 		return fmt.Errorf("web: page %s: %w", name, err)

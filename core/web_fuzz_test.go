@@ -66,7 +66,8 @@ func FuzzWebForms(f *testing.F) {
 		"/printers/1/name", "/friends/add", "/friends/1/printers", "/printers/1/send", "/printers/1/send/preview",
 		"/publications/add", "/publications/x/remove", "/printers/1/keys", "/printers/1/keys/1/revoke",
 		"/share", "/share/send", "/share/send/preview",
-		"/forgot", "/reset/x", "/account/password", "/account/delete"}
+		"/forgot", "/reset/x", "/account/password", "/account/delete",
+		"/notices/read", "/notices/settings", "/notices/webhook", "/notices/push", "/notices/push/1/remove", "/printers/1/offline-notice"}
 	f.Add(uint8(14), form, "name=Hall")
 	f.Add(uint8(15), form, "code=k7qm-3xpd")
 	f.Add(uint8(15), form, "code=http://x/friends/add/%ff%fe")
@@ -99,6 +100,15 @@ func FuzzWebForms(f *testing.F) {
 	f.Add(uint8(27), form, "password=correct+horse+2&confirm=correct+horse+2")
 	f.Add(uint8(28), form, "current=wrong&password=a&confirm=b")
 	f.Add(uint8(29), form, "password=correct+horse")
+	f.Add(uint8(30), form, "up_to=-1")
+	f.Add(uint8(31), form, "print_failed.list=on&print_failed.webhook=on&nonsense.push=on")
+	f.Add(uint8(32), form, "url=https://ntfy.sh/topic&action=save")
+	f.Add(uint8(32), form, "url=http://[::1]:8123/api/webhook/x&action=save")
+	f.Add(uint8(32), form, "action=test")
+	f.Add(uint8(32), form, "url=%ff%00&action=remove")
+	f.Add(uint8(33), form, `subscription={"endpoint":"https://push.example/x","keys":{"p256dh":"AAAA","auth":"%ff"}}`)
+	f.Add(uint8(34), form, "")
+	f.Add(uint8(35), form, "hours=99999999999999999999")
 	f.Fuzz(func(t *testing.T, which uint8, contentType, body string) {
 		path := paths[int(which)%len(paths)]
 		if path == "/signout" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"paperboy/store"
 )
@@ -70,6 +71,7 @@ type printerPage struct {
 	History       []deliveryView
 	Events        []store.PrinterEvent // what happened to it: paired, moved, handed on
 	Subscriptions []subscriptionView
+	OfflineHours  int               // how long it may be offline before its owner is told; 0: never
 	Name          string            // a name refused, kept in its field
 	Errors        map[string]string // by field: name, time_zone, and the personality pictures
 }
@@ -111,6 +113,7 @@ func (s *Server) renderPrinter(w http.ResponseWriter, r *http.Request, status in
 	if page.Subscriptions, err = s.subscriptionViews(r.Context(), p); err != nil {
 		return err
 	}
+	page.OfflineHours = int(p.OfflineNotice / time.Hour)
 	page.Printer, page.Zones = s.printerJSON(p), timeZones
 	return s.render(w, r, status, "printer", p.Name, page)
 }

@@ -68,3 +68,40 @@ self.addEventListener("fetch", function (e) {
   }
   // Anything else (pictures of prints, previews, the API) is not touched.
 });
+
+// A notice pushed by the server (its payload is JSON: title, body, the
+// page to open, and a tag so that one notice shows once).
+self.addEventListener("push", function (e) {
+  var n = {};
+  try {
+    n = e.data ? e.data.json() : {};
+  } catch (err) {
+    n = { title: "paperboy", body: e.data ? e.data.text() : "" };
+  }
+  e.waitUntil(self.registration.showNotification(n.title || "paperboy", {
+    body: n.body || "",
+    tag: n.tag || undefined,
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    data: { url: n.url || "/notices" }
+  }));
+});
+
+// Opening a notification opens its page: in the app's window if one is
+// open, else a new one.
+self.addEventListener("notificationclick", function (e) {
+  e.notification.close();
+  var path = (e.notification.data && e.notification.data.url) || "/notices";
+  var url = new URL(path, self.location.origin);
+  if (url.origin !== self.location.origin) {
+    url = new URL("/notices", self.location.origin);
+  }
+  e.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (wins) {
+    for (var i = 0; i < wins.length; i++) {
+      if (new URL(wins[i].url).origin === url.origin && "navigate" in wins[i]) {
+        return wins[i].navigate(url.href).then(function (w) { return w && w.focus(); });
+      }
+    }
+    return self.clients.openWindow(url.href);
+  }));
+});

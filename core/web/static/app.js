@@ -199,3 +199,53 @@ if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () {});
   });
 }
+
+// Notifications: on the notice settings page, a button subscribes this
+// browser to Web Push with the server's key (data-push-key) and sends the
+// subscription to the server through the page's form, with its CSRF
+// token. Browsers without Web Push (an iPhone's Safari outside the
+// installed app) are told why there is no button.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("push-settings");
+  if (!box) {
+    return;
+  }
+  var button = document.getElementById("push-on");
+  var status = document.getElementById("push-status");
+  var form = document.getElementById("push-form");
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !window.Notification) {
+    status.textContent = "This browser cannot take notifications here. On an iPhone or iPad, add paperboy to the home screen and turn them on in the app.";
+    return;
+  }
+  function key(b64) {
+    var s = atob(b64.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((b64.length + 3) % 4));
+    var out = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) {
+      out[i] = s.charCodeAt(i);
+    }
+    return out;
+  }
+  navigator.serviceWorker.ready.then(function (reg) {
+    return reg.pushManager.getSubscription().then(function (sub) {
+      if (sub) {
+        status.textContent = "Notifications are on in this browser.";
+        button.textContent = "Turn them on here again";
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        Notification.requestPermission().then(function (perm) {
+          if (perm !== "granted") {
+            status.textContent = "Notifications are blocked for this site: allow them in the browser's settings, then try again.";
+            return null;
+          }
+          return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.getAttribute("data-push-key")) }).then(function (s) {
+            form.elements.subscription.value = JSON.stringify(s.toJSON());
+            form.submit();
+          });
+        }).catch(function (err) {
+          status.textContent = "Notifications could not be turned on: " + err.message;
+        });
+      });
+    });
+  });
+});
