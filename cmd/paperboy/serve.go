@@ -89,6 +89,7 @@ func runServe(e env, args []string) error {
 	pubs := newPublicationFlags(fs, data)
 	pluginTimeout := fs.Duration("plugin-timeout", plugins.DefaultCallTimeout, "a plugin that takes longer to render is stopped and restarted")
 	pluginPrivate := fs.Bool("plugin-allow-private", false, "let publications fetch from loopback and private addresses (a feed on your own network)")
+	noticesPrivate := fs.Bool("notices-allow-private", false, "let owners' webhooks and push endpoints be on loopback and private addresses (Home Assistant on your own network)")
 	pluginMemory := fs.Int("plugin-memory-mb", plugins.DefaultMemoryLimitBytes>>20, "a plugin whose memory grows past this many MB is restarted")
 	htmlFlags := newHTMLFlags(fs)
 	imageMemory := fs.Int("image-memory-mb", core.DefaultImageMemoryBytes>>20, "uploaded pictures being decoded at once may take this many MB of memory, all together; more wait")
@@ -222,7 +223,7 @@ func runServe(e env, args []string) error {
 		NewDevicesPerHour:    *newDevices,
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		MinScheduleInterval: *minInterval,
-		SMTP:                smtpCfg, PublicURL: *publicURL, PasswordResetsPerHour: *resetsPerHour,
+		SMTP:                smtpCfg, PublicURL: *publicURL, PasswordResetsPerHour: *resetsPerHour, NoticesAllowPrivate: *noticesPrivate,
 	}, core.Parts{Store: st, Queue: queue, Publications: host, Metrics: []prometheus.Collector{jobs}}, log)
 	if err := addHousekeeping(jobs, queue, sched, srv); err != nil {
 		queue.Close()
@@ -282,6 +283,8 @@ func addHousekeeping(jobs *housekeeping.Jobs, queue *delivery.Queue, sched *sche
 		{"check_zones", "40 3 * * *", sched.CheckZones},                    // the due index against the zone database's rules
 		{"load_publications", "@every 1m", srv.LoadURLPublications},        // URL publications another instance (or the CLI) added or removed
 		{"refresh_publications", "50 * * * *", srv.RefreshURLPublications}, // URL publications' meta.json, again
+		{"offline_notices", "@every 5m", srv.RaiseOfflineNotices},          // owners of printers offline longer than they chose are told
+		{"prune_notices", "15 4 * * *", srv.PruneNotices},                  // notices older than 90 days
 	} {
 		if err := jobs.Add(j.name, j.spec, j.work); err != nil {
 			return err
