@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -152,4 +153,20 @@ func TestBrowser_App(t *testing.T) {
 	if got := ann.text(".notice"); !strings.Contains(got, "Sent") {
 		t.Errorf("after sending the share, the page says %q", got)
 	}
+
+	// Notifications: the settings page's script, under the page's CSP,
+	// finds the worker and Web Push and offers its button; pressed, it
+	// asks for permission, which this browser refuses, and says so. (With
+	// permission, headless Chromium's subscribe never settles: it has no
+	// push service. The server's side, a subscription to its end, is
+	// core's TestNotices and TestWeb_Notices.)
+	ann.visit("notice settings", "/notices/settings")
+	ann.waitUntil("the notifications button", `!document.getElementById("push-on").hidden`)
+	if _, err := chromedp.Call(ann.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "notifications"}, Setting: cdpbrowser.PermissionSettingDenied, Origin: srv.base}); err != nil {
+		t.Fatalf("refusing notifications: %v", err)
+	}
+	ann.click("#push-on")
+	ann.waitUntil("the button's outcome", `document.getElementById("push-status").textContent.includes("blocked")`)
+	ann.shot("notice settings")
 }

@@ -238,9 +238,17 @@ document.addEventListener("DOMContentLoaded", function () {
             status.textContent = "Notifications are blocked for this site: allow them in the browser's settings, then try again.";
             return null;
           }
+          // A browser with no push service to reach may never answer.
+          var slow = setTimeout(function () {
+            status.textContent = "This browser's push service does not answer: try again later.";
+          }, 30000);
           return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.getAttribute("data-push-key")) }).then(function (s) {
+            clearTimeout(slow);
             form.elements.subscription.value = JSON.stringify(s.toJSON());
             form.submit();
+          }, function (err) {
+            clearTimeout(slow);
+            throw err;
           });
         }).catch(function (err) {
           status.textContent = "Notifications could not be turned on: " + err.message;
