@@ -621,8 +621,7 @@ func sum(stats []groupStats, targets []*target, which func(*target) bool) groupS
 	return s
 }
 
-func all(*target) bool        { return true }
-func isPaperboy(t *target) bool { return !t.ref }
+func all(*target) bool { return true }
 
 // waitOnline shows the bridges connecting, and waits until every server
 // says it has its share online (and, paperboy, their printers).
