@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -74,7 +75,7 @@ func runLoadtest(e env, args []string) error {
 		"--compare runs a minimal reference server (gorilla/websocket, the read loop in the handler) with as many bridges beside it.\n"+
 		"--prints-per-second claims --claimed of the printers (writing users and claims into the servers' database, --data or --db:\n"+
 		"use a throwaway one) and, after the measuring, prints on them through every server's API, timing each from the API's\n"+
-		"answer to the printer's printing it. The servers need --max-conns-per-address 0, and --new-devices-per-hour above\n"+
+		"answer to the printer's printing it; --claimed alone claims them and prints nothing, to measure claimed printers idling. The servers need --max-conns-per-address 0, and --new-devices-per-hour above\n"+
 		"--bridges to store every printer.")
 	server := fs.String("server", "ws://localhost:8080/api/v1/connection", "the server's bridge endpoint; several, comma-separated, one per instance: the bridges go to each in turn")
 	bridges := fs.Int("bridges", 2000, "how many virtual bridges to attach, over all the servers")
@@ -92,7 +93,7 @@ func runLoadtest(e env, args []string) error {
 	pps := fs.Float64("prints-per-second", 0, "after measuring, send prints through the servers' API this many a second (needs --data or --db)")
 	printsFor := fs.Duration("prints-for", 30*time.Second, "send prints for this long")
 	printWait := fs.Duration("print-wait", 10*time.Second, "after the last print is sent, wait this long for all to print; those not printed then are lost")
-	claimed := fs.Int("claimed", defaultClaimed, "printers claimed for the prints (the rest only idle)")
+	claimed := fs.Int("claimed", defaultClaimed, "printers claimed (before they connect) for the prints, or, given without prints, to idle claimed (needs --data or --db)")
 	data := dataFlag(fs).withDB(fs)
 	if err := fs.fromEnv(); err != nil {
 		return err
@@ -104,6 +105,8 @@ func runLoadtest(e env, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("unexpected argument %q", rest[0])
 	}
+	claimedSet := false
+	fs.Visit(func(f *flag.Flag) { claimedSet = claimedSet || f.Name == "claimed" })
 	cfg := loadConfig{servers: splitList(*server), metrics: splitList(*metrics), token: *token, bridges: *bridges,
 		heartbeat: *heartbeat, settle: *settle, measure: *measure, every: *every, rate: *rate, perWorker: *perWorker,
 		source: *source, compare: *compare, json: *jsonOut, pps: *pps, printsFor: *printsFor, printWait: *printWait, claimed: *claimed}
@@ -113,7 +116,7 @@ func runLoadtest(e env, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	lt := &loadRun{cfg: cfg, log: &lockedWriter{w: e.stderr}}
-	if cfg.pps > 0 {
+	if cfg.pps > 0 || claimedSet {
 		st, err := data.openStore(ctx)
 		if err != nil {
 			return err
@@ -145,8 +148,8 @@ func (c *loadConfig) check() error {
 		return fmt.Errorf("--bridges %d for %d servers: at least one each", c.bridges, len(c.servers))
 	case c.heartbeat <= 0 || c.every <= 0 || c.settle < 0 || c.measure <= 0:
 		return errors.New("--heartbeat, --every and --measure must be more than 0, --settle not negative")
-	case c.pps < 0 || (c.pps > 0 && (c.printsFor <= 0 || c.printWait < 0 || c.claimed < 1)):
-		return errors.New("--prints-per-second must not be negative; with it, --prints-for and --claimed more than 0, --print-wait not negative")
+	case c.pps < 0 || c.claimed < 0 || (c.pps > 0 && (c.printsFor <= 0 || c.printWait < 0 || c.claimed < 1)):
+		return errors.New("--prints-per-second and --claimed must not be negative; with prints, --prints-for and --claimed more than 0, --print-wait not negative")
 	}
 	for _, s := range c.servers {
 		if _, err := serverURL(s, "/"); err != nil {
@@ -268,10 +271,15 @@ func (lt *loadRun) run(ctx context.Context) (*loadReport, error) {
 		ref.bridges = cfg.bridges
 		lt.targets = append(lt.targets, ref)
 	}
-	// The empty servers, before any bridge.
+	// The empty servers, before any bridge. A server's memory does not
+	// go back down when bridges leave, so it must be a fresh one.
 	for _, t := range lt.targets {
-		if _, err := t.scrape("empty"); err != nil {
+		m, err := t.scrape("empty")
+		if err != nil {
 			return nil, err
+		}
+		if n := m[mBridges]; n > 0 {
+			lt.printf("%s holds %v bridges already: the figures per bridge are over what it holds now; measure a server started afresh", t.name, n)
 		}
 	}
 	if err := lt.startWorkers(); err != nil {
@@ -318,7 +326,7 @@ func (lt *loadRun) run(ctx context.Context) (*loadReport, error) {
 			return nil, err
 		}
 	}
-	if lt.prints != nil {
+	if lt.prints != nil && cfg.pps > 0 {
 		if err := lt.printPhase(ctx); err != nil {
 			return nil, err
 		}
@@ -690,11 +698,10 @@ func (lt *loadRun) warnNewDevices() {
 func (lt *loadRun) idle(ctx context.Context, what string, d time.Duration) error {
 	began := time.Now()
 	end := began.Add(d)
-	last, err := lt.totals()
+	first, err := lt.totals()
 	if err != nil {
 		return err
 	}
-	lastAt := began
 	for {
 		left := time.Until(end)
 		if left <= 0 {
@@ -713,12 +720,13 @@ func (lt *loadRun) idle(ctx context.Context, what string, d time.Duration) error
 		if err != nil {
 			return err
 		}
-		now := time.Now()
-		s, b := sum(stats, lt.targets, all), sum(last, lt.targets, all)
+		// Heartbeats over the whole phase: bridges that connected within a
+		// second or two heartbeat in step, in bursts.
+		elapsed := time.Since(began)
+		s, b := sum(stats, lt.targets, all), sum(first, lt.targets, all)
 		lt.printf("%s %v of %v: %s of %s online, %s heartbeats/s, %s reconnects, %s errors", what,
-			now.Sub(began).Round(time.Second), d, commas(s.Online), commas(lt.sockets()),
-			commas(int(float64(s.Heartbeats-b.Heartbeats)/now.Sub(lastAt).Seconds()+0.5)), commas(s.Reconnects), commas(s.DialErrors))
-		last, lastAt = stats, now
+			elapsed.Round(time.Second), d, commas(s.Online), commas(lt.sockets()),
+			commas(int(float64(s.Heartbeats-b.Heartbeats)/elapsed.Seconds()+0.5)), commas(s.Reconnects), commas(s.DialErrors))
 	}
 }
 

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -60,6 +62,7 @@ type loadReport struct {
 	HeartbeatsLost      int             `json:"heartbeats_lost"`
 	Reconnects          int             `json:"reconnects"`
 	DialErrors          int             `json:"dial_errors"`
+	Claimed             int             `json:"claimed_printers"`    // printers claimed by accounts; the others were never claimed
 	HeartbeatCPURatio   *float64        `json:"heartbeat_cpu_ratio"` // paperboy's CPU per heartbeat ÷ the reference's
 	RSSPerBridgeRatio   *float64        `json:"rss_per_bridge_ratio"`
 	Latency             *quantiles      `json:"latency_ms"` // API answer → printed
@@ -136,6 +139,9 @@ func (lt *loadRun) report(final []groupStats) *loadReport {
 		}
 	}
 	if lt.prints != nil {
+		rep.Claimed = lt.prints.claimedCount()
+	}
+	if lt.prints != nil && lt.cfg.pps > 0 {
 		pr, lat := lt.prints.report()
 		rep.Prints, rep.Latency = &pr, &lat
 	}
@@ -160,8 +166,8 @@ func (rep *loadReport) write(w io.Writer) error {
 	if len(rep.Sources) > 0 {
 		from = ", from " + strings.Join(rep.Sources, ", ")
 	}
-	fmt.Fprintf(&b, "%s of %s bridges online on paperboy, %d worker processes%s; a heartbeat every %gs, measured over %gs idle\n\n",
-		commas(rep.BridgesOnline), commas(rep.Bridges), rep.Workers, from, rep.HeartbeatSeconds, rep.MeasureSeconds)
+	fmt.Fprintf(&b, "%s of %s bridges online on paperboy (%s of their printers claimed), %d worker processes%s; a heartbeat every %gs, measured over %gs idle\n\n",
+		commas(rep.BridgesOnline), commas(rep.Bridges), commas(rep.Claimed), rep.Workers, from, rep.HeartbeatSeconds, rep.MeasureSeconds)
 	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', 0)
 	row := func(label string, f func(r *serverReport) string) {
 		fmt.Fprint(tw, label)
@@ -188,8 +194,9 @@ func (rep *loadReport) write(w io.Writer) error {
 	}
 	if p := rep.Prints; p != nil {
 		fmt.Fprintf(&b, "\nprints: %s sent at %g a second for %gs through the API, to %s claimed printers of %d users (the other printers idled);\n"+
-			"  %s accepted, %s printed, %s lost, %s printed twice; API errors %v\n",
-			commas(p.Sent), p.PerSecond, p.Seconds, commas(p.Claimed), p.Users, commas(p.Accepted), commas(p.Printed), commas(p.Lost), commas(p.Extra), p.APIErrors)
+			"  %s accepted, %s printed, %s lost, %s printed twice; API errors: %s\n",
+			commas(p.Sent), p.PerSecond, p.Seconds, commas(p.Claimed), p.Users, commas(p.Accepted), commas(p.Printed), commas(p.Lost), commas(p.Extra),
+			errorCounts(p.APIErrors))
 		if p.APIError != "" {
 			fmt.Fprintf(&b, "  first API error: %s\n", p.APIError)
 		}
@@ -199,6 +206,18 @@ func (rep *loadReport) write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// errorCounts writes API errors by kind, "none" if there were none.
+func errorCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, fmt.Sprintf("%s × %s", commas(m[k]), k))
+	}
+	return strings.Join(out, ", ")
 }
 
 // kb writes bytes as kilobytes with one decimal.

@@ -27,6 +27,7 @@ type loadServer struct {
 type loadReportJSON struct {
 	loadServer
 	Workers           int          `json:"workers"`
+	Claimed           int          `json:"claimed_printers"`
 	Sources           []string     `json:"sources"`
 	HeartbeatCPURatio *float64     `json:"heartbeat_cpu_ratio"`
 	Latency           *quantiles   `json:"latency_ms"`
@@ -53,10 +54,11 @@ func TestLoadtest(t *testing.T) {
 		workers int
 		compare bool
 		prints  bool
+		claimed int
 	}{
-		{name: "one server", servers: 1, args: []string{"--bridges", "12"}, json: true, workers: 1},
+		{name: "one server, claimed printers idle", servers: 1, args: []string{"--bridges", "12", "--claimed", "4"}, json: true, workers: 1, claimed: 4},
 		{name: "text report", servers: 1, args: []string{"--bridges", "4", "--measure", "1s"}, workers: 1},
-		{name: "two servers, workers, compare and prints", servers: 2, json: true, workers: 3, compare: true, prints: true,
+		{name: "two servers, workers, compare and prints", servers: 2, json: true, workers: 3, compare: true, prints: true, claimed: 6,
 			args: []string{"--bridges", "20", "--per-worker", "15", "--compare", "--prints-per-second", "10", "--prints-for", "1s", "--claimed", "6"}},
 	}
 	for _, tt := range tests {
@@ -89,14 +91,17 @@ func TestLoadtest(t *testing.T) {
 				}
 				return
 			}
-			checkLoadReport(t, r.stdout, tt.servers, tt.workers, tt.compare, tt.prints)
+			rep := checkLoadReport(t, r.stdout, tt.servers, tt.workers, tt.compare, tt.prints)
+			if rep.Claimed != tt.claimed {
+				t.Errorf("%d printers claimed, want %d", rep.Claimed, tt.claimed)
+			}
 		})
 	}
 }
 
 // checkLoadReport checks a --json report: its fields are all there, and
 // hold what a handful of idle bridges give.
-func checkLoadReport(t *testing.T, out string, servers, workers int, compare, prints bool) {
+func checkLoadReport(t *testing.T, out string, servers, workers int, compare, prints bool) loadReportJSON {
 	t.Helper()
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(out), &fields); err != nil {
@@ -150,6 +155,7 @@ func checkLoadReport(t *testing.T, out string, servers, workers int, compare, pr
 			t.Errorf("latency_ms %+v", l)
 		}
 	}
+	return rep
 }
 
 // FuzzParseMetrics: a metrics page read from a server is a map or an
