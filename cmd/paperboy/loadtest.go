@@ -523,7 +523,7 @@ func (lt *loadRun) startWorkers() error {
 			return fmt.Errorf("worker %d: %w", wp.n, err)
 		}
 	}
-	lt.printf("%s bridges in %d worker processes%s", commas(lt.sockets()), len(lt.workers), lt.fromWhere())
+	lt.printf("%s bridges in %s%s", commas(lt.sockets()), plural(len(lt.workers), "worker process", "worker processes"), lt.fromWhere())
 	return nil
 }
 
@@ -740,8 +740,8 @@ func (lt *loadRun) printPhase(ctx context.Context) error {
 			api = append(api, u)
 		}
 	}
-	lt.printf("printing %v a second for %v through %d servers' API on %s claimed printers (%d users); the other printers idle",
-		lt.cfg.pps, lt.cfg.printsFor, len(api), commas(p.claimedCount()), p.users)
+	lt.printf("printing %v a second for %v through the API of %s on %s claimed printers (%d users); the other printers idle",
+		lt.cfg.pps, lt.cfg.printsFor, plural(len(api), "server", "servers"), commas(p.claimedCount()), p.users)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

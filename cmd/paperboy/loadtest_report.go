@@ -166,8 +166,8 @@ func (rep *loadReport) write(w io.Writer) error {
 	if len(rep.Sources) > 0 {
 		from = ", from " + strings.Join(rep.Sources, ", ")
 	}
-	fmt.Fprintf(&b, "%s of %s bridges online on paperboy (%s of their printers claimed), %d worker processes%s; a heartbeat every %gs, measured over %gs idle\n\n",
-		commas(rep.BridgesOnline), commas(rep.Bridges), commas(rep.Claimed), rep.Workers, from, rep.HeartbeatSeconds, rep.MeasureSeconds)
+	fmt.Fprintf(&b, "%s of %s bridges online on paperboy (%s of their printers claimed), %s%s; a heartbeat every %gs, measured over %gs idle\n\n",
+		commas(rep.BridgesOnline), commas(rep.Bridges), commas(rep.Claimed), plural(rep.Workers, "worker process", "worker processes"), from, rep.HeartbeatSeconds, rep.MeasureSeconds)
 	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', 0)
 	row := func(label string, f func(r *serverReport) string) {
 		fmt.Fprint(tw, label)
@@ -218,6 +218,14 @@ func errorCounts(m map[string]int) string {
 		out = append(out, fmt.Sprintf("%s × %s", commas(m[k]), k))
 	}
 	return strings.Join(out, ", ")
+}
+
+// plural is n and the noun, in the singular for 1.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return commas(n) + " " + many
 }
 
 // kb writes bytes as kilobytes with one decimal.
