@@ -8,9 +8,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"paperboy/codec"
@@ -85,6 +87,10 @@ type Config struct {
 	// personality or quip is stored. It runs on the printer's own goroutine:
 	// it must not block long.
 	OnPrint func(Print)
+	// LocalIP, if set, is the address the bridge dials from. A load test
+	// spreads its sockets over several (127.0.0.2, 127.0.0.3, …): one
+	// address has only about 28,000 ephemeral ports.
+	LocalIP net.IP
 
 	// Misbehaviour, for tests.
 
@@ -121,6 +127,14 @@ type Print struct {
 	Files     []string // the PNG files written, if Config.OutDir is set
 }
 
+// Stats are counts of what a bridge has done since New, for load tests.
+type Stats struct {
+	Online     bool // a socket is up and power_on went out on it
+	Connects   int  // sockets opened; each after the first is a reconnect
+	DialErrors int  // dials that failed
+	Heartbeats int  // heartbeats written to a socket
+}
+
 // Device is a printer behind the bridge.
 type Device struct {
 	Address   codec.Address
@@ -149,6 +163,10 @@ type Bridge struct {
 	runCtx   context.Context
 	printers sync.WaitGroup
 	unsent   map[codec.Address][]uint32
+
+	// For Stats.
+	online                         atomic.Bool
+	connects, dialErrs, heartbeats atomic.Int64
 }
 
 // heldDelivery is a SetDelivery waiting for the button.
@@ -250,6 +268,16 @@ func (b *Bridge) Devices() []Device {
 		out[i] = Device{Address: p.Address, ClaimCode: p.claimCode(), Paired: p.Paired}
 	}
 	return out
+}
+
+// Stats says what the bridge has done since New.
+func (b *Bridge) Stats() Stats {
+	return Stats{
+		Online:     b.online.Load(),
+		Connects:   int(b.connects.Load()),
+		DialErrors: int(b.dialErrs.Load()),
+		Heartbeats: int(b.heartbeats.Load()),
+	}
 }
 
 // Reset factory-resets printer i (from 0, in the order of Devices): it gets a

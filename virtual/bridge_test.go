@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"image/png"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -377,4 +378,43 @@ func TestBridge_Run(t *testing.T) {
 			t.Error("a second Run returned nil")
 		}
 	})
+}
+
+// TestBridge_StatsAndLocalIP checks what a load test reads of a bridge: it
+// dials from Config.LocalIP, and Stats counts its sockets and heartbeats,
+// across a reconnect.
+func TestBridge_StatsAndLocalIP(t *testing.T) {
+	srv := newFakeServer(t, Subprotocol)
+	cfg := testConfig(t, srv.url)
+	cfg.Paired = true
+	cfg.LocalIP = net.IPv4(127, 0, 0, 2)
+	b := mustNew(t, cfg)
+	if got := b.Stats(); got != (Stats{}) {
+		t.Fatalf("Stats before Run = %+v, want zero", got)
+	}
+	start(t, b)
+	dev := b.Devices()[0].Address
+	for sock := 1; sock <= 2; sock++ {
+		c := srv.accept(t, b)
+		if ip := c.ws.RemoteAddr().(*net.TCPAddr).IP; !ip.Equal(cfg.LocalIP) {
+			t.Fatalf("socket %d from %v, want %v", sock, ip, cfg.LocalIP)
+		}
+		expect[codec.DeviceConnect](t, c.next(t))
+		event[codec.DidPowerOn](t, c.next(t), dev)
+		event[codec.Heartbeat](t, c.next(t), dev)
+		event[codec.Heartbeat](t, c.next(t), dev)
+		// A heartbeat is counted once written: the server may read it
+		// before the count goes up.
+		deadline := time.Now().Add(waitFor)
+		for s := b.Stats(); s.Heartbeats < 2*sock-1 || !s.Online; s = b.Stats() {
+			if time.Now().After(deadline) {
+				t.Fatalf("socket %d: Stats = %+v, want online with %d heartbeats or more", sock, s, 2*sock-1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if s := b.Stats(); s.Connects != sock || s.DialErrors != 0 {
+			t.Fatalf("socket %d: Stats = %+v, want %d connects and no dial errors", sock, s, sock)
+		}
+		c.ws.Close() // the server goes away; the bridge dials again
+	}
 }

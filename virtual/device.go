@@ -49,7 +49,9 @@ func (s *session) runDevice(ctx context.Context, d *device, paired bool) {
 		case <-tick.C:
 			if paired {
 				s.log.Debug("heartbeat", "device", d.addr.String())
-				s.deviceEvent(d.addr, codec.Heartbeat{Uptime: uint32(time.Since(d.poweredOn).Seconds())})
+				if s.deviceEvent(d.addr, codec.Heartbeat{Uptime: uint32(time.Since(d.poweredOn).Seconds())}) == nil {
+					b.heartbeats.Add(1)
+				}
 			} else {
 				s.askKey(d)
 			}

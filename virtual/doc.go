@@ -48,6 +48,11 @@
 // Config.DropAfter, NeverAnswer, AnswerBusy and AnswerDelay make it misbehave
 // on purpose, for tests of the server's retries.
 //
+// For load tests, Config.LocalIP is the address it dials from (a load test
+// spreads thousands of bridges over several, as one address has only so
+// many ports), and Bridge.Stats counts its sockets, failed dials and
+// heartbeats.
+//
 // # State
 //
 // The bridge address and, per printer, its device address, 40-bit secret and

@@ -69,8 +69,13 @@ type session struct {
 // connected says whether the socket was up, so Run knows how long to wait.
 func (b *Bridge) connect(ctx context.Context) (connected bool, err error) {
 	dialer := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: handshakeTimeout}
+	if b.cfg.LocalIP != nil {
+		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: b.cfg.LocalIP}}
+		dialer.NetDialContext = nd.DialContext
+	}
 	conn, resp, err := dialer.DialContext(ctx, b.cfg.URL, nil)
 	if err != nil {
+		b.dialErrs.Add(1)
 		if resp != nil {
 			err = fmt.Errorf("%w (HTTP %s)", err, resp.Status)
 		}
@@ -78,6 +83,7 @@ func (b *Bridge) connect(ctx context.Context) (connected bool, err error) {
 	}
 	if got := conn.Subprotocol(); got != Subprotocol {
 		conn.Close()
+		b.dialErrs.Add(1)
 		return false, fmt.Errorf("server answered subprotocol %q, want %q", got, Subprotocol)
 	}
 	conn.SetReadLimit(maxFrame)
@@ -87,9 +93,13 @@ func (b *Bridge) connect(ctx context.Context) (connected bool, err error) {
 	// protocol.md: power_on is always the first message on a new socket.
 	if err := s.send(s.powerOn()); err != nil {
 		conn.Close()
+		b.dialErrs.Add(1)
 		return false, err
 	}
 	b.log.Info("connected", "url", b.cfg.URL)
+	b.connects.Add(1)
+	b.online.Store(true)
+	defer b.online.Store(false)
 
 	b.mu.Lock()
 	b.sess = s

@@ -65,6 +65,8 @@ func commands() []command {
 		{"plugin test", "a publication's tests, and paperboy's checks of it", runPluginTest, false},
 		{"loadtest", "attach many idle virtual bridges to a server and measure what they cost it", runLoadtest, false},
 		{"loadtest burst", "the morning burst: many printers' editions due at one minute, timed to each print", runBurst, false},
+		{"loadtest worker", "a batch of loadtest's bridges (loadtest starts it)", runLoadtestWorker, true},
+		{"loadtest reference", "loadtest --compare's reference server (loadtest starts it)", runLoadtestReference, true},
 		{"codec decode", "bridge messages, one JSON object a line on stdin → their types and fields", runCodecDecode, false},
 		{"codec encode", "an image (or a claim code) → the command a bridge receives", runCodecEncode, false},
 		{"codec claim", "a claim code → hardware xor, secret and link key", runCodecClaim, false},

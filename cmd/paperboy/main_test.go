@@ -23,7 +23,9 @@ func TestMain(m *testing.M) {
 	// The server starts its built-in publications as processes of its
 	// own binary, which here is this one: paperboy publication-process
 	// NAME, with no variable set when a command ran in this process.
-	if os.Getenv(helperEnv) == "1" || len(os.Args) > 1 && os.Args[1] == builtin.Command {
+	// So does paperboy loadtest, for its workers and reference server.
+	if os.Getenv(helperEnv) == "1" || len(os.Args) > 1 && os.Args[1] == builtin.Command ||
+		len(os.Args) > 2 && os.Args[1] == "loadtest" && (os.Args[2] == "worker" || os.Args[2] == "reference") {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	// A binary built with -race sleeps a second as it exits; the servers
