@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -82,6 +83,13 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 		version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
+	// Instances started together on a new database migrate one at a time:
+	// the others wait, then find the schema up to date.
+	unlock, err := s.migrationLock(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer unlock()
 	var current int
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
@@ -91,6 +99,13 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 	}
 	for _, m := range ms[min(current, len(ms)):] {
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			// On SQLite the transaction holds the write lock from its start
+			// (_txlock=immediate): another process may have applied this
+			// one since the version was read.
+			var done int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil || done > 0 {
+				return err
+			}
 			for _, stmt := range statements(m.sql) {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%w in: %.80s", err, stmt)
@@ -126,4 +141,30 @@ func statements(file string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// migrationLock keeps other instances from migrating until unlock: on
+// MySQL a named lock held by one connection (DDL commits itself, so a
+// transaction cannot), waited for up to two minutes; on SQLite nothing,
+// each migration's transaction holding the database's write lock.
+func (s *Store) migrationLock(ctx context.Context) (unlock func(), err error) {
+	if s.dialect.name != "mysql" {
+		return func() {}, nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(CONCAT('paperboy_migrate.', DATABASE()), 120)`).Scan(&got); err != nil || got.Int64 != 1 {
+		conn.Close()
+		if err == nil {
+			err = errors.New("another instance has been migrating the database for two minutes: is it stuck?")
+		}
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `DO RELEASE_LOCK(CONCAT('paperboy_migrate.', DATABASE()))`)
+		conn.Close()
+	}, nil
 }
