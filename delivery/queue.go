@@ -71,8 +71,8 @@ const (
 	DefaultPrintTimeout    = 2 * time.Minute  // a long photo prints in well under a minute
 	DefaultRetryMin        = 5 * time.Second
 	DefaultRetryMax        = 5 * time.Minute
-	DefaultPoll            = 30 * time.Second // the change watcher and pokes do the prompt work
-	DefaultChangePoll      = 250 * time.Millisecond
+	DefaultPoll            = 30 * time.Second      // the change watcher and pokes do the prompt work
+	DefaultChangePoll      = 50 * time.Millisecond // a print through another instance waits at most this
 	DefaultIDBlock         = 100
 	DefaultMaxPending      = 200
 	DefaultMaxPayloadBytes = 4 << 20 // 10 000 dithered rows are under 3 MB
