@@ -103,9 +103,21 @@ func newLevelReader(img image.Image, src image.Rectangle, mode levelMode) levelR
 				i := m.YOffset(x0, y0+y)
 				return m.Y[i : i+w : i+w]
 			}
+			buf = buf[:w]
+			ys := m.Y[m.YOffset(x0, y0+y):]
+			if x0 < 0 {
+				// COffset divides with truncation, so a chroma sample
+				// can cover other pixels left of x = 0 than a shift
+				// says; follow it pixel by pixel, as At does.
+				for x := range buf {
+					c := m.COffset(x0+x, y0+y)
+					buf[x] = ycbcrMax(ys[x], chromaMax(m.Cb[c], m.Cr[c]))
+				}
+				return buf
+			}
 			c := m.COffset(x0, y0+y)
-			ycbcrMaxRow(buf[:w], m.Y[m.YOffset(x0, y0+y):], m.Cb[c:], m.Cr[c:], x0&(1<<hShift-1), hShift)
-			return buf[:w]
+			ycbcrMaxRow(buf, ys, m.Cb[c:], m.Cr[c:], x0&(1<<hShift-1), hShift)
+			return buf
 		}
 	case *image.Paletted:
 		var lut [256]uint8
