@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -153,4 +154,88 @@ func TestEncode_MatchesReference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRasterize holds every encode path to the plain reference on pictures
+// the fuzzer makes: of each image type the fast paths read, a print wide
+// (or a pixel or two off, to be scaled), a few rows tall, at an origin on
+// either side of 0, with the fuzzer's bytes for pixels, palettes and
+// chroma.
+func FuzzRasterize(f *testing.F) {
+	f.Add(uint8(0), uint8(3), int8(0), int8(0), int8(0), []byte{0, 127, 128, 255})
+	f.Add(uint8(4), uint8(2), int8(0), int8(-7), int8(3), []byte{200, 16, 240, 90, 128, 128})
+	f.Add(uint8(7), uint8(5), int8(1), int8(5), int8(-2), []byte{1, 2, 3, 254, 255})
+	f.Fuzz(func(t *testing.T, kind, height uint8, dw, x0, y0 int8, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		k := int(kind) % (4 + len(ycbcrRatios))
+		w, h := PrintWidth+int(dw%3), 1+int(height%6)
+		ox, oy := int(x0), int(y0)
+		if w != PrintWidth {
+			// x/image/draw's scaler can index past the chroma of a YCbCr
+			// picture whose rectangle starts above or left of 0, which
+			// no decoder makes: scaled pictures start at 0 or after.
+			ox, oy = int(uint8(x0)%16), int(uint8(y0)%16)
+		}
+		if k >= 4 {
+			// Above 0, image.NewYCbCr can make fewer chroma rows than
+			// COffset reaches, and At itself panics.
+			oy = int(uint8(y0) % 16)
+		}
+		rect := image.Rect(ox, oy, ox+w, oy+h)
+		fill := func(pix []byte) {
+			for i := range pix {
+				pix[i] = data[i%len(data)] + byte(i/len(data))
+			}
+		}
+		var img image.Image
+		switch k {
+		case 0:
+			m := image.NewGray(rect)
+			fill(m.Pix)
+			img = m
+		case 1:
+			m := image.NewRGBA(rect)
+			fill(m.Pix)
+			img = m
+		case 2:
+			m := image.NewNRGBA(rect)
+			fill(m.Pix)
+			img = m
+		case 3:
+			pal := make(color.Palette, 1+int(data[0]))
+			c := make([]byte, 4*len(pal))
+			fill(c)
+			for i := range pal {
+				pal[i] = color.NRGBA{c[4*i], c[4*i+1], c[4*i+2], c[4*i+3]}
+			}
+			m := image.NewPaletted(rect, pal)
+			fill(m.Pix)
+			for i := range m.Pix {
+				m.Pix[i] = uint8(int(m.Pix[i]) % len(pal)) // At panics past the palette
+			}
+			img = m
+		default:
+			m := image.NewYCbCr(rect, ycbcrRatios[k-4])
+			fill(m.Y)
+			fill(m.Cb)
+			slices.Reverse(m.Cb)
+			fill(m.Cr)
+			img = m
+		}
+		for _, d := range []Dither{Threshold, FloydSteinberg, Atkinson} {
+			got, want := Rasterize(img, d), referenceRasterize(img, d)
+			if !got.Equal(want) {
+				t.Fatalf("%T %v, %v: Rasterize differs from the reference", img, rect, d)
+			}
+			payload, err := EncodePayload(SetDelivery, 3, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(payload, referencePayload(SetDelivery, 3, want)) {
+				t.Fatalf("%T %v, %v: EncodePayload differs from the reference", img, rect, d)
+			}
+		}
+	})
 }
