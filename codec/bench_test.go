@@ -2,14 +2,21 @@ package codec
 
 import (
 	"bytes"
+	"fmt"
 	"image"
+	"image/gif"
 	"image/jpeg"
+	"image/png"
+	"io"
 	"testing"
 )
 
 // BenchmarkEncode measures making a print: a 384×800 photo-like picture
 // dithered, run-length encoded and put in a command payload, which is what a
-// delivery stores. The YCbCr case is a decoded JPEG, what phones send.
+// delivery stores. Every dither is run from every image type the decoders
+// give a print: RGBA (an opaque PNG), YCbCr (a JPEG, what phones send),
+// paletted (a GIF) and gray (a grey PNG). Each should take well under 0.7 ms
+// (issue 19).
 func BenchmarkEncode(b *testing.B) {
 	for _, in := range benchInputs(b) {
 		for _, d := range []Dither{Threshold, FloydSteinberg, Atkinson} {
@@ -44,29 +51,36 @@ func BenchmarkRasterize(b *testing.B) {
 	}
 }
 
-// benchInputs is the 384×800 photo as RGBA (a decoded PNG) and as YCbCr (a
-// decoded JPEG, what a phone sends).
+// benchInputs is the 384×800 photo as each image type a decoder gives:
+// RGBA (an opaque PNG), YCbCr (a JPEG, what a phone sends), paletted (a GIF,
+// quantized to its Plan 9 palette) and gray (a grey PNG).
 func benchInputs(b *testing.B) []struct {
 	name string
 	img  image.Image
 } {
 	b.Helper()
 	rgba := photo(PrintWidth, 800)
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, rgba, &jpeg.Options{Quality: 90}); err != nil {
-		b.Fatal(err)
+	decode := func(want string, encode func(io.Writer) error) image.Image {
+		var buf bytes.Buffer
+		if err := encode(&buf); err != nil {
+			b.Fatal(err)
+		}
+		img, err := DecodeImage(buf.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := fmt.Sprintf("%T", img); got != want {
+			b.Fatalf("decoded picture is %s, want %s", got, want)
+		}
+		return img
 	}
-	ycc, err := DecodeImage(buf.Bytes())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, ok := ycc.(*image.YCbCr); !ok {
-		b.Fatalf("a decoded JPEG is %T, want *image.YCbCr", ycc)
-	}
+	ycc := decode("*image.YCbCr", func(w io.Writer) error { return jpeg.Encode(w, rgba, &jpeg.Options{Quality: 90}) })
+	pal := decode("*image.Paletted", func(w io.Writer) error { return gif.Encode(w, rgba, nil) })
+	gray := decode("*image.Gray", func(w io.Writer) error { return png.Encode(w, Luma(rgba)) })
 	return []struct {
 		name string
 		img  image.Image
-	}{{"rgba", rgba}, {"ycbcr", ycc}}
+	}{{"rgba", rgba}, {"ycbcr", ycc}, {"paletted", pal}, {"gray", gray}}
 }
 
 // BenchmarkAppendRLE is the run-length step alone, on a dithered photo.

@@ -103,14 +103,20 @@ func newLevelReader(img image.Image, src image.Rectangle, mode levelMode) levelR
 				i := m.YOffset(x0, y0+y)
 				return m.Y[i : i+w : i+w]
 			}
-			yRow := m.Y[m.YOffset(x0, y0+y):][:w]
-			c0 := m.COffset(x0, y0+y)
 			buf = buf[:w]
-			for x := range buf {
-				ci := c0 + (x0+x)>>hShift - x0>>hShift
-				r, g, b := color.YCbCrToRGB(yRow[x], m.Cb[ci], m.Cr[ci])
-				buf[x] = max(r, g, b)
+			ys := m.Y[m.YOffset(x0, y0+y):]
+			if x0 < 0 {
+				// COffset divides with truncation, so a chroma sample
+				// can cover other pixels left of x = 0 than a shift
+				// says; follow it pixel by pixel, as At does.
+				for x := range buf {
+					c := m.COffset(x0+x, y0+y)
+					buf[x] = ycbcrMax(ys[x], chromaMax(m.Cb[c], m.Cr[c]))
+				}
+				return buf
 			}
+			c := m.COffset(x0, y0+y)
+			ycbcrMaxRow(buf, ys, m.Cb[c:], m.Cr[c:], x0&(1<<hShift-1), hShift)
 			return buf
 		}
 	case *image.Paletted:
@@ -121,6 +127,10 @@ func newLevelReader(img image.Image, src image.Rectangle, mode levelMode) levelR
 		return func(y int, buf []uint8) []uint8 {
 			i := m.PixOffset(x0, y0+y)
 			buf = buf[:w]
+			if w == PrintWidth {
+				paletteLevels((*row)(buf), (*row)(m.Pix[i:]), &lut)
+				return buf
+			}
 			for x, c := range m.Pix[i : i+w] {
 				buf[x] = lut[c]
 			}
@@ -136,13 +146,82 @@ func newLevelReader(img image.Image, src image.Rectangle, mode levelMode) levelR
 	}
 }
 
+// paletteLevels looks up a print's row of palette indices in lut, eight
+// pixels a round, so that the loop's own steps are an eighth of the work.
+func paletteLevels(dst, pix *row, lut *[256]uint8) {
+	for x := 0; x < PrintWidth; x += 8 {
+		d, p := (*[8]uint8)(dst[x:]), (*[8]uint8)(pix[x:])
+		d[0], d[1], d[2], d[3] = lut[p[0]], lut[p[1]], lut[p[2]], lut[p[3]]
+		d[4], d[5], d[6], d[7] = lut[p[4]], lut[p[5]], lut[p[6]], lut[p[7]]
+	}
+}
+
+// ycbcrMaxRow fills dst with the largest of R, G and B of a row of YCbCr
+// pixels: their Y from ys, and the chroma samples cb and cr, each for 1<<h
+// pixels across, the first for the pixels before phase too.
+//
+// It gives what color.YCbCrToRGB gives without working out each colour
+// (TestYCbCrMax checks every one). That function makes R, G and B in 16ths
+// of 16 bits as Y·0x10101 plus a term of the chroma alone, then shifts each
+// by 16 and clamps it to 0–255. Shifting and clamping keep order, so the
+// largest of the three is the largest of the three chroma terms, worked out
+// once a chroma sample, added to Y·0x10101, shifted and clamped. That sum is
+// never negative (of the three terms, R's is not when Cr ≥ 128, B's when
+// Cb ≥ 128, and G's when both are below), so only 255 clamps it.
+func ycbcrMaxRow(dst, ys, cb, cr []uint8, phase, h int) {
+	if len(dst) == PrintWidth && h == 1 && phase == 0 { // 4:2:0 and 4:2:2, as JPEGs are
+		ycbcrMaxPairs((*row)(dst), (*row)(ys), (*[PrintWidth / 2]uint8)(cb), (*[PrintWidth / 2]uint8)(cr))
+		return
+	}
+	ys = ys[:len(dst)]
+	for x := range dst {
+		j := (phase + x) >> h
+		dst[x] = ycbcrMax(ys[x], chromaMax(cb[j], cr[j]))
+	}
+}
+
+// ycbcrMaxPairs is ycbcrMaxRow for a print's row with a chroma sample for
+// each two pixels.
+func ycbcrMaxPairs(dst, ys *row, cb, cr *[PrintWidth / 2]uint8) {
+	_, _, _, _ = dst[0], ys[0], cb[0], cr[0] // nil checks once, not in the loop
+	for j := range cb {
+		d := chromaMax(cb[j], cr[j])
+		dst[2*j], dst[2*j+1] = ycbcrMax(ys[2*j], d), ycbcrMax(ys[2*j+1], d)
+	}
+}
+
+// chromaMax is the largest of the chroma terms of R, G and B in
+// color.YCbCrToRGB, from tables to spare the multiplications.
+func chromaMax(cb, cr uint8) int32 {
+	return max(ycbcrR[cr], ycbcrGb[cb]+ycbcrGr[cr], ycbcrB[cb])
+}
+
+// ycbcrMax is the largest of R, G and B of a pixel with luma y, d its
+// chromaMax: shifted and clamped as color.YCbCrToRGB does.
+func ycbcrMax(y uint8, d int32) uint8 {
+	return uint8(min((ycbcrY[y]+d)>>16, 255))
+}
+
+// color.YCbCrToRGB's terms for each value of a byte: of Y; of Cr in R and
+// G; of Cb in G and B.
+var ycbcrY, ycbcrR, ycbcrGr, ycbcrGb, ycbcrB = func() (y, r, gr, gb, b [256]int32) {
+	for v := range 256 {
+		c := int32(v) - 128
+		y[v], r[v], gr[v], gb[v], b[v] = int32(v)*0x10101, 91881*c, -46802*c, -22554*c, 116130*c
+	}
+	return
+}()
+
 // rgbaLevels turns a row of premultiplied RGBA into levels, onto white: each
 // channel c becomes c + 255 - a. One loop per mode keeps the branch out.
 func rgbaLevels(dst *row, p *[4 * PrintWidth]uint8, mode levelMode) {
 	if mode == levelMax {
+		// In 32-bit registers, where max is a conditional move: on bytes
+		// it is a branch, which a photo's noise mispredicts.
 		for x := range dst {
-			q := p[4*x : 4*x+4 : 4*x+4]
-			dst[x] = max(q[0], q[1], q[2]) + 255 - q[3]
+			q := binary.LittleEndian.Uint32(p[4*x:])
+			r, g, b, a := q&0xFF, q>>8&0xFF, q>>16&0xFF, q>>24
+			dst[x] = uint8(max(r, g, b) + 255 - a)
 		}
 		return
 	}

@@ -55,3 +55,19 @@ func TestLuma_Colours(t *testing.T) {
 		})
 	}
 }
+
+// TestYCbCrMax checks the shortcut of ycbcrMaxRow against color.YCbCrToRGB
+// for every colour.
+func TestYCbCrMax(t *testing.T) {
+	for cb := range 256 {
+		for cr := range 256 {
+			d := chromaMax(uint8(cb), uint8(cr))
+			for y := range 256 {
+				r, g, b := color.YCbCrToRGB(uint8(y), uint8(cb), uint8(cr))
+				if got, want := ycbcrMax(uint8(y), d), max(r, g, b); got != want {
+					t.Fatalf("Y=%d Cb=%d Cr=%d: %d, want %d", y, cb, cr, got, want)
+				}
+			}
+		}
+	}
+}

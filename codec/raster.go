@@ -285,29 +285,103 @@ func fsRun2(l *[PrintWidth]uint8, e *[2*fsChunk + 1]uint16, ra, rb int32, qa, qb
 
 // atkinson diffuses an eighth of each pixel's error to six neighbours: two to
 // the right, three below, one two rows down. Errors are kept in eighths.
+//
+// A pixel's sum is its level and all the error owed to it: from the two
+// pixels before it, kept in registers, and from the rows above, which
+// atkTotals adds up before the row begins. So a pixel reads one total and
+// writes its own error, and the chain from one pixel to the next is an
+// addition, a shift and a choice.
 func atkinson(out *Bitmap, rows rowReader) {
-	var buf, done row
-	// Indexed x+1; two extra on the right for x+2.
-	e0 := new([PrintWidth + 3]int32)
-	e1 := new([PrintWidth + 3]int32)
-	e2 := new([PrintWidth + 3]int32)
+	var buf row
+	// Each row's errors are written to cur; prev holds the row above's.
+	totals, cur, prev := new(atkErrs), new(atkErrs), new(atkErrs)
+	for i := 0; i < len(cur); i += 2 {
+		binary.LittleEndian.PutUint16(cur[i:], atkZero)
+		binary.LittleEndian.PutUint16(prev[i:], atkZero)
+		binary.LittleEndian.PutUint16(totals[i:], atkTotalZero)
+	}
 	for y := range out.Height {
-		r := rows(y, &buf)
-		for x := range PrintWidth {
-			v := int32(r[x]) + (e0[x+1]+4)>>3
-			white := (127 - v) >> 31 // -1 when v ≥ 128, else 0
-			e := v - 255&white
-			done[x] = uint8(white)
-			e0[x+2] += e
-			e0[x+3] += e
-			e1[x] += e
-			e1[x+1] += e
-			e1[x+2] += e
-			e2[x+1] += e
-		}
-		packRow(outRow(out, y), &done)
-		e0, e1, e2 = e1, e2, e0
-		clear(e2[:])
+		atkRow(outRow(out, y), rows(y, &buf), totals, cur)
+		atkTotals(totals, cur, prev)
+		cur, prev = prev, cur
+	}
+}
+
+// atkErrs is a row of errors, or of totals of errors, in little-endian
+// 16-bit entries: entry i is for pixel i-1, and entries 0 and PrintWidth+1
+// stand for the pixels beside the row, which never owe or receive error.
+//
+// An error e is kept as e+atkZero, between 1 and 255: |e| ≤ 127, as a
+// black pixel's level is below 128, a white one's at least 128, and either
+// is within 6·127/8 of 0 to 255.
+// A total of four errors is kept with atkBias added, at most 4·255+260, so
+// that four entries can be added in a 64-bit word without carries.
+type atkErrs = [2 * (PrintWidth + 2)]byte
+
+const (
+	atkZero = 128 // a zero error, as atkErrs keeps it
+	// atkBias is in a pixel's sum t of its level in eighths, its total and
+	// the two errors before it: it takes away the six atkZero, adds a half
+	// for rounding, and adds 1024, so that t>>3 is the pixel's error (with
+	// atkZero) when it is black (t < 2048), and 0 ≤ t < 4096.
+	atkBias      = 4 + 1024 - 6*atkZero
+	atkTotalZero = 4*atkZero + atkBias // no error from above
+)
+
+// atkRow dithers one row of levels l into o, with the totals of error from
+// the rows above, and writes each pixel's error to errs.
+func atkRow(o *[rowBytes]byte, l *row, totals, errs *atkErrs) {
+	e1, e2 := int32(atkZero), int32(atkZero) // the errors of the pixels before
+	for k := 0; k < PrintWidth; k += 64 {
+		var whites uint64
+		e1, e2, whites = atkRun((*[64]uint8)(l[k:]), (*[128]byte)(totals[2*k+2:]), (*[128]byte)(errs[2*k+2:]), e1, e2)
+		binary.BigEndian.PutUint64(o[k/8:], ^whites)
+	}
+}
+
+// atkRun dithers 64 pixels of a row, l, with their totals, and writes their
+// errors, e1 and e2 the errors of the two pixels before. It returns those of
+// its last two, and a bit for each pixel, 1 if white, the first highest.
+func atkRun(l *[64]uint8, totals, errs *[128]byte, e1, e2 int32) (_, _ int32, whites uint64) {
+	_, _, _ = l[0], totals[0], errs[0] // nil checks once, not in the loop
+	// Unrolled by four, each pixel's error replacing the older of the two,
+	// so that they never move.
+	for i := 0; i < 64; i += 4 {
+		var w0, w1, w2, w3 uint64
+		e2, w0 = atkStep(l[i], binary.LittleEndian.Uint16(totals[2*i:]), e2, e1)
+		binary.LittleEndian.PutUint16(errs[2*i:], uint16(e2))
+		e1, w1 = atkStep(l[i+1], binary.LittleEndian.Uint16(totals[2*i+2:]), e1, e2)
+		binary.LittleEndian.PutUint16(errs[2*i+2:], uint16(e1))
+		e2, w2 = atkStep(l[i+2], binary.LittleEndian.Uint16(totals[2*i+4:]), e2, e1)
+		binary.LittleEndian.PutUint16(errs[2*i+4:], uint16(e2))
+		e1, w3 = atkStep(l[i+3], binary.LittleEndian.Uint16(totals[2*i+6:]), e1, e2)
+		binary.LittleEndian.PutUint16(errs[2*i+6:], uint16(e1))
+		whites = whites<<4 + w0<<3 + w1<<2 + w2<<1 + w3
+	}
+	return e1, e2, whites
+}
+
+// atkStep is one pixel of level l with the total of error from above, the
+// errors of the pixel two before, older, and of the one before, newer. It
+// returns the pixel's error, and 1 if it is white.
+func atkStep(l uint8, total uint16, older, newer int32) (int32, uint64) {
+	t := int32(l)<<3 + int32(total) + older + newer
+	e := t >> 3
+	if t >= 2048 {
+		e -= 255
+	}
+	return e, uint64(uint32(t) >> 11) // 0 ≤ t < 4096
+}
+
+// atkTotals makes the totals of error for the row below errs: for pixel x,
+// the errors of pixels x-1, x and x+1 of errs and of pixel x of the row
+// above it, prev. Four pixels at a time, a 16-bit lane each.
+func atkTotals(totals, errs, prev *atkErrs) {
+	const bias = atkBias * 0x0001_0001_0001_0001
+	for i := 2; i < 2*(PrintWidth+1); i += 8 {
+		w := binary.LittleEndian.Uint64(errs[i-2:]) + binary.LittleEndian.Uint64(errs[i:]) +
+			binary.LittleEndian.Uint64(errs[i+2:]) + binary.LittleEndian.Uint64(prev[i:])
+		binary.LittleEndian.PutUint64(totals[i:], w+bias)
 	}
 }
 

@@ -85,11 +85,28 @@ func appendRLE(dst []byte, b *Bitmap, n int) []byte {
 	if i := len(pix) - 1; i >= 0 {
 		j, gap = rleByte(out, j, gap, uint(pix[i])<<1) // white before it
 	}
-	for i := len(pix) - 2; i >= 0; i-- {
-		j, gap = rleByte(out, j, gap, uint(binary.BigEndian.Uint16(pix[i:])>>7))
+	if len(pix) > 1 {
+		j, gap = rleBytesBefore(out, pix, j, gap)
 	}
 	putRun(out, j, gap)
 	return dst[:start+n]
+}
+
+// rleBytesBefore writes the runs that end in the bytes of pix but the last,
+// last to first, as rleByte does, from out[j:], and returns the next j and
+// gap. A function of its own, so that the loop has the registers to itself.
+func rleBytesBefore(out, pix []byte, j, gap int) (int, int) {
+	for i := len(pix) - 2; i >= 0; i-- {
+		// rleByte, written out: the compiler does not inline it.
+		e := &rleBytes[binary.BigEndian.Uint16(pix[i:i+2])>>7]
+		if gap > 251-7 {
+			j, gap = rleLongByte(out, j, gap, e)
+			continue
+		}
+		binary.LittleEndian.PutUint64(out[j:j+8], e.runs+uint64(gap))
+		j, gap = j+e.n, gap&e.keep+e.after
+	}
+	return j, gap
 }
 
 // rleByte writes the runs that end in a byte of pixels, b the byte and the
@@ -97,26 +114,36 @@ func appendRLE(dst []byte, b *Bitmap, n int) []byte {
 func rleByte(out []byte, j, gap int, b uint) (int, int) {
 	e := &rleBytes[b&511]
 	if gap > 251-7 { // the first run might be long
-		if e.n == 0 {
-			return j, gap + 8
-		}
-		j = putRun(out, j, gap+int(e.runs&0xFF))
-		binary.LittleEndian.PutUint64(out[j:j+8], e.runs>>8)
-		return j + e.n - 1, e.after
+		return rleLongByte(out, j, gap, e)
 	}
 	binary.LittleEndian.PutUint64(out[j:j+8], e.runs+uint64(gap))
 	return j + e.n, gap&e.keep + e.after
 }
 
-// rleBytes[b] is for a byte of pixels and the last pixel read before it, b
-// as appendRLE reads them: the runs that end in the byte, the first measured
-// from the start of the byte (gap is added to it, with no carry if it is at
-// most 251-7), how many there are, n, and the gap after the byte, which is
+// rleLongByte is rleByte when the run ending first in the byte, of gap
+// pixels before it and more in it, might be longer than 251.
+func rleLongByte(out []byte, j, gap int, e *rleEntry) (int, int) {
+	if e.n == 0 {
+		return j, gap + 8
+	}
+	j = putRun(out, j, gap+int(e.runs&0xFF))
+	binary.LittleEndian.PutUint64(out[j:j+8], e.runs>>8)
+	return j + e.n - 1, e.after
+}
+
+// rleEntry is what rleBytes holds for a byte of pixels and the last pixel
+// read before it: the runs that end in the byte, the first measured from
+// the start of the byte (gap is added to it, with no carry if it is at most
+// 251-7), how many there are, n, and the gap after the byte, which is
 // gap&keep + after.
-var rleBytes = func() (tab [512]struct {
+type rleEntry struct {
 	runs           uint64
 	n, keep, after int
-}) {
+}
+
+// rleBytes[b] is the rleEntry for a byte of pixels and the last pixel read
+// before it, b as appendRLE reads them.
+var rleBytes = func() (tab [512]rleEntry) {
 	for b := range tab {
 		px := uint(b >> 1) // read from bit 0 up; bit 0 of b is the pixel before
 		t := (px ^ (px<<1 | uint(b&1))) & 0xFF
