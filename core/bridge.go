@@ -292,10 +292,12 @@ func (s *Server) track(c *bridgeConn) bool {
 		return false
 	}
 	s.hub.all[c] = struct{}{}
+	s.bridges.Add(1) // under the hub's lock: never after closeBridges
 	return true
 }
 
 func (s *Server) untrack(c *bridgeConn) {
+	defer s.bridges.Done()
 	s.hub.mu.Lock()
 	delete(s.hub.all, c)
 	if addr := c.address(); addr != 0 {
