@@ -29,6 +29,10 @@ type metrics struct {
 	refused         *prometheus.CounterVec
 	logDropped      prometheus.Counter
 	connsRefused    prometheus.Counter
+	// HTTP requests by route (metrics_http.go), and bridge sockets by how
+	// they ended (metrics_bridge.go).
+	http     *httpMetrics
+	sessions *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -64,6 +68,8 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
 		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts, m.refused, m.logDropped, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.http = newHTTPMetrics(m.reg)
+	m.sessions = newSessionMetrics(m.reg)
 	return m
 }
 
