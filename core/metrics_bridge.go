@@ -20,14 +20,13 @@ const (
 	sessionError        = "error"         // anything else: a frame too large, a bad frame, closed for no reason said
 )
 
-func newSessionMetrics(reg *prometheus.Registry) *prometheus.CounterVec {
+func newSessionMetrics() *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperboy_bridge_sessions_total",
 		Help: "Bridge sockets ended, by how: bridge_closed, timed_out, refused, shutdown, write_failed, error."}, []string{"outcome"})
 	for _, o := range []string{sessionBridgeClosed, sessionTimedOut, sessionRefused, sessionShutdown, sessionWriteFailed, sessionError} {
 		c.WithLabelValues(o)
 	}
-	reg.MustRegister(c)
 	return c
 }
 

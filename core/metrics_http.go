@@ -16,8 +16,8 @@ type httpMetrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
-	m := &httpMetrics{
+func newHTTPMetrics() *httpMetrics {
+	return &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paperboy_http_requests_total", Help: "HTTP requests answered, by route pattern and status code."},
 			[]string{"route", "code"}),
@@ -26,8 +26,6 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}},
 			[]string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
-	return m
 }
 
 // bridgePath is where bridges open their sockets: not counted as a

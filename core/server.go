@@ -133,7 +133,7 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 	if s.clock == nil {
 		s.clock = delivery.RealClock
 	}
-	s.metrics.reg.MustRegister(parts.Metrics...)
+	s.metrics.register(parts.Metrics...)
 	s.hub.all = map[*bridgeConn]struct{}{}
 	s.hub.byAddr = map[codec.Address]int{}
 	s.presence.devices = map[codec.Address]*deviceState{}
