@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -44,6 +45,7 @@ type bridgeConn struct {
 	send      chan []byte
 	done      chan struct{}
 	closeOnce sync.Once
+	end       atomic.Pointer[string] // how it ended, for the metrics (endedBy)
 
 	// devices are the devices this socket speaks for: a real bridge has a
 	// few printers. Guarded by the presence's lock.
@@ -202,6 +204,7 @@ func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) {
 		c.note(slog.LevelInfo, "bridge without subprotocol", "asked", r.Header.Get("Sec-WebSocket-Protocol"))
 	}
 	if !s.track(c) {
+		s.metrics.sessionEnded(sessionRefused)
 		c.close()
 		return
 	}
@@ -219,6 +222,7 @@ func (c *bridgeConn) writeLoop() {
 		case frame := <-c.send:
 			c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 			if err := c.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+				c.endedBy(sessionWriteFailed)
 				c.logger().Info("bridge write failed", slog.Any("error", err))
 				return
 			}
@@ -234,6 +238,7 @@ func (c *bridgeConn) readLoop() {
 		c.ws.SetReadDeadline(time.Now().Add(s.cfg.BridgeIdleTimeout))
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
+			c.endedBy(readEnd(err))
 			if !c.closed() {
 				c.note(slog.LevelInfo, "bridge disconnected", slog.Any("error", err))
 			}
@@ -292,10 +297,13 @@ func (s *Server) track(c *bridgeConn) bool {
 		return false
 	}
 	s.hub.all[c] = struct{}{}
+	s.bridges.Add(1) // under the hub's lock: never after closeBridges
 	return true
 }
 
 func (s *Server) untrack(c *bridgeConn) {
+	defer s.bridges.Done()
+	s.metrics.sessionEnded(c.endOutcome())
 	s.hub.mu.Lock()
 	delete(s.hub.all, c)
 	if addr := c.address(); addr != 0 {
@@ -343,6 +351,7 @@ func (s *Server) closeBridges() {
 	}
 	s.hub.mu.Unlock()
 	for _, c := range conns {
+		c.endedBy(sessionShutdown)
 		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
 		c.close()
 	}

@@ -49,7 +49,8 @@ type Config struct {
 	ImageMemoryBytes int64
 	ImageWait        time.Duration
 	// FlushEvery is how often heartbeats (last seen, uptime) are written to
-	// the store, in one batch.
+	// the store, store.TouchBatch devices at a time; Shutdown writes the
+	// last of them.
 	FlushEvery time.Duration
 	// MaxDevicesPerBridge is how many devices one bridge socket may speak
 	// for: a real bridge has a few printers.

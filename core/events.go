@@ -443,20 +443,21 @@ func (s *Server) recheck(addr string) {
 }
 
 // runPresence sweeps presence and flushes heartbeats to the store until the
-// server stops, then flushes once more.
+// server stops; Shutdown flushes once more, when nothing is heard any more.
 func (s *Server) runPresence() {
 	every := min(s.cfg.PresenceTimeout/4, time.Second*5)
 	sweep, flush := s.clock.After(every), s.clock.After(s.cfg.FlushEvery)
 	for {
 		select {
 		case <-s.ctx.Done():
-			s.flush(context.Background())
 			return
 		case now := <-sweep:
 			s.wentOffline(s.presence.sweep(now.Add(-s.cfg.PresenceTimeout), now.Add(-forgetOffline)))
 			sweep = s.clock.After(every)
 		case <-flush:
-			s.flush(s.ctx)
+			if err := s.flush(s.ctx); err != nil && s.ctx.Err() == nil {
+				s.log.Error("flush heartbeats: kept for the next flush", slog.Any("error", err))
+			}
 			flush = s.clock.After(s.cfg.FlushEvery)
 		}
 	}
@@ -466,8 +467,24 @@ func (s *Server) runPresence() {
 // store has its last seen time.
 const forgetOffline = time.Hour
 
-func (s *Server) flush(ctx context.Context) {
-	if err := s.store.TouchDevices(ctx, s.instance, s.presence.touches()); err != nil {
-		s.log.Error("flush heartbeats", slog.Any("error", err))
+// flush writes the heartbeats heard since the last flush to the store,
+// store.TouchBatch at a time: each batch holds the store's writer only
+// briefly, and other writers get it in between. A batch is marked written
+// only once the store has it; what an error leaves is written by the next
+// flush.
+func (s *Server) flush(ctx context.Context) error {
+	ts, addrs := s.presence.touches()
+	for len(ts) > 0 {
+		n := min(len(ts), store.TouchBatch)
+		if err := s.store.TouchDevices(ctx, s.instance, ts[:n]); err != nil {
+			return err
+		}
+		s.presence.written(ts[:n], addrs[:n])
+		ts, addrs = ts[n:], addrs[n:]
 	}
+	return nil
 }
+
+// lastFlushTimeout bounds the flush at shutdown: a few hundred batches of
+// heartbeats take well under a second.
+const lastFlushTimeout = 30 * time.Second

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +32,43 @@ type metrics struct {
 	refused         *prometheus.CounterVec
 	logDropped      prometheus.Counter
 	connsRefused    prometheus.Counter
+	// HTTP requests by route (metrics_http.go), and bridge sockets by how
+	// they ended (metrics_bridge.go).
+	http     *httpMetrics
+	sessions *prometheus.CounterVec
+	// collectors are every collector registered, for MetricNames.
+	collectors []prometheus.Collector
+}
+
+// register registers collectors, keeping them for MetricNames.
+func (m *metrics) register(cs ...prometheus.Collector) {
+	m.reg.MustRegister(cs...)
+	m.collectors = append(m.collectors, cs...)
+}
+
+// fqName finds a metric's name in what Desc.String prints: the client
+// library gives no other way to it.
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// MetricNames lists the names of every metric served on /metrics, the
+// parts' included, as their collectors describe them: those not yet
+// observed (a vector with no labels yet) too, which a scrape leaves out.
+// Dashboards are checked against it.
+func (s *Server) MetricNames() []string {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		for _, c := range s.metrics.collectors {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	seen := map[string]bool{}
+	for d := range ch {
+		if m := fqName.FindStringSubmatch(d.String()); m != nil {
+			seen[m[1]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 func newMetrics() *metrics {
@@ -61,9 +101,12 @@ func newMetrics() *metrics {
 		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "paperboy_http_connections_refused_total", Help: "Connections refused: their address held as many as it may."}),
 	}
-	m.reg.MustRegister(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
+	m.register(m.bridgesOnline, m.printersOnline, m.messagesIn, m.unknownMessages, m.malformed,
 		m.commandsSent, m.acks, m.unknownAcks, m.claimAttempts, m.refused, m.logDropped, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.http = newHTTPMetrics()
+	m.sessions = newSessionMetrics()
+	m.register(m.http.requests, m.http.duration, m.sessions)
 	return m
 }
 

@@ -68,17 +68,22 @@ type notifier struct {
 	sends   *prometheus.CounterVec // by channel and outcome
 }
 
+// init makes the sender's wake-up and its metric, registered with m: New
+// does it.
+func (n *notifier) init(m *metrics) {
+	n.poke = make(chan struct{}, 1)
+	n.sends = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperboy_notice_sends_total", Help: "Tries to send notices to owners' push endpoints and webhooks, by channel and outcome."},
+		[]string{"channel", "outcome"})
+	m.register(n.sends)
+}
+
 // startNotices makes the VAPID keys (once for all instances: they are the
 // store's) and the clients notices are sent with; Start then runs
 // runNotices.
 func (s *Server) startNotices() error {
 	n := &s.notify
-	n.poke = make(chan struct{}, 1)
 	n.started = s.now()
-	n.sends = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "paperboy_notice_sends_total", Help: "Tries to send notices to owners' push endpoints and webhooks, by channel and outcome."},
-		[]string{"channel", "outcome"})
-	s.metrics.reg.MustRegister(n.sends)
 	v, err := s.store.ServerKey(s.ctx, "vapid", func() (string, error) {
 		k, err := webpush.GenerateKeys()
 		if err != nil {

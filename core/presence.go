@@ -252,18 +252,40 @@ func (p *presence) forget(c *bridgeConn, dev codec.Address) (gone []offline, onl
 	return gone, p.online
 }
 
-// touches takes the heartbeats not yet written.
-func (p *presence) touches() []store.DeviceTouch {
+// touches gives the heartbeats not yet written, with their devices'
+// addresses, and leaves them marked unwritten: written marks them once the
+// store has them, so a write that fails (or is cut short by shutdown)
+// loses none. Heartbeats that are not to be written (a device waiting for
+// its key, or held by another instance) are dropped here.
+func (p *presence) touches() ([]store.DeviceTouch, []codec.Address) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []store.DeviceTouch
+	var addrs []codec.Address
 	for addr, d := range p.devices {
-		if d.dirty && !d.awaitingKey && d.held {
-			out = append(out, store.DeviceTouch{Address: addr.String(), Uptime: d.uptime, SeenAt: d.lastHeard})
+		if !d.dirty {
+			continue
 		}
-		d.dirty = false
+		if d.awaitingKey || !d.held {
+			d.dirty = false
+			continue
+		}
+		out = append(out, store.DeviceTouch{Address: addr.String(), Uptime: d.uptime, SeenAt: d.lastHeard})
+		addrs = append(addrs, addr)
 	}
-	return out
+	return out, addrs
+}
+
+// written marks heartbeats touches gave as in the store, but for a device
+// heard again since: its newer heartbeat is still to be written.
+func (p *presence) written(ts []store.DeviceTouch, addrs []codec.Address) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, addr := range addrs {
+		if d := p.devices[addr]; d != nil && d.lastHeard.Equal(ts[i].SeenAt) && d.uptime == ts[i].Uptime {
+			d.dirty = false
+		}
+	}
 }
 
 // bridgeGone marks offline every device a socket that closed spoke for:

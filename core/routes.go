@@ -152,5 +152,5 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound("no such API endpoint: " + r.Method + " " + r.URL.Path)
 	}))
-	return s.webFallback(mux) // 404 and 405 pages outside /api/
+	return s.countRequests(s.webFallback(mux)) // 404 and 405 pages outside /api/; every request counted by route
 }

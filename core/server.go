@@ -76,8 +76,11 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	http   *http.Server
-	ln     net.Listener
+	// bridges counts the bridge sockets taken (track) and not yet done
+	// with (untrack): Shutdown waits for them before the last flush.
+	bridges sync.WaitGroup
+	http    *http.Server
+	ln      net.Listener
 	// The metrics' own listener, with MetricsListen.
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
@@ -131,7 +134,8 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 	if s.clock == nil {
 		s.clock = delivery.RealClock
 	}
-	s.metrics.reg.MustRegister(parts.Metrics...)
+	s.metrics.register(parts.Metrics...)
+	s.notify.init(s.metrics)
 	s.hub.all = map[*bridgeConn]struct{}{}
 	s.hub.byAddr = map[codec.Address]int{}
 	s.presence.devices = map[codec.Address]*deviceState{}
@@ -222,7 +226,32 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.metricsHTTP.Shutdown(ctx)
 	}
 	s.closeBridges()
+	s.waitBridges(ctx)
 	s.cancel()
 	s.wg.Wait()
+	// The last heartbeats, once no socket can be heard any more and the
+	// presence loop has stopped (a flush it had begun may have been cut
+	// short: what it did not write is still to be written). Waited for,
+	// even past ctx: it is quick, and a batch lost would leave printers
+	// seen earlier than they were.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lastFlushTimeout)
+	defer cancel()
+	if ferr := s.flush(flushCtx); ferr != nil {
+		s.log.Error("flush heartbeats at shutdown", slog.Any("error", ferr))
+	}
 	return err
+}
+
+// waitBridges waits until every bridge socket closeBridges closed is done
+// with (its last message handled, its devices offline), or ctx ends.
+func (s *Server) waitBridges(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		s.bridges.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }

@@ -374,3 +374,28 @@ func TestServer_PersonalityModeAndPreview(t *testing.T) {
 		t.Errorf("over the queue limit: status %d %q", st, e.Error)
 	}
 }
+
+// TestShutdown_WritesLastHeartbeats: heartbeats heard since the last flush
+// are in the store once Shutdown returns.
+func TestShutdown_WritesLastHeartbeats(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "sqlite", core.Config{FlushEvery: time.Hour})
+	o := ownedPrinter(t, ts)
+	o.real.event(o.dev, codec.Heartbeat{Uptime: 4242})
+	// The socket's messages are read in order: once a later one is
+	// counted, the heartbeat has been heard.
+	answered := `paperboy_command_responses_total{return_code="0"}`
+	before := ts.metric(answered)
+	o.real.send(codec.BridgeCommandResponse{Header: o.real.h(), CommandID: 999})
+	eventually(t, "the bridge's answer counted", func() bool { return ts.metric(answered) > before })
+	if err := ts.srv.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d, err := ts.store.DeviceByAddress(t.Context(), o.dev.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.LastUptime != 4242 {
+		t.Fatalf("after shutdown the store has uptime %d, want the last heartbeat's 4242", d.LastUptime)
+	}
+}

@@ -28,6 +28,21 @@ type dispatcher struct {
 	wake      chan struct{} // new work, or a new target
 	answers   chan answer
 	printed   chan uint32 // command ids its printer said it printed
+	// first is the delivery it last sent and when that became due, for
+	// the latency metrics: a delivery sent again has a not-before moved by
+	// its back-off, but its wait began at its first.
+	first struct {
+		id  int64
+		due time.Time
+	}
+}
+
+// dueOf is when a delivery became due, as its first send here saw it.
+func (d *dispatcher) dueOf(del store.Delivery) time.Time {
+	if d.first.id != del.ID {
+		d.first.id, d.first.due = del.ID, dueAt(del)
+	}
+	return d.first.due
 }
 
 func (d *dispatcher) setTarget(t Target) { d.target.Store(&t) }
@@ -106,6 +121,10 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 	if err := d.q.store.MarkSent(ctx, del.ID, id); err != nil {
 		return err
 	}
+	due, sentAt := d.dueOf(del), d.q.cfg.Clock.Now()
+	if del.Attempts == 0 {
+		d.q.metrics.observe(stageQueuedToSent, sentAt.Sub(due))
+	}
 	log = log.With("delivery_id", del.ID, "command_id", id)
 	d.q.expect(id, d, *t)
 	if err := t.Sender.Send(frame); err != nil {
@@ -133,8 +152,10 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 			if err := d.answered(context.WithoutCancel(ctx), log, del, a); err != nil {
 				return err
 			}
-			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) {
-				d.awaitPrint(ctx, log, id)
+			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) && d.awaitPrint(ctx, log, id) {
+				now := d.q.cfg.Clock.Now()
+				d.q.metrics.observe(stageSentToPrinted, now.Sub(sentAt))
+				d.q.metrics.observe(stageQueuedToPrinted, now.Sub(due))
 			}
 			return nil
 		}
@@ -145,18 +166,19 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 // once, so that the printer holds one print at a time: after a crash or a
 // reconnect only the one on its way may print twice (core/doc.go, "Answers
 // and prints"). It gives up after PrintTimeout: the event may be lost.
-func (d *dispatcher) awaitPrint(ctx context.Context, log *slog.Logger, id uint32) {
+// It reports whether the event came.
+func (d *dispatcher) awaitPrint(ctx context.Context, log *slog.Logger, id uint32) bool {
 	timeout := d.q.cfg.Clock.After(d.q.cfg.PrintTimeout)
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-timeout:
 			log.Info("no did-print event: sending the next anyway (the janitor takes it as printed)", "after", d.q.cfg.PrintTimeout)
-			return
+			return false
 		case got := <-d.printed:
 			if got == id {
-				return
+				return true
 			}
 		}
 	}

@@ -115,6 +115,7 @@ type Queue struct {
 	ids   *IDs
 	// editions are the payloads of editions printed lately.
 	editions editionPayloads
+	metrics  *metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -138,7 +139,7 @@ func New(s *store.Store, cfg Config, logger *slog.Logger) *Queue {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg = cfg.withDefaults()
 	q := &Queue{
-		store: s, cfg: cfg, log: logger.With("part", "delivery"), ids: NewIDs(s, cfg.IDBlock),
+		store: s, cfg: cfg, log: logger.With("part", "delivery"), ids: NewIDs(s, cfg.IDBlock), metrics: newMetrics(),
 		ctx: ctx, cancel: cancel,
 		dispatchers: map[int64]*dispatcher{}, inflight: map[uint32]inflight{},
 	}

@@ -114,7 +114,8 @@ type Host struct {
 	shadowed map[string]string
 	html     htmlrender.Engine
 
-	shared sharedEditions
+	shared  sharedEditions
+	metrics *metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -125,7 +126,8 @@ type Host struct {
 // New makes a host; Load or Add start plugins.
 func New(cfg Config, logger *slog.Logger) *Host {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Host{cfg: cfg.withDefaults(), log: logger.With("part", "plugins"), plugins: map[string]*proc{}, urls: map[string]*urlPub{}, ctx: ctx, cancel: cancel}
+	h := &Host{cfg: cfg.withDefaults(), log: logger.With("part", "plugins"), plugins: map[string]*proc{}, urls: map[string]*urlPub{}, ctx: ctx, cancel: cancel,
+		metrics: newMetrics()}
 	h.html = h.cfg.HTML
 	if h.html == nil {
 		h.html = htmlrender.New(htmlrender.Options{HTTP: sdk.NewHTTPClient(h.cfg.HTTP)})
@@ -314,16 +316,20 @@ func (h *Host) ValidateWith(ctx context.Context, name string, cfg sdk.Config, ex
 // failures.
 func (h *Host) Render(ctx context.Context, name string, a sdk.RenderArgs) (sdk.Output, error) {
 	if u := h.urlPub(name); u != nil {
-		return h.renderURL(ctx, u, a)
+		began := time.Now()
+		out, err := h.renderURL(ctx, u, a)
+		h.metrics.rendered(urlLabel, time.Since(began), err)
+		return out, err
 	}
 	p, err := h.plugin(name)
 	if err != nil {
 		return sdk.Output{}, err
 	}
 	a.HTTP = h.cfg.HTTP
-	render := func(ctx context.Context) (sdk.Output, error) {
-		var out sdk.Output
-		err := p.call(ctx, h.cfg.CallTimeout, func(ctx context.Context, c *sdk.Client) error {
+	render := func(ctx context.Context) (out sdk.Output, err error) {
+		began := time.Now()
+		defer func() { h.metrics.rendered(name, time.Since(began), err) }()
+		err = p.call(ctx, h.cfg.CallTimeout, func(ctx context.Context, c *sdk.Client) error {
 			var err error
 			out, err = c.Render(ctx, a)
 			return err

@@ -46,6 +46,17 @@ func TestHost_Crashes(t *testing.T) {
 				t.Fatal("the second Render did not fail")
 			}
 			waitFor(t, "the second restart", func() bool { in := info(t, h, "crashes"); return in.Running && in.Restarts == 2 })
+			got := scrape(t, h)
+			for name, want := range map[string]float64{
+				`paperboy_plugin_restarts_total{publication="crashes"}`:       2,
+				`paperboy_plugin_up{publication="crashes"}`:                   1,
+				`paperboy_plugin_render_seconds_count{publication="crashes"}`: 2,
+				`paperboy_plugin_render_errors_total{publication="crashes"}`:  2,
+			} {
+				if got[name] != want {
+					t.Errorf("%s = %v, want %v", name, got[name], want)
+				}
+			}
 
 			// The dying process's stderr was logged under the plugin's name.
 			if n := len(logs.records(func(r record) bool {

@@ -124,6 +124,7 @@ type Scheduler struct {
 	log     *slog.Logger
 	pool    *pool
 	room    chan struct{} // a tick that stopped at MaxQueued may go on
+	metrics *metrics
 
 	mu      sync.Mutex
 	busy    map[int64]bool     // subscriptions queued or being looked at here
@@ -147,7 +148,7 @@ func New(st *store.Store, p Plugins, q Printer, cfg Config, logger *slog.Logger)
 	cfg = cfg.withDefaults()
 	return &Scheduler{
 		store: st, plugins: p, queue: q, cfg: cfg, clock: cfg.Clock, log: logger.With("part", "scheduler"),
-		pool: newPool(cfg.Workers, cfg.PerPublication), room: make(chan struct{}, 1),
+		pool: newPool(cfg.Workers, cfg.PerPublication), room: make(chan struct{}, 1), metrics: newMetrics(),
 		busy: map[int64]bool{}, zones: map[string]*time.Location{}, specs: map[string]specEntry{}, missing: map[string]bool{},
 	}
 }
@@ -392,6 +393,7 @@ func (s *Scheduler) make(ctx context.Context, j job, spec Spec, takeOver time.Ti
 	log := s.log.With("subscription_id", j.sub.ID, "publication", j.sub.Publication, "printer", j.sub.PrinterID, "local_moment", j.moment)
 	ed, ok, err := s.store.ClaimEdition(ctx, j.sub.ID, j.moment, j.due, takeOver)
 	if err != nil {
+		s.metrics.claims.WithLabelValues(claimError).Inc()
 		// A subscription deleted since the tick is no error.
 		if ctx.Err() == nil && !errors.Is(err, store.ErrNotFound) {
 			log.Error("claim edition", slog.Any("error", err))
@@ -399,6 +401,7 @@ func (s *Scheduler) make(ctx context.Context, j job, spec Spec, takeOver time.Ti
 		return time.Time{}, false
 	}
 	if !ok {
+		s.metrics.claims.WithLabelValues(claimHeld).Inc()
 		// Another run has it, or made it, or a later one.
 		at := momentOf(ed.LocalMoment, j.loc)
 		if ed.LocalMoment == j.moment && ed.Outcome == store.OutcomePending {
@@ -406,17 +409,21 @@ func (s *Scheduler) make(ctx context.Context, j job, spec Spec, takeOver time.Ti
 		}
 		return spec.Next(j.loc, later(at, j.due)), true
 	}
+	s.metrics.claims.WithLabelValues(claimTaken).Inc()
 	r, release := s.edition(ctx, j, ed)
+	madeAt := s.clock.Now()
 	// What was made is recorded even when stopping.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	if release {
+		s.metrics.editions.WithLabelValues(givenBack).Inc()
 		if err := s.store.ReleaseEdition(after, ed); err != nil {
 			log.Warn("give back edition", slog.Any("error", err))
 		}
 		return time.Time{}, false
 	}
 	next := spec.Next(j.loc, j.due)
+	s.metrics.editions.WithLabelValues(r.Outcome).Inc()
 	// A delivered edition was recorded with its delivery (Enqueuer).
 	if err := s.finish(after, ed, r); err != nil {
 		// Taken over (this run was slower than Lease) or the database is
@@ -430,6 +437,7 @@ func (s *Scheduler) make(ctx context.Context, j job, spec Spec, takeOver time.Ti
 			log.Warn("edition taken over by another run while it was made here: theirs prints")
 			break
 		}
+		s.metrics.queued(j.due, madeAt)
 		log.Info("edition queued", "delivery_id", r.DeliveryID, "due", j.due)
 	case store.OutcomeNothingToday:
 		log.Info("nothing today")

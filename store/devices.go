@@ -135,28 +135,68 @@ type DeviceTouch struct {
 	SeenAt  time.Time
 }
 
-// TouchDevices writes the last seen time and uptime of many devices heard
-// by a server instance in one transaction, and forgets their key requests:
-// a device that heartbeats has its key. Devices not yet recorded are
-// skipped.
+// TouchBatch is how many devices TouchDevices writes at a time, each batch
+// committed on its own. A batch holds SQLite's one writer while it is
+// written: this many take a millisecond or two, so a request waiting to
+// write is not held up, where all of a large instance's heartbeats at once
+// took tens.
+const TouchBatch = 200
+
+// TouchDevices writes the last seen time and uptime of devices heard by a
+// server instance, and forgets their key requests: a device that
+// heartbeats has its key. Devices not yet recorded are skipped. They are
+// written TouchBatch at a time, so other writers get in between; on an
+// error the batches before it are written, and writing them again is
+// harmless.
 func (s *Store) TouchDevices(ctx context.Context, instance string, touches []DeviceTouch) error {
-	if len(touches) == 0 {
-		return nil
+	for len(touches) > 0 {
+		batch := touches[:min(len(touches), TouchBatch)]
+		touches = touches[len(batch):]
+		if err := s.touchDevices(ctx, instance, batch); err != nil {
+			return err
+		}
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL, seen_by = ?
-			WHERE address = ?`)
-		if err != nil {
-			return fmt.Errorf("store: touch devices: %w", err)
-		}
-		defer stmt.Close()
-		for _, t := range touches {
-			if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, instance, t.Address); err != nil {
-				return fmt.Errorf("store: touch device %s: %w", t.Address, err)
+	return nil
+}
+
+// touchDevices writes one batch. SQLite runs in the process: a statement
+// per device in one transaction is its quickest way. A MySQL statement
+// is a round trip: there the batch is one statement, a CASE on the
+// address giving each device its own values (a third of the time).
+func (s *Store) touchDevices(ctx context.Context, instance string, touches []DeviceTouch) error {
+	if s.dialect.name == "sqlite" {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL, seen_by = ?
+				WHERE address = ?`)
+			if err != nil {
+				return fmt.Errorf("store: touch devices: %w", err)
 			}
-		}
-		return nil
-	})
+			defer stmt.Close()
+			for _, t := range touches {
+				if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, instance, t.Address); err != nil {
+					return fmt.Errorf("store: touch device %s: %w", t.Address, err)
+				}
+			}
+			return nil
+		})
+	}
+	n := len(touches)
+	seen, uptime := make([]any, 0, 2*n), make([]any, 0, 2*n)
+	in := make([]any, 0, n)
+	for _, t := range touches {
+		seen = append(seen, t.Address, t.SeenAt.UnixMilli())
+		uptime = append(uptime, t.Address, t.Uptime)
+		in = append(in, t.Address)
+	}
+	when := strings.Repeat(" WHEN ? THEN ?", n)
+	q := `UPDATE devices SET last_seen_at = CASE address` + when + ` ELSE last_seen_at END,
+		last_uptime = CASE address` + when + ` ELSE last_uptime END, key_requested_at = NULL, seen_by = ?
+		WHERE address IN (?` + strings.Repeat(", ?", n-1) + `)`
+	args := append(append(append(seen, uptime...), instance), in...)
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: touch %d devices: %w", n, err)
+	}
+	return nil
 }
 
 const deviceColumns = `address, hardware_xor, bridge_address, COALESCE(device_type, 0), firmware_build, loader_build,

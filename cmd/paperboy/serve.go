@@ -224,7 +224,7 @@ func runServe(e env, args []string) error {
 		PersonalitiesPerHour: *personalities, SubscriptionPreviewsPerMinute: *subPreviews, MaxPrinters: *maxPrinters,
 		MinScheduleInterval: *minInterval,
 		SMTP:                smtpCfg, PublicURL: *publicURL, PasswordResetsPerHour: *resetsPerHour, NoticesAllowPrivate: *noticesPrivate,
-	}, core.Parts{Store: st, Queue: queue, Publications: host, Metrics: []prometheus.Collector{jobs}}, log)
+	}, core.Parts{Store: st, Queue: queue, Publications: host, Metrics: partMetrics(jobs, queue, sched, host)}, log)
 	if err := addHousekeeping(jobs, queue, sched, srv); err != nil {
 		queue.Close()
 		return err
@@ -265,6 +265,12 @@ func runServe(e env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// partMetrics are the metrics of the parts beside the server, served on
+// its /metrics with its own.
+func partMetrics(jobs *housekeeping.Jobs, queue *delivery.Queue, sched *scheduler.Scheduler, host *plugins.Host) []prometheus.Collector {
+	return []prometheus.Collector{jobs, queue, sched, host}
 }
 
 // addHousekeeping schedules the housekeeping jobs, each the work of a
