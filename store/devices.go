@@ -166,14 +166,14 @@ func (s *Store) TouchDevices(ctx context.Context, instance string, touches []Dev
 func (s *Store) touchDevices(ctx context.Context, instance string, touches []DeviceTouch) error {
 	if s.dialect.name == "sqlite" {
 		return s.inTx(ctx, func(tx *sql.Tx) error {
-			stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL, seen_by = ?
-				WHERE address = ?`)
+			stmt, err := tx.PrepareContext(ctx, `UPDATE devices SET last_seen_at = ?, last_uptime = ?, key_requested_at = NULL
+				WHERE address = ? AND (seen_by IS NULL OR seen_by = ?)`)
 			if err != nil {
 				return fmt.Errorf("store: touch devices: %w", err)
 			}
 			defer stmt.Close()
 			for _, t := range touches {
-				if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, instance, t.Address); err != nil {
+				if _, err := stmt.ExecContext(ctx, t.SeenAt.UnixMilli(), t.Uptime, t.Address, instance); err != nil {
 					return fmt.Errorf("store: touch device %s: %w", t.Address, err)
 				}
 			}
@@ -190,8 +190,8 @@ func (s *Store) touchDevices(ctx context.Context, instance string, touches []Dev
 	}
 	when := strings.Repeat(" WHEN ? THEN ?", n)
 	q := `UPDATE devices SET last_seen_at = CASE address` + when + ` ELSE last_seen_at END,
-		last_uptime = CASE address` + when + ` ELSE last_uptime END, key_requested_at = NULL, seen_by = ?
-		WHERE address IN (?` + strings.Repeat(", ?", n-1) + `)`
+		last_uptime = CASE address` + when + ` ELSE last_uptime END, key_requested_at = NULL
+		WHERE (seen_by IS NULL OR seen_by = ?) AND address IN (?` + strings.Repeat(", ?", n-1) + `)`
 	args := append(append(append(seen, uptime...), instance), in...)
 	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: touch %d devices: %w", n, err)

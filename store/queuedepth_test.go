@@ -83,13 +83,27 @@ func TestStore_TouchDevices(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.LastUptime != touches[i].Uptime || !d.LastSeenAt.Equal(touches[i].SeenAt) || d.SeenBy != "one" || !d.KeyRequestedAt.IsZero() {
-				t.Errorf("device %d: uptime %d, seen %v by %q, key asked %v; want %d, %v by \"one\", no key asked",
+			// A touch holds nothing (HoldDevice does, when a socket speaks
+			// for a device): a flush after a release must not take it back.
+			if d.LastUptime != touches[i].Uptime || !d.LastSeenAt.Equal(touches[i].SeenAt) || d.SeenBy != "" || !d.KeyRequestedAt.IsZero() {
+				t.Errorf("device %d: uptime %d, seen %v by %q, key asked %v; want %d, %v held by none, no key asked",
 					i, d.LastUptime, d.LastSeenAt, d.SeenBy, d.KeyRequestedAt, touches[i].Uptime, touches[i].SeenAt)
 			}
 		}
 		if _, err := s.DeviceByAddress(ctx, "00000000deadbeef"); err == nil {
 			t.Error("a device never recorded was added by a touch")
+		}
+		// A device another instance holds now is not touched by one that
+		// heard it before (its last heartbeats, flushed late).
+		if ok, err := s.HoldDevice(ctx, touches[0].Address, "two", at); err != nil || !ok {
+			t.Fatalf("hold: %v, %v", ok, err)
+		}
+		late := store.DeviceTouch{Address: touches[0].Address, Uptime: 1, SeenAt: at.Add(time.Hour)}
+		if err := s.TouchDevices(ctx, "one", []store.DeviceTouch{late}); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := s.DeviceByAddress(ctx, late.Address); d.SeenBy != "two" || d.LastUptime == 1 {
+			t.Errorf("a late touch from another instance: held by %q, uptime %d", d.SeenBy, d.LastUptime)
 		}
 		if err := s.TouchDevices(ctx, "one", nil); err != nil {
 			t.Errorf("no touches: %v", err)
