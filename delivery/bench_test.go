@@ -3,7 +3,9 @@ package delivery_test
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"testing"
+	"time"
 
 	"paperboy/codec"
 	"paperboy/delivery"
@@ -62,5 +64,48 @@ func BenchmarkEnqueue(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// BenchmarkOnlineIdle measures what the queue holds for an online printer
+// with nothing to print: 10,000 printers come online on an empty queue and,
+// once their dispatchers have looked in the store and found nothing, the
+// heap and stacks grown since, and the goroutines started, are divided by
+// them. bytes/printer and goroutines/printer are the figures.
+func BenchmarkOnlineIdle(b *testing.B) {
+	const printers = 10_000
+	s := storetest.Open(b, "sqlite")
+	for b.Loop() {
+		clock := delivery.NewFakeClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+		q := delivery.New(s, delivery.Config{Clock: clock}, slog.New(slog.DiscardHandler))
+		bridge := newFakeBridge()
+		before := heapAndStacks()
+		goroutines := runtime.NumGoroutine()
+		for p := range int64(printers) {
+			q.Online(p+1, delivery.Target{Bridge: 1, Device: codec.Address(p + 1), Sender: bridge})
+		}
+		settle(b, q, clock, printers)
+		after := heapAndStacks()
+		b.ReportMetric(float64(after-before)/printers, "bytes/printer")
+		b.ReportMetric(float64(runtime.NumGoroutine()-goroutines)/printers, "goroutines/printer")
+		q.Close()
+	}
+}
+
+// heapAndStacks is the memory live in the heap and in goroutine stacks,
+// after a collection.
+func heapAndStacks() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc + m.StackInuse)
+}
+
+// settle waits until the watcher, the janitor and every printer's
+// dispatcher wait on the clock: each has looked in the store and found
+// nothing.
+func settle(b *testing.B, _ *delivery.Queue, clock *delivery.FakeClock, printers int) {
+	if err := clock.BlockUntil(b.Context(), printers+2); err != nil {
+		b.Fatal(err)
 	}
 }
