@@ -173,3 +173,68 @@ func TestQueue_QueuedWhileStopping(t *testing.T) {
 		}
 	})
 }
+
+// TestQueue_TimerStartsDispatchers: a print not due yet, or a retry's
+// back-off, leaves its printer's dispatcher stopped with the time on the
+// queue's one timer, which starts it when the clock gets there. The
+// watcher is told to look so seldom that only the timer can.
+func TestQueue_TimerStartsDispatchers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+		clock := delivery.NewFakeClock(start)
+		s.Now = clock.Now
+		never := 1000 * time.Hour
+		f := newFixture(t, s, delivery.Config{Clock: clock, Poll: never, ChangePoll: never, RetryMin: time.Minute})
+		parked := make(chan int64, 16)
+		delivery.SetTestParking(f.queue, func(printerID int64) { parked <- printerID })
+		u, err := s.CreateUser(t.Context(), "later@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Three printers, each with a print due an hour after the last.
+		const printers = 3
+		bridges := make([]*fakeBridge, printers)
+		for i := range printers {
+			p, err := s.Claim(t.Context(), store.Claim{UserID: u.ID, HardwareXor: uint32(200 + i), Secret: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			payload, _ := codec.EncodePayload(codec.SetDelivery, 0, codec.NewBitmap(1))
+			if _, err := f.queue.Enqueue(t.Context(), store.NewDelivery{PrinterID: p.ID, Kind: "test", Command: uint16(codec.SetDelivery),
+				Payload: payload, NotBefore: start.Add(time.Duration(printers-i) * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			bridges[i] = newFakeBridge()
+			f.queue.Online(p.ID, delivery.Target{Bridge: 1, Device: codec.Address(200 + i), Sender: bridges[i]})
+			<-parked // it looked, and found nothing due
+		}
+		for i := printers - 1; i >= 0; i-- {
+			for k, b := range bridges {
+				if len(b.frames) > 0 {
+					t.Fatalf("printer %d was sent a print before its time", k)
+				}
+			}
+			clock.Advance(time.Hour)
+			c := bridges[i].next(t)
+			if i == 0 {
+				// The last is answered busy, and sent again a minute on.
+				if !f.queue.Answered(bridges[i], c.Device, c.ID, codec.ReturnBusy) {
+					t.Fatal("nobody waits for the answer")
+				}
+				<-parked // the retry is on the timer
+				if len(bridges[i].frames) > 0 {
+					t.Fatal("the retry went before its back-off")
+				}
+				clock.Advance(time.Minute)
+				if again := bridges[i].next(t); again.ID == c.ID {
+					t.Fatal("the retry has the first command's id")
+				}
+				continue
+			}
+			if !f.queue.Answered(bridges[i], c.Device, c.ID, codec.ReturnSuccess) {
+				t.Fatal("nobody waits for the answer")
+			}
+			<-parked // it sent its print and found nothing more
+		}
+	})
+}
