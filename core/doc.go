@@ -119,7 +119,7 @@
 // delivery answered with success is never sent again: it prints, even if
 // the server crashes or the bridge reconnects meanwhile. Only a delivery
 // sent and not answered may not have arrived, and is sent again when its
-// printer's dispatcher starts (after a restart or a reconnect). The
+// printer comes online (after a restart or a reconnect). The
 // dispatcher has one unanswered command at a time and, for a print that
 // prints at once, waits for its did-print (or PrintTimeout) before it sends
 // the next, so the printer holds one print at a time. Hence a crash or a

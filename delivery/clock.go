@@ -61,6 +61,20 @@ func (c *FakeClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
+// At fires once the clock shows t or later.
+func (c *FakeClock) At(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{at: t, c: ch})
+	c.notify()
+	return ch
+}
+
 // Set moves the clock to t (forwards or back) and fires the waiters due by
 // then.
 func (c *FakeClock) Set(t time.Time) {

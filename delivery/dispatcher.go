@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"paperboy/codec"
@@ -19,15 +18,42 @@ type answer struct {
 	code      codec.ReturnCode
 }
 
+// printer is what the queue keeps for an online printer: where its
+// commands go, and whether its dispatcher runs or when the shared timer
+// starts it. An online printer with nothing to send costs this record and
+// nothing else: no goroutine, timer or channel. Every field but id is
+// guarded by Queue.mu.
+type printer struct {
+	id     int64
+	target Target
+	// run is its dispatcher while one runs.
+	run *dispatcher
+	// again says it was poked while its dispatcher ran: the dispatcher
+	// looks in the store once more before it stops.
+	again bool
+	// requeued says its unfinished deliveries were sent back to the queue
+	// since it came online.
+	requeued bool
+	// gone says it went offline: its dispatcher stops.
+	gone bool
+	// due is when the shared timer starts its dispatcher, if at > 0; at is
+	// one more than its index in Queue.due, 0 when it is not there.
+	due time.Time
+	at  int
+}
+
 // dispatcher sends one printer's deliveries, one at a time, oldest first.
+// It runs only while the printer has deliveries due or a command in
+// flight: once the store has nothing due for it, it tells the shared timer
+// when the next is, and stops.
 type dispatcher struct {
-	q         *Queue
-	printerID int64
-	cancel    context.CancelFunc
-	target    atomic.Pointer[Target]
-	wake      chan struct{} // new work, or a new target
-	answers   chan answer
-	printed   chan uint32 // command ids its printer said it printed
+	q       *Queue
+	p       *printer
+	ctx     context.Context
+	cancel  context.CancelFunc
+	requeue bool // the first run since the printer came online
+	answers chan answer
+	printed chan uint32 // command ids its printer said it printed
 	// first is the delivery it last sent and when that became due, for
 	// the latency metrics: a delivery sent again has a not-before moved by
 	// its back-off, but its wait began at its first.
@@ -37,7 +63,8 @@ type dispatcher struct {
 	}
 }
 
-// dueOf is when a delivery became due, as its first send here saw it.
+// dueOf is when a delivery became due, as its first send by this run saw
+// it.
 func (d *dispatcher) dueOf(del store.Delivery) time.Time {
 	if d.first.id != del.ID {
 		d.first.id, d.first.due = del.ID, dueAt(del)
@@ -45,67 +72,99 @@ func (d *dispatcher) dueOf(del store.Delivery) time.Time {
 	return d.first.due
 }
 
-func (d *dispatcher) setTarget(t Target) { d.target.Store(&t) }
-
-// poke wakes the dispatcher if it waits for work.
-func (d *dispatcher) poke() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
+func (d *dispatcher) run() {
+	defer d.cancel()
+	ctx, q := d.ctx, d.q
+	log := q.log.With("printer", d.p.id)
+	if d.requeue {
+		if n, err := q.store.RequeueUnfinished(ctx, d.p.id); err != nil {
+			if ctx.Err() == nil {
+				log.Error("requeue unfinished", slog.Any("error", err))
+			}
+		} else if n > 0 {
+			log.Info("sending again what may not have arrived", "deliveries", n)
+		}
 	}
-}
-
-func (d *dispatcher) run(ctx context.Context) {
-	log := d.q.log.With("printer", d.printerID)
-	if n, err := d.q.store.RequeueUnfinished(ctx, d.printerID); err != nil {
-		log.Error("requeue unfinished", slog.Any("error", err))
-	} else if n > 0 {
-		log.Info("sending again what may not have arrived", "deliveries", n)
-	}
-	for ctx.Err() == nil {
-		now := d.q.cfg.Clock.Now()
-		next, err := d.q.store.NextDelivery(ctx, d.printerID, now)
+	for {
+		// A poke from now on may be for work this look misses: it is
+		// seen in park, and the dispatcher looks again.
+		q.mu.Lock()
+		d.p.again = false
+		q.mu.Unlock()
+		if ctx.Err() != nil {
+			d.park(time.Time{})
+			return
+		}
+		now := q.cfg.Clock.Now()
+		next, err := q.store.NextDelivery(ctx, d.p.id, now)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			wait := d.q.cfg.Poll
-			if due, err := d.q.store.NextDue(ctx, d.printerID); err == nil && !due.IsZero() {
-				wait = min(wait, max(due.Sub(now), time.Millisecond))
+			due, err := q.store.NextDue(ctx, d.p.id)
+			if err != nil {
+				due = now.Add(q.cfg.Poll)
 			}
-			d.idle(ctx, wait)
+			if q.testParking != nil {
+				q.testParking(d.p.id)
+			}
+			if !d.park(due) {
+				return
+			}
 			continue
 		case err != nil:
 			if ctx.Err() == nil {
 				log.Error("next delivery", slog.Any("error", err))
-				d.idle(ctx, d.q.cfg.RetryMin)
+			}
+			if !d.park(now.Add(q.cfg.RetryMin)) {
+				return
 			}
 			continue
 		}
 		if !next.ExpiresAt.IsZero() && !now.Before(next.ExpiresAt) {
-			if err := d.q.store.MarkExpired(ctx, next.ID, "expired: not printed by "+next.ExpiresAt.Format(time.RFC3339)); err != nil && ctx.Err() == nil {
+			if err := q.store.MarkExpired(ctx, next.ID, "expired: not printed by "+next.ExpiresAt.Format(time.RFC3339)); err != nil && ctx.Err() == nil {
 				log.Error("expire delivery", "delivery_id", next.ID, slog.Any("error", err))
 			}
 			continue
 		}
 		if err := d.send(ctx, log, next); err != nil && ctx.Err() == nil {
 			log.Warn("delivery", "delivery_id", next.ID, slog.Any("error", err))
-			d.idle(ctx, d.q.cfg.RetryMin)
+			if !d.park(q.cfg.Clock.Now().Add(q.cfg.RetryMin)) {
+				return
+			}
 		}
 	}
 }
 
-// idle waits for work, a poke, or the poll interval.
-func (d *dispatcher) idle(ctx context.Context, wait time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-d.wake:
-	case <-d.q.cfg.Clock.After(wait):
+// park is called when the dispatcher has nothing to send before due (zero
+// for never). If the printer was poked since the dispatcher last looked in
+// the store, it reports true: look again. Otherwise the dispatcher stops,
+// and the shared timer starts it again at due; both are decided under
+// Queue.mu, as poke decides whether to start it, so no poke is lost.
+func (d *dispatcher) park(due time.Time) bool {
+	q, p := d.q, d.p
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if p.again && !p.gone && d.ctx.Err() == nil {
+		return true
 	}
+	p.run = nil
+	q.running--
+	if !p.gone && !q.closed && !due.IsZero() {
+		q.schedule(p, due)
+	}
+	return false
+}
+
+// target is where the printer's commands go now.
+func (d *dispatcher) target() Target {
+	d.q.mu.Lock()
+	defer d.q.mu.Unlock()
+	return d.p.target
 }
 
 // send sends one delivery and waits for its answer.
 func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Delivery) error {
-	t := d.target.Load()
-	if t == nil || t.Sender == nil {
+	t := d.target()
+	if t.Sender == nil {
 		return errNoTarget
 	}
 	id, err := d.q.ids.Next(ctx)
@@ -126,7 +185,7 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 		d.q.metrics.observe(stageQueuedToSent, sentAt.Sub(due))
 	}
 	log = log.With("delivery_id", del.ID, "command_id", id)
-	d.q.expect(id, d, *t)
+	d.q.expect(id, d, t)
 	if err := t.Sender.Send(frame); err != nil {
 		d.q.forget(id)
 		return d.q.store.Requeue(ctx, del.ID, d.q.cfg.Clock.Now().Add(d.q.cfg.RetryMin), -1, "bridge unreachable: "+err.Error())
@@ -193,7 +252,7 @@ func (d *dispatcher) answered(ctx context.Context, log *slog.Logger, del store.D
 		}
 		if !prints(codec.CommandCode(del.Command)) {
 			// A personality or quip is done once it is in.
-			return d.q.store.MarkPrinted(ctx, d.printerID, a.commandID)
+			return d.q.store.MarkPrinted(ctx, d.p.id, a.commandID)
 		}
 		return nil
 	case codec.ReturnBusy, codec.ReturnNetworkFailure:

@@ -38,8 +38,8 @@ type Config struct {
 	// the next anyway: the printer holds one print at a time (core/doc.go,
 	// "Answers and prints"), and an event may be lost.
 	PrintTimeout time.Duration
-	// Poll is the longest an idle dispatcher waits before it looks in the
-	// store anyway.
+	// Poll is how often the queue looks in the store for every online
+	// printer's pending work anyway, in case it was queued unseen.
 	Poll time.Duration
 	// ChangePoll is how often the queue looks for work queued by another
 	// instance sharing the database.
@@ -107,7 +107,9 @@ var ErrQueueFull = errors.New("the printer's queue is full")
 var ErrTooLarge = errors.New("the print is too large")
 
 // Queue is the deliveries of every printer and the dispatchers of the
-// online ones.
+// online ones. A dispatcher runs only while its printer has something to
+// send or to wait for; an online printer with nothing pending is a small
+// record (printer).
 type Queue struct {
 	store *store.Store
 	cfg   Config
@@ -121,9 +123,20 @@ type Queue struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu          sync.Mutex
-	dispatchers map[int64]*dispatcher // by printer id
-	inflight    map[uint32]inflight   // by command id
+	mu       sync.Mutex
+	closed   bool
+	running  int                 // dispatchers
+	printers map[int64]*printer  // the online ones, by id
+	inflight map[uint32]inflight // by command id
+	// due is the printers whose dispatchers start at a time; the timer
+	// goroutine waits for the soonest, and rearm says it changed.
+	due   dueHeap
+	rearm chan struct{}
+
+	// testParking, set by tests before any printer comes online, is
+	// called by a dispatcher that found nothing to send, just before it
+	// decides to stop.
+	testParking func(printerID int64)
 }
 
 // inflight is a command on its way: the dispatcher that waits for its
@@ -133,18 +146,19 @@ type inflight struct {
 	target Target
 }
 
-// New makes the queue and starts its watcher of other instances' work and
-// its janitor. Close stops them and the dispatchers.
+// New makes the queue and starts its watcher of other instances' work, its
+// janitor and its timer. Close stops them and the dispatchers.
 func New(s *store.Store, cfg Config, logger *slog.Logger) *Queue {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg = cfg.withDefaults()
 	q := &Queue{
 		store: s, cfg: cfg, log: logger.With("part", "delivery"), ids: NewIDs(s, cfg.IDBlock), metrics: newMetrics(),
 		ctx: ctx, cancel: cancel,
-		dispatchers: map[int64]*dispatcher{}, inflight: map[uint32]inflight{},
+		printers: map[int64]*printer{}, inflight: map[uint32]inflight{}, rearm: make(chan struct{}, 1),
 	}
 	q.wg.Go(q.watch)
 	q.wg.Go(q.janitor)
+	q.wg.Go(q.timer)
 	return q
 }
 
@@ -244,53 +258,90 @@ func (q *Queue) EnqueueBatch(ctx context.Context, ns []store.NewDelivery) ([]int
 	return ids, nil
 }
 
-// poke wakes a printer's dispatcher, if it runs here.
+// poke tells a printer's dispatcher, if the printer is online here, that
+// there may be work: it starts one, or has the running one look in the
+// store again before it stops.
 func (q *Queue) poke(printerID int64) {
 	q.mu.Lock()
-	d := q.dispatchers[printerID]
-	q.mu.Unlock()
-	if d != nil {
-		d.poke()
+	defer q.mu.Unlock()
+	if p := q.printers[printerID]; p != nil {
+		q.wake(p)
 	}
 }
 
-// Online starts the dispatcher of a printer whose device is reachable, or
-// points a running one at a new target (the bridge reconnected).
+// wake is poke for a printer online here; q.mu is held.
+func (q *Queue) wake(p *printer) {
+	if p.run != nil {
+		p.again = true
+		return
+	}
+	q.start(p)
+}
+
+// start runs p's dispatcher, which is not running; q.mu is held.
+func (q *Queue) start(p *printer) {
+	if q.closed {
+		return
+	}
+	q.unschedule(p)
+	ctx, cancel := context.WithCancel(q.ctx)
+	d := &dispatcher{q: q, p: p, ctx: ctx, cancel: cancel, requeue: !p.requeued,
+		answers: make(chan answer, 1), printed: make(chan uint32, 8)}
+	p.requeued = true
+	p.run = d
+	q.running++
+	q.wg.Go(d.run)
+}
+
+// Online records that a printer's device is reachable, through t, and
+// starts its dispatcher: the first after it comes online sends again what
+// was sent and never answered, and every one sends what is due. A printer
+// online already gets the new target (the bridge reconnected) and a poke.
 func (q *Queue) Online(printerID int64, t Target) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if d := q.dispatchers[printerID]; d != nil {
-		d.setTarget(t)
-		d.poke()
+	if q.closed {
 		return
 	}
-	if q.ctx.Err() != nil {
-		return
+	p := q.printers[printerID]
+	if p == nil {
+		p = &printer{id: printerID}
+		q.printers[printerID] = p
 	}
-	ctx, cancel := context.WithCancel(q.ctx)
-	d := &dispatcher{q: q, printerID: printerID, cancel: cancel, wake: make(chan struct{}, 1), answers: make(chan answer, 1),
-		printed: make(chan uint32, 8)}
-	d.setTarget(t)
-	q.dispatchers[printerID] = d
-	q.wg.Go(func() { d.run(ctx) })
+	p.target = t
+	q.wake(p)
 }
 
-// Offline stops a printer's dispatcher; its queue waits in the store.
+// Offline forgets a printer and stops its dispatcher; its queue waits in
+// the store.
 func (q *Queue) Offline(printerID int64) {
 	q.mu.Lock()
-	d := q.dispatchers[printerID]
-	delete(q.dispatchers, printerID)
+	var d *dispatcher
+	if p := q.printers[printerID]; p != nil {
+		delete(q.printers, printerID)
+		p.gone = true
+		q.unschedule(p)
+		d = p.run
+	}
 	q.mu.Unlock()
 	if d != nil {
 		d.cancel()
 	}
 }
 
-// IsOnline reports whether a printer has a dispatcher here.
+// IsOnline reports whether a printer is online here.
 func (q *Queue) IsOnline(printerID int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.dispatchers[printerID] != nil
+	return q.printers[printerID] != nil
+}
+
+// Dispatching is how many dispatchers run: printers online here with
+// something to send or to wait for.
+func (q *Queue) Dispatching() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.running
 }
 
 // Answered hands a DeviceCommandResponse to the dispatcher waiting for it,
@@ -332,7 +383,14 @@ func (q *Queue) AnswerLate(ctx context.Context, printerID int64, commandID uint3
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	if state == store.StatePending {
+		// Its dispatcher, stopped or about to stop, learns when to retry.
+		q.poke(printerID)
+	}
+	return true, nil
 }
 
 // Printed records a did-print event from the device of a printer: that
@@ -347,8 +405,11 @@ func (q *Queue) Printed(ctx context.Context, printerID int64, commandID uint32) 
 	if err != nil {
 		return false, err
 	}
+	var d *dispatcher
 	q.mu.Lock()
-	d := q.dispatchers[printerID]
+	if p := q.printers[printerID]; p != nil {
+		d = p.run
+	}
 	q.mu.Unlock()
 	if d != nil {
 		select {
@@ -362,6 +423,9 @@ func (q *Queue) Printed(ctx context.Context, printerID int64, commandID uint32) 
 // Close stops every dispatcher, the watcher and the janitor, and waits for
 // them.
 func (q *Queue) Close() {
+	q.mu.Lock()
+	q.closed = true // no dispatcher starts after this, so Wait sees them all
+	q.mu.Unlock()
 	q.cancel()
 	q.wg.Wait()
 }
@@ -391,9 +455,12 @@ func (q *Queue) backoff(attempts int) time.Duration {
 // database: it remembers the highest delivery id it has seen and asks, a
 // few times a second, which printers have pending work above it. Ids are
 // handed out at insert but committed in any order, so it looks back a
-// little below the highest id too.
+// little below the highest id too. Every Poll it asks about all pending
+// work, whatever its id: a delivery sent back to the queue elsewhere (an
+// answer timed out on an instance the printer has left) keeps its old id.
 func (q *Queue) watch() {
 	const lookback = 1000
+	swept := q.cfg.Clock.Now()
 	last, err := q.store.LastDeliveryID(q.ctx)
 	if err != nil && q.ctx.Err() == nil {
 		q.log.Error("watch for queued work", slog.Any("error", err))
@@ -404,7 +471,11 @@ func (q *Queue) watch() {
 			return
 		case <-q.cfg.Clock.After(q.cfg.ChangePoll):
 		}
-		printers, seen, err := q.store.PendingPrintersSince(q.ctx, max(0, last-lookback))
+		since := max(0, last-lookback)
+		if now := q.cfg.Clock.Now(); now.Sub(swept) >= q.cfg.Poll {
+			since, swept = 0, now
+		}
+		printers, seen, err := q.store.PendingPrintersSince(q.ctx, since)
 		if err != nil {
 			if q.ctx.Err() == nil {
 				q.log.Error("watch for queued work", slog.Any("error", err))
