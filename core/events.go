@@ -57,9 +57,15 @@ func (s *Server) receive(c *bridgeConn, m codec.Message) {
 		case codec.Heartbeat:
 			s.presence.setUptime(m.Device, e.Uptime)
 		case codec.DidPrint:
-			if e.PrintType == codec.PrintDelivery {
-				s.work(c, func(ctx context.Context) { s.printed(ctx, c, m.Device, e.PrintID) })
+			if e.PrintType != codec.PrintDelivery {
+				break
 			}
+			// To the printer's dispatcher, which waits for it, at once: not
+			// behind its bridge's other work, which may wait on the store.
+			if ok, printerID := s.presence.speaksFor(c, m.Device); ok && printerID != 0 && s.queue.HandPrinted(printerID, e.PrintID) {
+				break
+			}
+			s.work(c, func(ctx context.Context) { s.printed(ctx, c, m.Device, e.PrintID) })
 		case codec.DidPowerOn:
 			s.work(c, func(ctx context.Context) { s.devicePoweredOn(ctx, c, m.Device, e) })
 		default:

@@ -215,3 +215,42 @@ func TestQueue_RestartSendsWhatWasInFlight(t *testing.T) {
 		f.state(t, unanswered, store.StatePrinted)
 	})
 }
+
+func TestQueue_HandPrinted(t *testing.T) {
+	// A did-print handed to the dispatcher is recorded by it, in order
+	// with the answer, whether it comes before the answer (a printer that
+	// prints, then answers) or after; the next print follows at once. With
+	// no dispatcher running it is not taken, and the caller records it.
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s, fast)
+		if f.queue.HandPrinted(f.printer, 1) {
+			t.Error("a did-print was taken for a printer that is not online")
+		}
+		f.online()
+		first := f.enqueue(t, 1, codec.SetDeliveryAndPrint)
+		second := f.enqueue(t, 2, codec.SetDeliveryAndPrint)
+		for _, tt := range []struct {
+			name        string
+			id          int64
+			printsFirst bool
+		}{
+			{"printed, then answered", first, true},
+			{"answered, then printed", second, false},
+		} {
+			c := f.bridge.next(t)
+			if tt.printsFirst && !f.queue.HandPrinted(f.printer, c.ID) {
+				t.Fatalf("%s: the did-print was not taken", tt.name)
+			}
+			f.answer(t, c, codec.ReturnSuccess)
+			if !tt.printsFirst {
+				f.state(t, tt.id, store.StateSent)
+				if !f.queue.HandPrinted(f.printer, c.ID) {
+					t.Fatalf("%s: the did-print was not taken", tt.name)
+				}
+			}
+			if d := f.state(t, tt.id, store.StatePrinted); d.AnsweredAt.IsZero() {
+				t.Errorf("%s: %+v, want answered and printed", tt.name, d)
+			}
+		}
+	})
+}

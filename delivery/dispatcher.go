@@ -42,6 +42,13 @@ type printer struct {
 	at  int
 }
 
+// didPrint is a printer's word that it printed a command, recorded in the
+// store already or for the dispatcher to record.
+type didPrint struct {
+	commandID uint32
+	recorded  bool
+}
+
 // dispatcher sends one printer's deliveries, one at a time, oldest first.
 // It runs only while the printer has deliveries due or a command in
 // flight: once the store has nothing due for it, it tells the shared timer
@@ -53,7 +60,7 @@ type dispatcher struct {
 	cancel  context.CancelFunc
 	requeue bool // the first run since the printer came online
 	answers chan answer
-	printed chan uint32 // command ids its printer said it printed
+	printed chan didPrint // what its printer said it printed
 	// first is the delivery it last sent and when that became due, for
 	// the latency metrics: a delivery sent again has a not-before moved by
 	// its back-off, but its wait began at its first.
@@ -76,6 +83,18 @@ func (d *dispatcher) run() {
 	defer d.cancel()
 	ctx, q := d.ctx, d.q
 	log := q.log.With("printer", d.p.id)
+	// Did-prints handed to it and not waited for: recorded as it stops
+	// (none is handed after: park took it off its printer).
+	defer func() {
+		for {
+			select {
+			case got := <-d.printed:
+				d.record(ctx, log, got)
+			default:
+				return
+			}
+		}
+	}()
 	if d.requeue {
 		if n, err := q.store.RequeueUnfinished(ctx, d.p.id); err != nil {
 			if ctx.Err() == nil {
@@ -192,8 +211,14 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 	}
 	log.Debug("command sent", "attempt", del.Attempts+1)
 	timeout := d.q.cfg.Clock.After(d.q.cfg.AnswerTimeout)
+	printedFirst := false // its did-print came before its answer
 	for {
 		select {
+		case got := <-d.printed:
+			// Another command's, late, or this one's from a printer that
+			// prints before it answers.
+			d.record(ctx, log, got)
+			printedFirst = printedFirst || got.commandID == id
 		case <-ctx.Done():
 			// Offline or stopping: it stays sent and unanswered, and is sent
 			// again when the printer is back.
@@ -211,7 +236,7 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 			if err := d.answered(context.WithoutCancel(ctx), log, del, a); err != nil {
 				return err
 			}
-			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) && d.awaitPrint(ctx, log, id) {
+			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) && (printedFirst || d.awaitPrint(ctx, log, id)) {
 				now := d.q.cfg.Clock.Now()
 				d.q.metrics.observe(stageSentToPrinted, now.Sub(sentAt))
 				d.q.metrics.observe(stageQueuedToPrinted, now.Sub(due))
@@ -236,10 +261,23 @@ func (d *dispatcher) awaitPrint(ctx context.Context, log *slog.Logger, id uint32
 			log.Info("no did-print event: sending the next anyway (the janitor takes it as printed)", "after", d.q.cfg.PrintTimeout)
 			return false
 		case got := <-d.printed:
-			if got == id {
+			d.record(ctx, log, got)
+			if got.commandID == id {
 				return true
 			}
 		}
+	}
+}
+
+// record writes a did-print handed to the dispatcher (HandPrinted) in the
+// store: its command is printed, if it is still sent.
+func (d *dispatcher) record(ctx context.Context, log *slog.Logger, got didPrint) {
+	if got.recorded {
+		return
+	}
+	err := d.q.store.MarkPrinted(context.WithoutCancel(ctx), d.p.id, got.commandID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		log.Error("mark printed", "command_id", got.commandID, slog.Any("error", err))
 	}
 }
 

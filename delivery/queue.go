@@ -286,7 +286,7 @@ func (q *Queue) start(p *printer) {
 	q.unschedule(p)
 	ctx, cancel := context.WithCancel(q.ctx)
 	d := &dispatcher{q: q, p: p, ctx: ctx, cancel: cancel, requeue: !p.requeued,
-		answers: make(chan answer, 1), printed: make(chan uint32, 8)}
+		answers: make(chan answer, 1), printed: make(chan didPrint, 8)}
 	p.requeued = true
 	p.run = d
 	q.running++
@@ -413,11 +413,33 @@ func (q *Queue) Printed(ctx context.Context, printerID int64, commandID uint32) 
 	q.mu.Unlock()
 	if d != nil {
 		select {
-		case d.printed <- commandID:
+		case d.printed <- didPrint{commandID, true}:
 		default: // it waits for none of these; at worst it waits PrintTimeout
 		}
 	}
 	return true, nil
+}
+
+// HandPrinted gives a printer's did-print event to its running
+// dispatcher, which records it in order with the command's answer: the
+// event waits on no other work of its bridge's (a bridge's other events
+// may wait on the store a while, as when a city's bridges come back at
+// once). The caller has checked that the event's socket prints on the
+// printer. It reports false, and records nothing, if no dispatcher runs
+// or it has events enough waiting: then the caller records it (Printed).
+func (q *Queue) HandPrinted(printerID int64, commandID uint32) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	p := q.printers[printerID]
+	if p == nil || p.run == nil {
+		return false
+	}
+	select {
+	case p.run.printed <- didPrint{commandID, false}:
+		return true
+	default:
+		return false
+	}
 }
 
 // Close stops every dispatcher, the watcher and the janitor, and waits for
