@@ -27,6 +27,8 @@ type Server struct {
 	queue    *delivery.Queue
 	metrics  *metrics
 	hub      hub
+	poller   poller
+	readers  readers
 	presence presence
 	shards   []chan func(context.Context)
 	prints   *rateLimiter[int64]
@@ -141,6 +143,7 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 		s.wg.Go(func() { s.runWorker(s.shards[i]) })
 	}
 	s.wg.Go(s.runPresence)
+	s.startReaders()
 	if cfg.SMTP.Host != "" && cfg.PublicURL != "" {
 		s.mail = make(chan outMail, mailQueue)
 		s.wg.Go(s.runMail)
@@ -217,7 +220,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.metricsHTTP.Shutdown(ctx)
 	}
 	s.closeBridges()
+	s.hub.releasing.Wait()
 	s.cancel()
 	s.wg.Wait()
+	s.poller.close()
 	return err
 }

@@ -30,8 +30,9 @@ func TestLoadtest(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
 		t.Fatalf("report %q: %v", r.stdout, err)
 	}
-	// 40 printers heartbeating every 100 ms: about 400 a second.
-	if report.Bridges != 40 || report.HeartbeatsPerS < 100 || report.Goroutines < 1 {
+	// 40 printers heartbeating every 100 ms: about 400 a second. (An idle
+	// bridge holds no goroutine where the server has epoll, one elsewhere.)
+	if report.Bridges != 40 || report.HeartbeatsPerS < 100 || report.Goroutines > 1.5 {
 		t.Errorf("report %+v", report)
 	}
 	if !strings.Contains(r.stderr, "all online") {
