@@ -63,7 +63,7 @@ func (s *Server) startReaders() {
 	if s.cfg.goroutinePoller {
 		s.poller = goroutinePoller{readable: s.readable}
 	} else {
-		s.poller = newPoller(s.readable, s.log)
+		s.poller = newPoller(s)
 	}
 	for range poolSize() {
 		s.wg.Go(s.runReader)
@@ -85,9 +85,13 @@ type reader struct {
 	s     *Server
 	timer *time.Timer
 	buf   []byte // the last message's buffer, kept for the next
+	// replace starts a reader in this one's place, given the sockets it
+	// had yet to serve.
+	replace func(rest []*bridgeConn)
 
 	mu       sync.Mutex
-	conn     *bridgeConn // the socket whose message it reads; nil between
+	conn     *bridgeConn   // the socket whose message it reads; nil between
+	batch    []*bridgeConn // the sockets it has yet to serve (serveAll)
 	started  time.Time
 	reading  bool   // in the read of the message, not its handling
 	released bool   // another reader took its place
@@ -95,16 +99,26 @@ type reader struct {
 	slowIP   string // counted as a slow frame of this client address
 }
 
-func (s *Server) runReader() {
-	w := &reader{s: s}
+func (s *Server) newReader(replace func(rest []*bridgeConn)) *reader {
+	w := &reader{s: s, replace: replace}
 	w.timer = time.AfterFunc(time.Hour, w.overdue)
 	w.timer.Stop()
-	defer func() {
-		w.timer.Stop()
-		w.mu.Lock()
-		w.exited = true
-		w.mu.Unlock()
-	}()
+	return w
+}
+
+// stop is the end of a reader's goroutine.
+func (w *reader) stop() {
+	w.timer.Stop()
+	w.mu.Lock()
+	w.exited = true
+	w.mu.Unlock()
+}
+
+// runReader is a reader of the pool, which serves the sockets the
+// goroutine poller finds readable.
+func (s *Server) runReader() {
+	w := s.newReader(func([]*bridgeConn) { s.wg.Go(s.runReader) })
+	defer w.stop()
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -118,6 +132,28 @@ func (s *Server) runReader() {
 				return
 			}
 		}
+	}
+}
+
+// serveAll serves sockets in turn, and reports whether the reader is still
+// one of its pool's: if not, the one in its place has those it did not
+// get to.
+func (w *reader) serveAll(conns []*bridgeConn) bool {
+	w.mu.Lock()
+	w.batch = conns
+	w.mu.Unlock()
+	for {
+		w.mu.Lock()
+		if len(w.batch) == 0 {
+			w.batch = nil
+			released := w.released
+			w.mu.Unlock()
+			return !released
+		}
+		c := w.batch[0]
+		w.batch = w.batch[1:]
+		w.mu.Unlock()
+		w.serve(c)
 	}
 }
 
@@ -237,7 +273,9 @@ func (w *reader) overdue() {
 	}
 	if !w.released {
 		w.released = true
-		w.s.wg.Go(w.s.runReader)
+		rest := w.batch
+		w.batch = nil
+		w.replace(rest)
 	}
 	if !w.reading || w.slowIP != "" {
 		return

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"sync"
 	"syscall"
 )
@@ -14,16 +15,23 @@ import (
 // that is not read (over its allowance of messages) is not reported again
 // and again meanwhile.
 //
-// Go's own poller watches the same descriptors (the net package's reads
-// and writes wait on it); the two do not disturb each other. Every epoll
-// call on a socket's descriptor is made inside RawConn.Control, which
-// keeps the descriptor open meanwhile: a socket closing at the same time
-// cannot have its number handed to a new socket under us.
+// The epoll instance is itself watched by Go's poller (an epoll descriptor
+// is readable while it has events), so a loop waits for it as any
+// goroutine waits for a socket, and serves the sockets it reports
+// itself: a heartbeat wakes one thread, as it would a goroutine
+// blocked on its socket. A loop held up by one socket (a slow frame) gives
+// its place to a new loop (reader.overdue).
+//
+// Go's poller watches the sockets too (the net package's reads and writes
+// wait on it); the two do not disturb each other. Every epoll call on a
+// socket's descriptor is made inside RawConn.Control, which keeps the
+// descriptor open meanwhile: a socket closing at the same time cannot have
+// its number handed to a new socket under us.
 type epoller struct {
+	srv      *Server
 	fd       int
-	wake     [2]int // a pipe: a byte written ends run
-	readable func(*bridgeConn)
-	log      *slog.Logger
+	file     *os.File // fd, for Go's poller
+	raw      syscall.RawConn
 	fallback goroutinePoller // for connections with no descriptor
 
 	mu    sync.Mutex
@@ -31,36 +39,35 @@ type epoller struct {
 	next  uint64
 }
 
-// wakeID is the pipe's id in the epoll set; sockets' ids start at 1.
-const wakeID = 0
-
 // newPoller is epoll, or goroutines if the kernel will not give one.
-func newPoller(readable func(*bridgeConn), log *slog.Logger) poller {
-	p, err := newEpoller(readable, log)
+func newPoller(s *Server) poller {
+	p, err := newEpoller(s)
 	if err != nil {
-		log.Warn("no epoll: a goroutine watches each bridge socket", slog.Any("error", err))
-		return goroutinePoller{readable: readable}
+		s.log.Warn("no epoll: a goroutine watches each bridge socket", slog.Any("error", err))
+		return goroutinePoller{readable: s.readable}
 	}
 	return p
 }
 
-func newEpoller(readable func(*bridgeConn), log *slog.Logger) (*epoller, error) {
+func newEpoller(s *Server) (*epoller, error) {
 	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	p := &epoller{fd: fd, readable: readable, log: log, fallback: goroutinePoller{readable: readable}, conns: map[uint64]*bridgeConn{}}
-	if err := syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+	// Non-blocking, so that os.NewFile hands it to Go's poller.
+	if err := syscall.SetNonblock(fd, true); err != nil {
 		syscall.Close(fd)
 		return nil, err
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN}
-	setEventID(&ev, wakeID)
-	if err := syscall.EpollCtl(fd, syscall.EPOLL_CTL_ADD, p.wake[0], &ev); err != nil {
-		p.closeFDs()
+	p := &epoller{srv: s, fd: fd, file: os.NewFile(uintptr(fd), "bridge-epoll"), fallback: goroutinePoller{readable: s.readable},
+		conns: map[uint64]*bridgeConn{}}
+	if p.raw, err = p.file.SyscallConn(); err != nil {
+		p.file.Close()
 		return nil, err
 	}
-	go p.run()
+	// One loop: two would wake each other's threads at every event, taking
+	// turns at the descriptor. A loop held up gives its place to another.
+	s.wg.Go(p.loop)
 	return p, nil
 }
 
@@ -140,49 +147,55 @@ func (p *epoller) remove(c *bridgeConn) {
 	})
 }
 
-// close ends run, which closes the epoll instance.
+// close ends the loops and closes the epoll instance.
 func (p *epoller) close() {
-	syscall.Write(p.wake[1], []byte{0})
+	p.file.Close()
 }
 
-func (p *epoller) closeFDs() {
-	syscall.Close(p.wake[0])
-	syscall.Close(p.wake[1])
-	syscall.Close(p.fd)
-}
-
-// run waits for sockets with something to read and hands each to readable,
-// until close. EpollWait blocks its thread in the kernel; Go runs its other
-// goroutines on other threads meanwhile.
-func (p *epoller) run() {
-	defer p.closeFDs()
-	events := make([]syscall.EpollEvent, 256)
-	ready := make([]*bridgeConn, 0, len(events))
-	for {
-		n, err := syscall.EpollWait(p.fd, events, -1)
-		if errors.Is(err, syscall.EINTR) {
-			continue
+// loop waits for sockets with something to read and serves them, until
+// close, or until it gives its place to another loop.
+func (p *epoller) loop() {
+	s := p.srv
+	w := s.newReader(func(rest []*bridgeConn) {
+		s.wg.Go(p.loop)
+		if len(rest) > 0 {
+			go func() {
+				for _, c := range rest {
+					s.readable(c) // to the pool
+				}
+			}()
 		}
+	})
+	defer w.stop()
+	events := make([]syscall.EpollEvent, 64)
+	var ready []*bridgeConn
+	for {
+		var n int
+		var werr error
+		// Asked without waiting; when there is nothing, Go's poller waits
+		// for the epoll descriptor to be readable, and asks again.
+		err := p.raw.Read(func(uintptr) bool {
+			n, werr = syscall.EpollWait(p.fd, events, 0)
+			return n > 0 || (werr != nil && !errors.Is(werr, syscall.EINTR))
+		})
 		if err != nil {
-			p.log.Error("epoll", slog.Any("error", err))
+			return // closed
+		}
+		if werr != nil {
+			s.log.Error("epoll", slog.Any("error", werr))
 			return
 		}
 		ready = ready[:0]
 		p.mu.Lock()
 		for i := range events[:n] {
-			id := eventID(&events[i])
-			if id == wakeID {
-				p.mu.Unlock()
-				return
-			}
-			if c := p.conns[id]; c != nil {
+			if c := p.conns[eventID(&events[i])]; c != nil {
 				ready = append(ready, c)
 			}
 		}
 		p.mu.Unlock()
-		for i, c := range ready {
-			p.readable(c)
-			ready[i] = nil
+		if !w.serveAll(ready) {
+			return
 		}
+		clear(ready)
 	}
 }

@@ -2,9 +2,7 @@
 
 package core
 
-import "log/slog"
-
 // newPoller is a goroutine per socket: epoll is Linux's.
-func newPoller(readable func(*bridgeConn), _ *slog.Logger) poller {
-	return goroutinePoller{readable: readable}
+func newPoller(s *Server) poller {
+	return goroutinePoller{readable: s.readable}
 }

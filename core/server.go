@@ -220,9 +220,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.metricsHTTP.Shutdown(ctx)
 	}
 	s.closeBridges()
+	s.poller.close()
 	s.hub.releasing.Wait()
 	s.cancel()
 	s.wg.Wait()
-	s.poller.close()
 	return err
 }
