@@ -18,25 +18,27 @@ import (
 // The epoll instance is itself watched by Go's poller (an epoll descriptor
 // is readable while it has events), so a loop waits for it as any
 // goroutine waits for a socket, and serves the sockets it reports
-// itself: a heartbeat wakes one thread, as it would a goroutine
-// blocked on its socket. A loop held up by one socket (a slow frame) gives
-// its place to a new loop (reader.overdue).
+// itself: a heartbeat wakes one thread, as it would a goroutine blocked on
+// its socket. A loop held up by one socket (a slow frame, a busy store
+// worker) gives its place to a new loop (reader.overdue), on a copy of the
+// descriptor of its own.
 //
 // Go's poller watches the sockets too (the net package's reads and writes
-// wait on it); the two do not disturb each other. Every epoll call on a
-// socket's descriptor is made inside RawConn.Control, which keeps the
-// descriptor open meanwhile: a socket closing at the same time cannot have
-// its number handed to a new socket under us.
+// wait on it); the two do not disturb each other. Every epoll call is made
+// inside RawConn.Control of the socket and of the epoll instance, which
+// keeps both descriptors open meanwhile: one closing at the same time
+// cannot have its number handed to another under us.
 type epoller struct {
 	srv      *Server
-	fd       int
-	file     *os.File // fd, for Go's poller
+	file     *os.File // the epoll instance, for epoll_ctl
 	raw      syscall.RawConn
 	fallback goroutinePoller // for connections with no descriptor
 
-	mu    sync.Mutex
-	conns map[uint64]*bridgeConn // by the id epoll knows them by
-	next  uint64
+	mu     sync.Mutex
+	conns  map[uint64]*bridgeConn // by the id epoll knows them by
+	next   uint64
+	loops  map[*os.File]struct{} // each loop's descriptor of the instance
+	closed bool
 }
 
 // newPoller is epoll, or goroutines if the kernel will not give one.
@@ -54,21 +56,58 @@ func newEpoller(s *Server) (*epoller, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Non-blocking, so that os.NewFile hands it to Go's poller.
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
+	p := &epoller{srv: s, file: os.NewFile(uintptr(fd), "bridge-epoll"), fallback: goroutinePoller{readable: s.readable},
+		conns: map[uint64]*bridgeConn{}, loops: map[*os.File]struct{}{}}
+	if p.raw, err = p.file.SyscallConn(); err != nil {
+		p.file.Close()
 		return nil, err
 	}
-	p := &epoller{srv: s, fd: fd, file: os.NewFile(uintptr(fd), "bridge-epoll"), fallback: goroutinePoller{readable: s.readable},
-		conns: map[uint64]*bridgeConn{}}
-	if p.raw, err = p.file.SyscallConn(); err != nil {
+	// Non-blocking (after os.NewFile: the instance's own descriptor is not
+	// Go's poller's), so that os.NewFile hands the loops' copies to Go's
+	// poller.
+	if err := syscall.SetNonblock(fd, true); err != nil {
 		p.file.Close()
 		return nil, err
 	}
 	// One loop: two would wake each other's threads at every event, taking
 	// turns at the descriptor. A loop held up gives its place to another.
-	s.wg.Go(p.loop)
+	if err := p.startLoop(); err != nil {
+		p.file.Close()
+		return nil, err
+	}
 	return p, nil
+}
+
+// startLoop starts a loop on a descriptor of its own, so that a loop held
+// up (serving, it holds its descriptor's read lock) stops no other.
+func (p *epoller) startLoop() error {
+	var dup uintptr
+	var errno syscall.Errno
+	err := p.raw.Control(func(fd uintptr) {
+		dup, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_DUPFD_CLOEXEC, 0)
+	})
+	if err != nil {
+		return err
+	}
+	if errno != 0 {
+		return errno
+	}
+	f := os.NewFile(dup, "bridge-epoll")
+	raw, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		f.Close()
+		return nil
+	}
+	p.loops[f] = struct{}{}
+	p.mu.Unlock()
+	p.srv.wg.Go(func() { p.loop(f, raw) })
+	return nil
 }
 
 // The 64 bits of an event's data are the socket's id (Fd and Pad are its
@@ -112,15 +151,20 @@ func (p *epoller) add(c *bridgeConn) error {
 	return nil
 }
 
-// ctl adds or rearms a socket's entry, while its descriptor is held open.
+// ctl adds or rearms a socket's entry, while its descriptor and the
+// epoll instance's are held open.
 func (p *epoller) ctl(c *bridgeConn, op int) error {
 	var err error
 	ev := syscall.EpollEvent{Events: socketEvents}
 	setEventID(&ev, c.poll.id)
-	cerr := c.poll.raw.Control(func(fd uintptr) {
-		err = syscall.EpollCtl(p.fd, op, int(fd), &ev)
+	perr := p.raw.Control(func(epfd uintptr) {
+		if cerr := c.poll.raw.Control(func(fd uintptr) {
+			err = syscall.EpollCtl(int(epfd), op, int(fd), &ev)
+		}); cerr != nil {
+			err = cerr
+		}
 	})
-	return errors.Join(cerr, err)
+	return errors.Join(perr, err)
 }
 
 func (p *epoller) rearm(c *bridgeConn) {
@@ -142,22 +186,45 @@ func (p *epoller) remove(c *bridgeConn) {
 	p.mu.Unlock()
 	// Closing the descriptor takes it out of the set; done here too so
 	// that no event comes for a socket being closed.
-	c.poll.raw.Control(func(fd uintptr) {
-		syscall.EpollCtl(p.fd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+	p.raw.Control(func(epfd uintptr) {
+		c.poll.raw.Control(func(fd uintptr) {
+			syscall.EpollCtl(int(epfd), syscall.EPOLL_CTL_DEL, int(fd), nil)
+		})
 	})
 }
 
 // close ends the loops and closes the epoll instance.
 func (p *epoller) close() {
+	p.mu.Lock()
+	p.closed = true
+	loops := make([]*os.File, 0, len(p.loops))
+	for f := range p.loops {
+		loops = append(loops, f)
+	}
+	p.mu.Unlock()
+	for _, f := range loops {
+		f.Close()
+	}
 	p.file.Close()
 }
 
 // loop waits for sockets with something to read and serves them, until
-// close, or until it gives its place to another loop.
-func (p *epoller) loop() {
+// close, or until it gives its place to another loop. It serves them
+// within the read of its descriptor, which it then goes on waiting on:
+// Go's poller keeps what it said meanwhile, so that a loop woken for one
+// socket asks epoll once.
+func (p *epoller) loop(f *os.File, raw syscall.RawConn) {
 	s := p.srv
+	defer func() {
+		p.mu.Lock()
+		delete(p.loops, f)
+		p.mu.Unlock()
+		f.Close()
+	}()
 	w := s.newReader(func(rest []*bridgeConn) {
-		s.wg.Go(p.loop)
+		if err := p.startLoop(); err != nil {
+			s.log.Error("epoll loop", slog.Any("error", err))
+		}
 		if len(rest) > 0 {
 			go func() {
 				for _, c := range rest {
@@ -169,33 +236,33 @@ func (p *epoller) loop() {
 	defer w.stop()
 	events := make([]syscall.EpollEvent, 64)
 	var ready []*bridgeConn
-	for {
-		var n int
-		var werr error
-		// Asked without waiting; when there is nothing, Go's poller waits
-		// for the epoll descriptor to be readable, and asks again.
-		err := p.raw.Read(func(uintptr) bool {
-			n, werr = syscall.EpollWait(p.fd, events, 0)
-			return n > 0 || (werr != nil && !errors.Is(werr, syscall.EINTR))
-		})
-		if err != nil {
-			return // closed
-		}
-		if werr != nil {
-			s.log.Error("epoll", slog.Any("error", werr))
-			return
-		}
-		ready = ready[:0]
-		p.mu.Lock()
-		for i := range events[:n] {
-			if c := p.conns[eventID(&events[i])]; c != nil {
-				ready = append(ready, c)
+	raw.Read(func(epfd uintptr) bool {
+		for {
+			n, err := syscall.EpollWait(int(epfd), events, 0)
+			switch {
+			case errors.Is(err, syscall.EINTR):
+				continue
+			case err != nil:
+				s.log.Error("epoll", slog.Any("error", err))
+				return true
+			case n == 0:
+				return false // wait
+			}
+			ready = ready[:0]
+			p.mu.Lock()
+			for i := range events[:n] {
+				if c := p.conns[eventID(&events[i])]; c != nil {
+					ready = append(ready, c)
+				}
+			}
+			p.mu.Unlock()
+			if !w.serveAll(ready) {
+				return true // another loop has taken its place
+			}
+			clear(ready)
+			if n < len(events) {
+				return false
 			}
 		}
-		p.mu.Unlock()
-		if !w.serveAll(ready) {
-			return
-		}
-		clear(ready)
-	}
+	})
 }
