@@ -472,8 +472,23 @@ func (s *Server) runPresence() {
 // store has its last seen time.
 const forgetOffline = time.Hour
 
+// flushBatch is how many heartbeats one transaction writes: the store's
+// writer (SQLite has one) is held for a batch at a time, so a request that
+// writes waits for a batch, not for every printer's heartbeat.
+const flushBatch = 500
+
+// flush writes the heartbeats not yet written, in batches. What a failed
+// batch did not write is written by the next flush (the last one, at
+// shutdown, runs on after the server's context ends).
 func (s *Server) flush(ctx context.Context) {
-	if err := s.store.TouchDevices(ctx, s.instance, s.presence.touches()); err != nil {
-		s.log.Error("flush heartbeats", slog.Any("error", err))
+	touches := s.presence.touches()
+	for len(touches) > 0 {
+		n := min(len(touches), flushBatch)
+		if err := s.store.TouchDevices(ctx, s.instance, touches[:n]); err != nil {
+			s.log.Error("flush heartbeats", slog.Any("error", err), "unwritten", len(touches))
+			s.presence.retouch(touches)
+			return
+		}
+		touches = touches[n:]
 	}
 }

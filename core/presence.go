@@ -266,6 +266,22 @@ func (p *presence) touches() []store.DeviceTouch {
 	return out
 }
 
+// retouch marks heartbeats that were taken and not written as not yet
+// written.
+func (p *presence) retouch(touches []store.DeviceTouch) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range touches {
+		addr, err := codec.ParseAddress(t.Address)
+		if err != nil {
+			continue
+		}
+		if d := p.devices[addr]; d != nil {
+			d.dirty = true
+		}
+	}
+}
+
 // bridgeGone marks offline every device a socket that closed spoke for:
 // any socket may speak for them now.
 func (p *presence) bridgeGone(c *bridgeConn) (gone []offline, online int) {
