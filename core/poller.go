@@ -24,10 +24,11 @@ type poller interface {
 // pollHandle is what a poller keeps of a socket: the raw connection and
 // the id epoll knows it by, or the signals of the goroutine that watches it.
 type pollHandle struct {
-	raw  syscall.RawConn
-	id   uint64
-	arm  chan struct{}
-	quit chan struct{}
+	raw     syscall.RawConn
+	id      uint64
+	arm     chan struct{}
+	quit    chan struct{}
+	removed bool // the socket closed: add watches it no more
 }
 
 // errNoFD is why epoll cannot watch a connection that has no file
@@ -42,9 +43,15 @@ type goroutinePoller struct {
 }
 
 func (p goroutinePoller) add(c *bridgeConn) error {
-	c.poll.arm, c.poll.quit = make(chan struct{}, 1), make(chan struct{})
-	c.poll.arm <- struct{}{}
-	go p.watch(c, c.poll.arm, c.poll.quit)
+	arm, quit := make(chan struct{}, 1), make(chan struct{})
+	arm <- struct{}{}
+	c.mu.Lock() // a close at once (Shutdown) reads them
+	removed := c.poll.removed
+	c.poll.arm, c.poll.quit = arm, quit
+	c.mu.Unlock()
+	if !removed {
+		go p.watch(c, arm, quit)
+	}
 	return nil
 }
 
@@ -75,8 +82,12 @@ func (goroutinePoller) rearm(c *bridgeConn) {
 }
 
 func (goroutinePoller) remove(c *bridgeConn) {
-	if c.poll.quit != nil {
-		close(c.poll.quit)
+	c.mu.Lock()
+	quit := c.poll.quit
+	c.poll.removed = true
+	c.mu.Unlock()
+	if quit != nil {
+		close(quit)
 	}
 }
 

@@ -139,9 +139,17 @@ func (p *epoller) add(c *bridgeConn) error {
 	p.mu.Lock()
 	p.next++
 	id := p.next
+	p.mu.Unlock()
+	c.mu.Lock() // a close at once (Shutdown) reads them
+	removed := c.poll.removed
+	c.poll.raw, c.poll.id = raw, id
+	c.mu.Unlock()
+	if removed {
+		return nil
+	}
+	p.mu.Lock()
 	p.conns[id] = c
 	p.mu.Unlock()
-	c.poll.raw, c.poll.id = raw, id
 	if err := p.ctl(c, syscall.EPOLL_CTL_ADD); err != nil {
 		p.mu.Lock()
 		delete(p.conns, id)
@@ -177,17 +185,21 @@ func (p *epoller) rearm(c *bridgeConn) {
 }
 
 func (p *epoller) remove(c *bridgeConn) {
-	if c.poll.raw == nil {
+	c.mu.Lock()
+	h := c.poll
+	c.poll.removed = true
+	c.mu.Unlock()
+	if h.raw == nil {
 		p.fallback.remove(c)
 		return
 	}
 	p.mu.Lock()
-	delete(p.conns, c.poll.id)
+	delete(p.conns, h.id)
 	p.mu.Unlock()
 	// Closing the descriptor takes it out of the set; done here too so
 	// that no event comes for a socket being closed.
 	p.raw.Control(func(epfd uintptr) {
-		c.poll.raw.Control(func(fd uintptr) {
+		h.raw.Control(func(fd uintptr) {
 			syscall.EpollCtl(int(epfd), syscall.EPOLL_CTL_DEL, int(fd), nil)
 		})
 	})
