@@ -31,8 +31,11 @@ type inMessage struct {
 // MalformedEvent.
 func DecodeMessage(data []byte) Message {
 	var in inMessage
-	if err := json.Unmarshal(data, &in); err != nil {
-		return MalformedEvent{Err: malformed("not a JSON object: %v", err)}
+	if !fastInMessage(data, &in) {
+		in = inMessage{}
+		if err := json.Unmarshal(data, &in); err != nil {
+			return MalformedEvent{Err: malformed("not a JSON object: %v", err)}
+		}
 	}
 	d := messageDecoder{in: &in}
 	m := d.decode()
@@ -198,10 +201,12 @@ func (d *messageDecoder) deviceAddress(what string, s *string) Address {
 }
 
 func (d *messageDecoder) base64(name string, raw json.RawMessage) []byte {
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil || len(raw) == 0 {
-		d.fail("%s: want a base64 string", name)
-		return nil
+	s, ok := fastString(raw)
+	if !ok {
+		if err := json.Unmarshal(raw, &s); err != nil || len(raw) == 0 {
+			d.fail("%s: want a base64 string", name)
+			return nil
+		}
 	}
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
@@ -264,8 +269,8 @@ func validText(raw json.RawMessage) string {
 
 // lenientFloat gives a JSON number, or a string holding one; else 0.
 func lenientFloat(raw json.RawMessage) float64 {
-	var f float64
-	if json.Unmarshal(raw, &f) != nil {
+	f, ok := fastFloat(raw)
+	if !ok && json.Unmarshal(raw, &f) != nil {
 		f, _ = strconv.ParseFloat(lenientString(raw), 64)
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -276,6 +281,9 @@ func lenientFloat(raw json.RawMessage) float64 {
 
 // lenientInts gives a JSON list of integers, else nil.
 func lenientInts(raw json.RawMessage) []int {
+	if v, ok := fastInts(raw); ok {
+		return v
+	}
 	var v []int
 	if json.Unmarshal(raw, &v) != nil {
 		return nil

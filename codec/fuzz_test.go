@@ -53,6 +53,52 @@ func FuzzDecodeMessage(f *testing.F) {
 	})
 }
 
+// FuzzFastDecode checks the fast path of bridge messages against
+// encoding/json: wherever it answers, it answers as encoding/json does.
+func FuzzFastDecode(f *testing.F) {
+	var cases []golden.DecodeCase
+	golden.Load(f, "decode.json", &cases)
+	for _, c := range cases {
+		f.Add([]byte(c.Input))
+	}
+	f.Add([]byte(`{"type": "DeviceEvent", "bridge_address": "3fa689e87c7882d7", "device_address": "0e492e540913f1a2", "timestamp": 1426256547.5, "rssi_stats": [-20, -20, -19], "binary_payload": "AQAAAAAABAAAABQAAAA="}`))
+	f.Add([]byte(`{"type":"DeviceCommandResponse","bridge_address":"0000000000000001","device_address":"0000000000000002","command_id":4294967295,"return_code":255,"transfer_time":0.25,"rssi_stats":[]}`))
+	f.Add([]byte(` { "Type" : "x", "type": "y", "extra": [true, false, "z", 1e400] } `))
+	f.Add([]byte(`[1, -0, 2.5, 9223372036854775808]`))
+	f.Add([]byte(`"AQAAAA=="`))
+	f.Add([]byte(`-1.5e-3`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast inMessage
+		if fastInMessage(data, &fast) {
+			var slow inMessage
+			if err := json.Unmarshal(data, &slow); err != nil {
+				t.Fatalf("fast path took %q; encoding/json: %v", data, err)
+			}
+			if !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("%q: fast %+v, encoding/json %+v", data, fast, slow)
+			}
+		}
+		if s, ok := fastString(data); ok {
+			var want string
+			if err := json.Unmarshal(data, &want); err != nil || s != want {
+				t.Fatalf("%q: fast %q, encoding/json %q %v", data, s, want, err)
+			}
+		}
+		if v, ok := fastFloat(data); ok {
+			var want float64
+			if err := json.Unmarshal(data, &want); err != nil || v != want {
+				t.Fatalf("%q: fast %v, encoding/json %v %v", data, v, want, err)
+			}
+		}
+		if v, ok := fastInts(data); ok {
+			var want []int
+			if err := json.Unmarshal(data, &want); err != nil || !reflect.DeepEqual(v, want) {
+				t.Fatalf("%q: fast %#v, encoding/json %#v %v", data, v, want, err)
+			}
+		}
+	})
+}
+
 func FuzzDecodeEvent(f *testing.F) {
 	var cases []golden.DecodeCase
 	golden.Load(f, "decode.json", &cases)

@@ -1,10 +1,12 @@
 package core
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -30,20 +32,36 @@ var upgrader = websocket.Upgrader{
 	Subprotocols: []string{Subprotocol},
 	// Bridges are not browsers: there is no Origin to check.
 	CheckOrigin: func(*http.Request) bool { return true },
-	// Idle sockets hold a small read buffer and no write buffer: write
-	// buffers are lent per write. Bridge frames are small.
-	ReadBufferSize:  1024,
+	// The read buffer is the one bridgeHijacker hands over (gorilla keeps a
+	// hijacked reader when ReadBufferSize is 0). Write buffers are lent
+	// per write: an idle socket holds none.
 	WriteBufferPool: &sync.Pool{},
 }
 
-// bridgeConn is one bridge's socket. The reader goroutine is the one that
-// called handleConnection; the writer owns every write.
+// bridgeReadBuffer is the size of a bridge socket's read buffer, the one
+// buffer an idle socket keeps: a heartbeat's frame (about 200 bytes) fits
+// whole, larger frames are read through it. gorilla keeps a reader it is
+// given only if it holds more than 256 bytes.
+const bridgeReadBuffer = 512
+
+// bridgeConn is one bridge's socket. No goroutine waits on it: the poller
+// says when it has something to read, and a reader from the pool reads
+// one message at a time (readBridge); whoever sends to it writes, through
+// a goroutine that lives only while frames wait (Send).
 type bridgeConn struct {
-	srv       *Server
-	ws        *websocket.Conn
-	ip        string // the client address it came from
-	send      chan []byte
-	done      chan struct{}
+	srv  *Server
+	ws   *websocket.Conn
+	br   *bufio.Reader // ws's read buffer: the pollers peek at it
+	ip   string        // the client address it came from
+	poll pollHandle
+	// lastRead is when its last message was read (unix nanoseconds): a
+	// socket silent for BridgeIdleTimeout is closed (sweepIdle).
+	lastRead atomic.Int64
+	// handoff orders what one reader of the socket did before the next
+	// reads it: the poller's word passes through the kernel, where Go's
+	// memory model does not see it.
+	handoff   atomic.Int64
+	isClosed  atomic.Bool
 	closeOnce sync.Once
 	end       atomic.Pointer[string] // how it ended, for the metrics (endedBy)
 
@@ -51,17 +69,24 @@ type bridgeConn struct {
 	// few printers. Guarded by the presence's lock.
 	devices []codec.Address
 
-	// The reader's own: its allowance of messages.
+	// The reader's own (one reader at a time): its allowance of messages.
 	messages bucket
 
 	mu   sync.Mutex
 	addr codec.Address // from its first message; 0 before
-	log  *slog.Logger  // with the bridge's address once known
 	// Its allowance of log lines, the lines dropped since the last one
 	// logged, and whether it was said that lines are dropped.
 	logLines   bucket
-	logDropped int
+	logDropped int32
 	logWarned  bool
+
+	// Frames waiting to be written, and whether a goroutine writes them;
+	// room is closed (and nil'ed) when one is taken, for sendWait: each is
+	// nil unless something waits.
+	wmu     sync.Mutex
+	pending [][]byte
+	writing bool
+	room    chan struct{}
 }
 
 // dropDevice forgets that the socket speaks for a device; the presence's
@@ -76,11 +101,14 @@ func (c *bridgeConn) dropDevice(dev codec.Address) {
 	}
 }
 
-// logger is the socket's logger.
+// logger is the socket's logger, made when a line is logged: a logger kept
+// per socket would cost every idle socket its memory.
 func (c *bridgeConn) logger() *slog.Logger {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.log
+	log := c.srv.log.With("remote", c.ws.RemoteAddr().String())
+	if addr := c.address(); addr != 0 {
+		log = log.With("bridge", addr)
+	}
+	return log
 }
 
 // note logs a line about the socket if its allowance of log lines has
@@ -97,15 +125,14 @@ func (c *bridgeConn) note(level slog.Level, msg string, args ...any) {
 		c.logDropped++
 		c.logWarned = true
 	}
-	log := c.log
 	c.mu.Unlock()
 	switch {
 	case ok && dropped > 0:
-		log.Log(context.Background(), level, msg, append(args, "log_lines_dropped_before", dropped)...)
+		c.logger().Log(context.Background(), level, msg, append(args, "log_lines_dropped_before", dropped)...)
 	case ok:
-		log.Log(context.Background(), level, msg, args...)
+		c.logger().Log(context.Background(), level, msg, args...)
 	case warn:
-		log.Warn("bridge too talkative: lines about it are dropped beyond its allowance", "per_minute", c.srv.cfg.BridgeLogLinesPerMinute)
+		c.logger().Warn("bridge too talkative: lines about it are dropped beyond its allowance", "per_minute", c.srv.cfg.BridgeLogLinesPerMinute)
 		fallthrough
 	default:
 		c.srv.metrics.logDropped.Inc()
@@ -120,22 +147,67 @@ func (c *bridgeConn) refuse(reason, msg string, args ...any) {
 
 var _ delivery.Sender = (*bridgeConn)(nil)
 
-// Send queues a device command's frame for the writer without waiting: the
-// delivery queue's way out.
+// Send queues a device command's frame without waiting: the delivery
+// queue's way out.
 func (c *bridgeConn) Send(frame []byte) error {
-	select {
-	case <-c.done:
-		return ErrBridgeGone
-	default:
+	if err := c.enqueue(frame, nil); err != nil {
+		return err
 	}
-	select {
-	case c.send <- frame:
-		c.srv.metrics.commandsSent.WithLabelValues("DeviceCommand").Inc()
-		return nil
-	case <-c.done:
+	c.srv.metrics.commandsSent.WithLabelValues("DeviceCommand").Inc()
+	return nil
+}
+
+// enqueue queues a frame for writing, starting a writer if none runs. With
+// the queue full it fails with ErrBridgeBusy, or, given wait, returns the
+// channel closed when there may be room.
+func (c *bridgeConn) enqueue(frame []byte, wait *chan struct{}) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	switch {
+	case c.closed():
 		return ErrBridgeGone
-	default:
+	case len(c.pending) >= c.srv.cfg.SendQueue:
+		if wait == nil {
+			return ErrBridgeBusy
+		}
+		if c.room == nil {
+			c.room = make(chan struct{})
+		}
+		*wait = c.room
 		return ErrBridgeBusy
+	}
+	c.pending = append(c.pending, frame)
+	if !c.writing {
+		c.writing = true
+		go c.writeOut()
+	}
+	return nil
+}
+
+// writeOut writes the frames waiting, each within WriteTimeout, and ends
+// when none waits: a socket nobody sends to has no writer.
+func (c *bridgeConn) writeOut() {
+	for {
+		c.wmu.Lock()
+		if len(c.pending) == 0 || c.closed() {
+			c.pending, c.writing = nil, false
+			c.wmu.Unlock()
+			return
+		}
+		frame := c.pending[0]
+		c.pending[0] = nil
+		c.pending = c.pending[1:]
+		if c.room != nil {
+			close(c.room)
+			c.room = nil
+		}
+		c.wmu.Unlock()
+		c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+		if err := c.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
+			c.endedBy(sessionWriteFailed)
+			c.note(slog.LevelInfo, "bridge write failed", slog.Any("error", err))
+			c.close()
+		}
 	}
 }
 
@@ -143,13 +215,17 @@ func (c *bridgeConn) Send(frame []byte) error {
 // for commands that must not be dropped, sent from a worker, never from
 // the socket's reader.
 func (c *bridgeConn) sendWait(ctx context.Context, frame []byte) error {
-	select {
-	case c.send <- frame:
-		return nil
-	case <-c.done:
-		return ErrBridgeGone
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrBridgeBusy, ctx.Err())
+	for {
+		var room chan struct{}
+		err := c.enqueue(frame, &room)
+		if !errors.Is(err, ErrBridgeBusy) {
+			return err
+		}
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", ErrBridgeBusy, ctx.Err())
+		}
 	}
 }
 
@@ -163,22 +239,26 @@ func (c *bridgeConn) sendCommand(ctx context.Context, cmd codec.Command, kind st
 	return nil
 }
 
-// close ends the socket; both loops return. It may be called many times.
+// close ends the socket: it is no longer watched or written, and presence
+// and the hub forget it. It may be called many times, from anywhere but
+// under the socket's locks.
 func (c *bridgeConn) close() {
 	c.closeOnce.Do(func() {
-		close(c.done)
+		c.isClosed.Store(true)
+		c.srv.poller.remove(c)
 		c.ws.Close()
+		c.wmu.Lock()
+		if c.room != nil {
+			close(c.room)
+			c.room = nil
+		}
+		c.pending = nil
+		c.wmu.Unlock()
+		c.srv.untrack(c)
 	})
 }
 
-func (c *bridgeConn) closed() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
+func (c *bridgeConn) closed() bool { return c.isClosed.Load() }
 
 func (c *bridgeConn) address() codec.Address {
 	c.mu.Lock()
@@ -186,20 +266,45 @@ func (c *bridgeConn) address() codec.Address {
 	return c.addr
 }
 
-// handleConnection upgrades GET /api/v1/connection and runs the bridge's
-// reader until the socket ends.
+// bridgeHijacker hands gorilla's upgrade a read buffer of bridgeReadBuffer
+// bytes in place of net/http's (4 KB), which is then dropped with the
+// request: gorilla reads through it, and the pollers peek at it.
+type bridgeHijacker struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+func (h *bridgeHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if brw.Reader.Buffered() > 0 {
+		conn.Close()
+		return nil, nil, errors.New("bridge sent data before the handshake completed")
+	}
+	h.br = bufio.NewReaderSize(conn, bridgeReadBuffer)
+	// The writer only lends gorilla a buffer for its 101 answer.
+	return conn, bufio.NewReadWriter(h.br, bufio.NewWriterSize(conn, 256)), nil
+}
+
+// handleConnection upgrades GET /api/v1/connection and hands the socket to
+// the poller; it returns at once, and with it net/http's buffers and the
+// request.
 func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) {
-	ws, err := upgrader.Upgrade(w, r, nil)
+	h := &bridgeHijacker{ResponseWriter: w}
+	ws, err := upgrader.Upgrade(h, r, nil)
 	if err != nil {
 		return // the upgrader has answered the client
 	}
 	now := time.Now()
 	c := &bridgeConn{
-		srv: s, ws: ws, ip: s.clientIP(r), send: make(chan []byte, s.cfg.SendQueue), done: make(chan struct{}),
-		log:      s.log.With("remote", r.RemoteAddr),
+		srv: s, ws: ws, br: h.br, ip: s.clientIP(r),
 		messages: bucket{tokens: float64(s.cfg.BridgeMessagesPerSecond), last: now},
 		logLines: bucket{tokens: float64(s.cfg.BridgeLogLinesPerMinute), last: now},
 	}
+	c.lastRead.Store(now.UnixNano())
+	ws.SetReadLimit(s.cfg.MaxFrameBytes)
 	if ws.Subprotocol() != Subprotocol {
 		c.note(slog.LevelInfo, "bridge without subprotocol", "asked", r.Header.Get("Sec-WebSocket-Protocol"))
 	}
@@ -208,74 +313,9 @@ func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) {
 		c.close()
 		return
 	}
-	defer s.untrack(c)
-	go c.writeLoop()
-	c.readLoop()
-}
-
-func (c *bridgeConn) writeLoop() {
-	defer c.close()
-	for {
-		select {
-		case <-c.done:
-			return
-		case frame := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-			if err := c.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
-				c.endedBy(sessionWriteFailed)
-				c.logger().Info("bridge write failed", slog.Any("error", err))
-				return
-			}
-		}
-	}
-}
-
-func (c *bridgeConn) readLoop() {
-	defer c.close()
-	s := c.srv
-	c.ws.SetReadLimit(s.cfg.MaxFrameBytes)
-	for {
-		c.ws.SetReadDeadline(time.Now().Add(s.cfg.BridgeIdleTimeout))
-		kind, data, err := c.ws.ReadMessage()
-		if err != nil {
-			c.endedBy(readEnd(err))
-			if !c.closed() {
-				c.note(slog.LevelInfo, "bridge disconnected", slog.Any("error", err))
-			}
-			return
-		}
-		// A real bridge sends a message every few seconds: a socket that
-		// sends more than its allowance is read no faster than that.
-		if !c.throttle() {
-			return
-		}
-		if kind != websocket.TextMessage {
-			s.metrics.malformed.Inc()
-			c.note(slog.LevelInfo, "malformed message: not a text frame")
-			continue
-		}
-		s.receive(c, codec.DecodeMessage(data))
-	}
-}
-
-// throttle takes one of the socket's allowance of messages, waiting for it
-// if there is none (each wait counted). It reports false if the socket
-// closed meanwhile.
-func (c *bridgeConn) throttle() bool {
-	rate := float64(c.srv.cfg.BridgeMessagesPerSecond)
-	for {
-		ok, wait := c.messages.take(rate, time.Second, time.Now())
-		if ok {
-			return true
-		}
-		c.refuse("rate_limited", "bridge reads slowed: too many messages a second", "per_second", c.srv.cfg.BridgeMessagesPerSecond)
-		t := time.NewTimer(wait)
-		select {
-		case <-c.done:
-			t.Stop()
-			return false
-		case <-t.C:
-		}
+	if err := s.poller.add(c); err != nil {
+		c.note(slog.LevelError, "bridge socket not watched", slog.Any("error", err))
+		c.close()
 	}
 }
 
@@ -288,6 +328,9 @@ type hub struct {
 	all     map[*bridgeConn]struct{}
 	byAddr  map[codec.Address]int
 	closing bool
+	// releasing are the devices of closed sockets being let go in the
+	// store (Server.release).
+	releasing sync.WaitGroup
 }
 
 func (s *Server) track(c *bridgeConn) bool {
@@ -301,43 +344,71 @@ func (s *Server) track(c *bridgeConn) bool {
 	return true
 }
 
+// untrack forgets a socket that closed, and marks offline the devices it
+// spoke for. It holds the hub's lock until their release is counted, so
+// that Shutdown, after closeBridges, waits for every release.
 func (s *Server) untrack(c *bridgeConn) {
-	defer s.bridges.Done()
-	s.metrics.sessionEnded(c.endOutcome())
 	s.hub.mu.Lock()
-	delete(s.hub.all, c)
-	if addr := c.address(); addr != 0 {
-		if s.hub.byAddr[addr]--; s.hub.byAddr[addr] <= 0 {
-			delete(s.hub.byAddr, addr)
+	if _, ok := s.hub.all[c]; ok { // not one track refused
+		defer s.bridges.Done()
+		s.metrics.sessionEnded(c.endOutcome())
+		delete(s.hub.all, c)
+		if addr := c.address(); addr != 0 {
+			if s.hub.byAddr[addr]--; s.hub.byAddr[addr] <= 0 {
+				delete(s.hub.byAddr, addr)
+			}
+			s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
 		}
-		s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
+	}
+	gone, online := s.presence.bridgeGone(c)
+	if len(gone) > 0 {
+		s.hub.releasing.Add(1)
 	}
 	s.hub.mu.Unlock()
-	gone, online := s.presence.bridgeGone(c)
 	s.wentOffline(gone, online)
-	s.release(gone)
+	if len(gone) > 0 {
+		// Whoever closes the socket (a reader, a writer, the sweep) does not
+		// wait on the store.
+		go func() {
+			defer s.hub.releasing.Done()
+			s.release(gone)
+		}()
+	}
 }
 
 // identify records the bridge address of a socket from its first message,
 // and reports whether a message naming addr may be taken from it: a
-// socket speaks for one bridge, the one it named first.
+// socket speaks for one bridge, the one it named first. The hub's lock is
+// held throughout, so that a socket closing meanwhile is counted out as
+// it was counted in.
 func (s *Server) identify(c *bridgeConn, addr codec.Address) bool {
 	c.mu.Lock()
 	known := c.addr
-	if known == 0 {
-		c.addr = addr
-		c.log = c.log.With("bridge", addr)
-	}
 	c.mu.Unlock()
 	if known != 0 {
 		return known == addr
 	}
 	s.hub.mu.Lock()
-	s.hub.byAddr[addr]++
-	others := s.hub.byAddr[addr] - 1
-	s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
+	c.mu.Lock()
+	known = c.addr
+	if known == 0 {
+		c.addr = addr
+	}
+	c.mu.Unlock()
+	if known != 0 {
+		s.hub.mu.Unlock()
+		return known == addr
+	}
+	others := -1
+	if _, ok := s.hub.all[c]; ok {
+		s.hub.byAddr[addr]++
+		others = s.hub.byAddr[addr] - 1
+		s.metrics.bridgesOnline.Set(float64(len(s.hub.byAddr)))
+	}
 	s.hub.mu.Unlock()
-	c.note(slog.LevelInfo, "bridge connected", "other_sockets", others)
+	if others >= 0 {
+		c.note(slog.LevelInfo, "bridge connected", "other_sockets", others)
+	}
 	return true
 }
 

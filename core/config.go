@@ -34,9 +34,13 @@ type Config struct {
 	// noticed by silence, and a bridge with printers is never silent for
 	// long (each heartbeats every 10 s).
 	BridgeIdleTimeout time.Duration
+	// BridgeFrameTimeout is how long a frame from a bridge may take to
+	// arrive whole once it has begun: a real bridge's frames come in one
+	// piece, and a socket whose frame does not is closed (bridge_read.go).
+	BridgeFrameTimeout time.Duration
 	// WriteTimeout bounds each write to a bridge.
 	WriteTimeout time.Duration
-	// SendQueue is how many frames may wait for a bridge's writer.
+	// SendQueue is how many frames may wait to be written to a bridge.
 	SendQueue int
 	// MaxFrameBytes bounds a frame from a bridge.
 	MaxFrameBytes int64
@@ -115,18 +119,23 @@ type Config struct {
 	// Workers is how many goroutines handle bridge events that need the
 	// store; each bridge's events go to one of them, in order.
 	Workers int
+
+	// goroutinePoller watches bridge sockets with a goroutine each, where
+	// the system's poller would: for the tests, which run both.
+	goroutinePoller bool
 }
 
 // Defaults, with their reasons.
 const (
-	DefaultListen            = ":8080"
-	DefaultPresenceTimeout   = 60 * time.Second // protocol.md, "Presence"
-	DefaultBridgeIdleTimeout = 5 * time.Minute
-	DefaultWriteTimeout      = 30 * time.Second // a photo is a quarter megabyte
-	DefaultSendQueue         = 16
-	DefaultMaxFrameBytes     = 1 << 20 // a bridge's frames are small: events, logs
-	DefaultMaxUploadBytes    = 10 << 20
-	DefaultFlushEvery        = 30 * time.Second
+	DefaultListen             = ":8080"
+	DefaultPresenceTimeout    = 60 * time.Second // protocol.md, "Presence"
+	DefaultBridgeIdleTimeout  = 5 * time.Minute
+	DefaultBridgeFrameTimeout = 10 * time.Second // a megabyte frame on a slow line
+	DefaultWriteTimeout       = 30 * time.Second // a photo is a quarter megabyte
+	DefaultSendQueue          = 16
+	DefaultMaxFrameBytes      = 1 << 20 // a bridge's frames are small: events, logs
+	DefaultMaxUploadBytes     = 10 << 20
+	DefaultFlushEvery         = 30 * time.Second
 	// A bridge carries a handful of printers; these are far above what one
 	// sends, and far below what floods a server.
 	DefaultMaxDevicesPerBridge     = 32
@@ -230,6 +239,7 @@ func (c Config) withDefaults() Config {
 	c.Listen = cmp.Or(c.Listen, DefaultListen)
 	c.PresenceTimeout = cmp.Or(c.PresenceTimeout, DefaultPresenceTimeout)
 	c.BridgeIdleTimeout = cmp.Or(c.BridgeIdleTimeout, DefaultBridgeIdleTimeout)
+	c.BridgeFrameTimeout = cmp.Or(c.BridgeFrameTimeout, DefaultBridgeFrameTimeout)
 	c.WriteTimeout = cmp.Or(c.WriteTimeout, DefaultWriteTimeout)
 	c.FlushEvery = cmp.Or(c.FlushEvery, DefaultFlushEvery)
 	c.SessionLifetime = cmp.Or(c.SessionLifetime, DefaultSessionLifetime)

@@ -25,11 +25,16 @@
 //     web_*.go, with the templates and assets embedded from web/. They call
 //     the same operations as the API, so both behave the same.
 //
-// A bridge socket has one reader and one writer goroutine. The reader
-// decodes frames and keeps presence in memory; whatever needs the database
-// goes to a worker chosen by the bridge's address, so one bridge's events
-// stay in order and the socket never waits on the database. The writer owns
-// all writes, from a bounded queue, with a deadline each.
+// An idle bridge socket has no goroutine and almost no memory: the upgrade
+// handler returns, and a poller (epoll on Linux, a goroutine per socket
+// elsewhere: poller.go) says when a socket has something to read. A reader
+// from a small pool then reads its next message with gorilla, decodes it
+// and keeps presence in memory (bridge_read.go); whatever needs the
+// database goes to a worker chosen by the bridge's address, so one
+// bridge's events stay in order and the socket never waits on the
+// database. Frames to a bridge wait in a bounded queue that exists only
+// while something waits, written by a goroutine that lives as long, with
+// a deadline each.
 //
 // # What a bridge can and cannot prove
 //
@@ -99,7 +104,10 @@
 //     client address add at most NewDevicesPerHour devices never seen
 //     before to the store (too_many_new_devices); a socket is read at most
 //     BridgeMessagesPerSecond messages a second (rate_limited: it is read
-//     slower, nothing is lost); at most BridgeLogLinesPerMinute log lines a
+//     slower, nothing is lost); a frame begun must arrive whole within
+//     BridgeFrameTimeout, and the sockets of one client address may be in
+//     the middle of a few slow frames at once (slow_frame: the socket is
+//     closed; bridge_read.go); at most BridgeLogLinesPerMinute log lines a
 //     minute are about one socket (more are counted in
 //     paperboy_bridge_log_lines_dropped_total).
 //

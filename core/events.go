@@ -16,7 +16,7 @@ type bridgeAddressed interface {
 	BridgeAddress() codec.Address
 }
 
-// receive handles one message from a bridge, on its reader goroutine: it
+// receive handles one message from a bridge, on the reader reading it: it
 // keeps presence in memory and hands what needs the store to the bridge's
 // worker, so the socket never waits on the database. Whatever a socket
 // says is checked against what paperboy knows (core/doc.go): a message
@@ -69,7 +69,9 @@ func (s *Server) receive(c *bridgeConn, m codec.Message) {
 		case codec.DidPowerOn:
 			s.work(c, func(ctx context.Context) { s.devicePoweredOn(ctx, c, m.Device, e) })
 		default:
-			c.logger().Debug("device event", "device", m.Device, "type", m.MessageType())
+			if s.log.Enabled(context.Background(), slog.LevelDebug) {
+				c.logger().Debug("device event", "device", m.Device, "type", m.MessageType())
+			}
 		}
 	case codec.DeviceCommandResponse:
 		s.metrics.ack(int(m.ReturnCode))
@@ -83,8 +85,12 @@ func (s *Server) receive(c *bridgeConn, m codec.Message) {
 		s.metrics.ack(int(m.ReturnCode))
 		c.note(slog.LevelInfo, "bridge command answered", "command_id", m.CommandID, "return_code", m.ReturnCode.String())
 	case codec.BridgeLog:
+		if !s.log.Enabled(context.Background(), slog.LevelDebug) {
+			return
+		}
+		log := c.logger()
 		for _, r := range m.Records {
-			c.logger().Debug("bridge log", "logger", r.Name, "level", r.LevelName, "message", r.Message)
+			log.Debug("bridge log", "logger", r.Name, "level", r.LevelName, "message", r.Message)
 		}
 	}
 }

@@ -338,36 +338,43 @@ func TestSecurity_ReconnectReprintsAtMostOne(t *testing.T) {
 
 func TestSecurity_Limits(t *testing.T) {
 	// Limits a real bridge never reaches: each refusal counted, the socket
-	// kept, the store not filled.
+	// kept, the store not filled; on both ways of reading sockets.
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{MaxDevicesPerBridge: 3, BridgeMessagesPerSecond: 40,
-		BridgeLogLinesPerMinute: 5, NewDevicesPerHour: 2})
-	rogue := ts.bridge(0xEE)
-	for i := range 6 {
-		rogue.send(codec.EncryptionKeyRequired{Header: rogue.h(), Device: device(byte(i), 0x010101)})
-	}
-	rogue.send(codec.DeviceConnect{Header: codec.Header{Bridge: 0xEF}, Device: device(9, 1)}) // another bridge's name
-	eventually(t, "too many devices refused", func() bool {
-		return ts.refused("too_many_devices") == 3 && ts.refused("too_many_new_devices") == 1 &&
-			ts.refused("bridge_address_changed") == 1
-	})
-	for i := range 6 {
-		_, err := ts.store.DeviceByAddress(t.Context(), device(byte(i), 0x010101).String())
-		if stored := err == nil; stored != (i < 2) {
-			t.Errorf("device %d stored: %v", i, stored)
-		}
-	}
-	for range 60 {
-		rogue.send(codec.BridgeLog{Header: rogue.h()})
-	}
-	eventually(t, "a flood slowed", func() bool { return ts.refused("rate_limited") > 0 })
-	if ts.metric("paperboy_bridge_log_lines_dropped_total") == 0 {
-		t.Error("no log line dropped")
-	}
-	select {
-	case <-rogue.gone:
-		t.Fatal("the socket was closed")
-	default:
+	for _, io := range bridgeIOs {
+		t.Run(io.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, "sqlite", io.cfg(core.Config{MaxDevicesPerBridge: 3, BridgeMessagesPerSecond: 40,
+				BridgeLogLinesPerMinute: 5, NewDevicesPerHour: 2}))
+			rogue := ts.bridge(0xEE)
+			for i := range 6 {
+				rogue.send(codec.EncryptionKeyRequired{Header: rogue.h(), Device: device(byte(i), 0x010101)})
+			}
+			rogue.send(codec.DeviceConnect{Header: codec.Header{Bridge: 0xEF}, Device: device(9, 1)}) // another bridge's name
+			eventually(t, "too many devices refused", func() bool {
+				return ts.refused("too_many_devices") == 3 && ts.refused("too_many_new_devices") == 1 &&
+					ts.refused("bridge_address_changed") == 1
+			})
+			for i := range 6 {
+				_, err := ts.store.DeviceByAddress(t.Context(), device(byte(i), 0x010101).String())
+				if stored := err == nil; stored != (i < 2) {
+					t.Errorf("device %d stored: %v", i, stored)
+				}
+			}
+			for range 60 {
+				rogue.send(codec.BridgeLog{Header: rogue.h()})
+			}
+			eventually(t, "a flood slowed", func() bool { return ts.refused("rate_limited") > 0 })
+			// Slowed, not lost: every message is read.
+			eventually(t, "the flood read", func() bool { return ts.metric(`paperboy_bridge_messages_total{type="BridgeLog"}`) == 60 })
+			if ts.metric("paperboy_bridge_log_lines_dropped_total") == 0 {
+				t.Error("no log line dropped")
+			}
+			select {
+			case <-rogue.gone:
+				t.Fatal("the socket was closed")
+			default:
+			}
+		})
 	}
 }
 

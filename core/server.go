@@ -27,6 +27,8 @@ type Server struct {
 	queue    *delivery.Queue
 	metrics  *metrics
 	hub      hub
+	poller   poller
+	readers  readers
 	presence presence
 	shards   []chan func(context.Context)
 	prints   *rateLimiter[int64]
@@ -146,6 +148,7 @@ func New(cfg Config, parts Parts, logger *slog.Logger) *Server {
 		s.wg.Go(func() { s.runWorker(s.shards[i]) })
 	}
 	s.wg.Go(s.runPresence)
+	s.startReaders()
 	if cfg.SMTP.Host != "" && cfg.PublicURL != "" {
 		s.mail = make(chan outMail, mailQueue)
 		s.wg.Go(s.runMail)
@@ -226,7 +229,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.metricsHTTP.Shutdown(ctx)
 	}
 	s.closeBridges()
+	s.poller.close()
 	s.waitBridges(ctx)
+	s.hub.releasing.Wait()
 	s.cancel()
 	s.wg.Wait()
 	// The last heartbeats, once no socket can be heard any more and the

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"paperboy/codec"
 	"paperboy/core"
 	"paperboy/delivery"
@@ -112,26 +114,31 @@ func TestServer_Claim(t *testing.T) {
 
 func TestServer_Presence(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{PresenceTimeout: 400 * time.Millisecond})
-	ann := ts.user("ann@example.com")
-	code := codec.ClaimCode{HardwareXor: 0x010203, Secret: 7}
-	dev := device(1, code.HardwareXor)
-	ts.claim(ann, code)
-	b := ts.bridge(0xB1)
-	b.pair(dev, code)
-	eventually(t, "online", func() bool { return ts.printers(ann)[0].Online })
-	if got := ts.metric("paperboy_printers_online"); got != 1 {
-		t.Errorf("printers online metric %v, want 1", got)
+	for _, io := range bridgeIOs {
+		t.Run(io.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, "sqlite", io.cfg(core.Config{PresenceTimeout: 400 * time.Millisecond}))
+			ann := ts.user("ann@example.com")
+			code := codec.ClaimCode{HardwareXor: 0x010203, Secret: 7}
+			dev := device(1, code.HardwareXor)
+			ts.claim(ann, code)
+			b := ts.bridge(0xB1)
+			b.pair(dev, code)
+			eventually(t, "online", func() bool { return ts.printers(ann)[0].Online })
+			if got := ts.metric("paperboy_printers_online"); got != 1 {
+				t.Errorf("printers online metric %v, want 1", got)
+			}
+			// A second power_on on the same socket is harmless.
+			b.send(codec.PowerOn{Header: b.h(), Model: "A"})
+			// Silence: offline after the presence timeout, with the socket still open.
+			eventually(t, "offline after silence", func() bool { return !ts.printers(ann)[0].Online })
+			b.event(dev, codec.Heartbeat{Uptime: 9})
+			eventually(t, "online after a heartbeat", func() bool { return ts.printers(ann)[0].Online })
+			// The socket closing takes it offline at once.
+			b.ws.Close()
+			eventually(t, "offline with the socket gone", func() bool { return !ts.printers(ann)[0].Online })
+		})
 	}
-	// A second power_on on the same socket is harmless.
-	b.send(codec.PowerOn{Header: b.h(), Model: "A"})
-	// Silence: offline after the presence timeout, with the socket still open.
-	eventually(t, "offline after silence", func() bool { return !ts.printers(ann)[0].Online })
-	b.event(dev, codec.Heartbeat{Uptime: 9})
-	eventually(t, "online after a heartbeat", func() bool { return ts.printers(ann)[0].Online })
-	// The socket closing takes it offline at once.
-	b.ws.Close()
-	eventually(t, "offline with the socket gone", func() bool { return !ts.printers(ann)[0].Online })
 }
 
 func TestServer_SecondSocketOfABridge(t *testing.T) {
@@ -159,26 +166,35 @@ func TestServer_SecondSocketOfABridge(t *testing.T) {
 
 func TestServer_UnknownAndMalformed(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, "sqlite", core.Config{})
-	b := ts.bridge(0xB1)
-	b.raw([]byte(`not json`))
-	b.raw([]byte(`{"type":"BridgeEvent","bridge_address":"00000000000000b1","json_payload":{}}`))
-	b.raw([]byte(`{"type":"SomethingNew","bridge_address":"00000000000000b1"}`))
-	b.raw([]byte(`{"type":"BridgeEvent","bridge_address":"00000000000000b1","json_payload":{"name":"firmware_update"}}`))
-	// A response for a command id the server never sent is ignored.
-	b.send(codec.DeviceCommandResponse{Header: b.h(), Device: 5, CommandID: 987654, ReturnCode: codec.ReturnSuccess})
-	eventually(t, "counted", func() bool {
-		return ts.metric("paperboy_bridge_malformed_messages_total") == 2 &&
-			ts.metric("paperboy_bridge_unknown_messages_total") == 2 &&
-			ts.metric("paperboy_command_responses_unknown_total") == 1
-	})
-	select {
-	case <-b.gone:
-		t.Fatal("the socket was closed")
-	default:
-	}
-	if ts.metric("paperboy_bridges_online") != 1 {
-		t.Error("the bridge is not online")
+	for _, io := range bridgeIOs {
+		t.Run(io.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, "sqlite", io.cfg(core.Config{}))
+			b := ts.bridge(0xB1)
+			b.raw([]byte(`not json`))
+			b.raw([]byte(`{"type":"BridgeEvent","bridge_address":"00000000000000b1","json_payload":{}}`))
+			b.raw([]byte(`{"type":"SomethingNew","bridge_address":"00000000000000b1"}`))
+			b.raw([]byte(`{"type":"BridgeEvent","bridge_address":"00000000000000b1","json_payload":{"name":"firmware_update"}}`))
+			// A response for a command id the server never sent is ignored.
+			b.send(codec.DeviceCommandResponse{Header: b.h(), Device: 5, CommandID: 987654, ReturnCode: codec.ReturnSuccess})
+			// A binary frame is no message.
+			if err := b.ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "counted", func() bool {
+				return ts.metric("paperboy_bridge_malformed_messages_total") == 3 &&
+					ts.metric("paperboy_bridge_unknown_messages_total") == 2 &&
+					ts.metric("paperboy_command_responses_unknown_total") == 1
+			})
+			select {
+			case <-b.gone:
+				t.Fatal("the socket was closed")
+			default:
+			}
+			if ts.metric("paperboy_bridges_online") != 1 {
+				t.Error("the bridge is not online")
+			}
+		})
 	}
 }
 
