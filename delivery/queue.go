@@ -482,21 +482,37 @@ func (q *Queue) backoff(attempts int) time.Duration {
 // answer timed out on an instance the printer has left) keeps its old id.
 func (q *Queue) watch() {
 	const lookback = 1000
+	// lookEvery is how often the newest deliveries are looked at though no
+	// new one was seen: one committed after a later one (ids are taken
+	// before commits) is found within it.
+	const lookEvery = time.Second
 	swept := q.cfg.Clock.Now()
+	looked := swept
 	last, err := q.store.LastDeliveryID(q.ctx)
 	if err != nil && q.ctx.Err() == nil {
 		q.log.Error("watch for queued work", slog.Any("error", err))
 	}
+	newest := last
 	for {
 		select {
 		case <-q.ctx.Done():
 			return
 		case <-q.cfg.Clock.After(q.cfg.ChangePoll):
 		}
+		now := q.cfg.Clock.Now()
 		since := max(0, last-lookback)
-		if now := q.cfg.Clock.Now(); now.Sub(swept) >= q.cfg.Poll {
+		if now.Sub(swept) >= q.cfg.Poll {
 			since, swept = 0, now
+		} else if now.Sub(looked) < lookEvery {
+			// Most polls find nothing new: the newest id (the primary
+			// key's end) says so for less than the look itself.
+			id, err := q.store.LastDeliveryID(q.ctx)
+			if err == nil && id == newest {
+				continue
+			}
+			newest = max(newest, id)
 		}
+		looked = now
 		printers, seen, err := q.store.PendingPrintersSince(q.ctx, since)
 		if err != nil {
 			if q.ctx.Err() == nil {
@@ -505,6 +521,7 @@ func (q *Queue) watch() {
 			continue
 		}
 		last = max(last, seen)
+		newest = max(newest, last)
 		for _, p := range printers {
 			q.poke(p)
 		}
