@@ -1,49 +1,15 @@
 package delivery_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"paperboy/codec"
 	"paperboy/delivery"
+	"paperboy/internal/metricstest"
 	"paperboy/internal/storetest"
 	"paperboy/store"
 )
-
-// scrape gathers a collector's metrics as name{label="value"} → value;
-// a histogram gives its _count and _sum.
-func scrape(t *testing.T, c prometheus.Collector) map[string]float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			labels := ""
-			for _, l := range m.GetLabel() {
-				labels += fmt.Sprintf("%s=%q", l.GetName(), l.GetValue())
-			}
-			name := mf.GetName() + "{" + labels + "}"
-			switch {
-			case m.GetHistogram() != nil:
-				out[mf.GetName()+"_count{"+labels+"}"] = float64(m.GetHistogram().GetSampleCount())
-				out[mf.GetName()+"_sum{"+labels+"}"] = m.GetHistogram().GetSampleSum()
-			case m.GetGauge() != nil:
-				out[name] = m.GetGauge().GetValue()
-			case m.GetCounter() != nil:
-				out[name] = m.GetCounter().GetValue()
-			}
-		}
-	}
-	return out
-}
 
 // TestQueue_Metrics: a print's stages are timed on the queue's clock, and
 // the queue's depth is read from the store, at most once in 5 s.
@@ -57,7 +23,7 @@ func TestQueue_Metrics(t *testing.T) {
 		id := f.enqueue(t, 1, codec.SetDeliveryAndPrint)
 		clock.Advance(time.Minute)
 		f.enqueue(t, 2, codec.SetDeliveryAndPrint)
-		got := scrape(t, f.queue)
+		got := metricstest.Scrape(t, f.queue)
 		for name, want := range map[string]float64{
 			`paperboy_delivery_queue_depth{state="pending"}`:                  2,
 			`paperboy_delivery_queue_depth{state="sent"}`:                     0,
@@ -70,7 +36,7 @@ func TestQueue_Metrics(t *testing.T) {
 			}
 		}
 		f.enqueue(t, 3, codec.SetDeliveryAndPrint)
-		if n := scrape(t, f.queue)[`paperboy_delivery_queue_depth{state="pending"}`]; n != 2 {
+		if n := metricstest.Scrape(t, f.queue)[`paperboy_delivery_queue_depth{state="pending"}`]; n != 2 {
 			t.Errorf("read again at once: %v pending, want the 2 read before", n)
 		}
 
@@ -84,7 +50,7 @@ func TestQueue_Metrics(t *testing.T) {
 		waitFor := func(name string, want float64) {
 			t.Helper()
 			deadline := time.Now().Add(10 * time.Second)
-			for scrape(t, f.queue)[name] != want {
+			for metricstest.Scrape(t, f.queue)[name] != want {
 				if time.Now().After(deadline) {
 					t.Fatalf("%s is not %v within 10 s", name, want)
 				}
@@ -95,7 +61,7 @@ func TestQueue_Metrics(t *testing.T) {
 		// out once it had printed, 5 s after it was due.
 		waitFor(`paperboy_delivery_latency_seconds_count{stage="queued_to_sent"}`, 2)
 		clock.Advance(5 * time.Second) // the depth is read again
-		got = scrape(t, f.queue)
+		got = metricstest.Scrape(t, f.queue)
 		for name, want := range map[string]float64{
 			`paperboy_delivery_latency_seconds_sum{stage="queued_to_sent"}`:    62 + 5,
 			`paperboy_delivery_latency_seconds_count{stage="sent_to_printed"}`: 1,

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"paperboy/internal/metricstest"
 	"paperboy/sdk"
 )
 
@@ -46,7 +47,7 @@ func TestHost_Crashes(t *testing.T) {
 				t.Fatal("the second Render did not fail")
 			}
 			waitFor(t, "the second restart", func() bool { in := info(t, h, "crashes"); return in.Running && in.Restarts == 2 })
-			got := scrape(t, h)
+			got := metricstest.Scrape(t, h)
 			for name, want := range map[string]float64{
 				`paperboy_plugin_restarts_total{publication="crashes"}`:       2,
 				`paperboy_plugin_up{publication="crashes"}`:                   1,

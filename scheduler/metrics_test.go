@@ -1,43 +1,13 @@
 package scheduler_test
 
 import (
-	"fmt"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
+	"paperboy/internal/metricstest"
 	"paperboy/internal/storetest"
 	"paperboy/scheduler"
 	"paperboy/store"
 )
-
-// scrape gathers a collector's metrics as name{label="value"} → value; a
-// histogram gives its _count and _sum.
-func scrape(t *testing.T, c prometheus.Collector) map[string]float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			labels := ""
-			for _, l := range m.GetLabel() {
-				labels += fmt.Sprintf("%s=%q", l.GetName(), l.GetValue())
-			}
-			if h := m.GetHistogram(); h != nil {
-				out[mf.GetName()+"_count{"+labels+"}"] = float64(h.GetSampleCount())
-				out[mf.GetName()+"_sum{"+labels+"}"] = h.GetSampleSum()
-				continue
-			}
-			out[mf.GetName()+"{"+labels+"}"] = m.GetCounter().GetValue()
-		}
-	}
-	return out
-}
 
 // TestScheduler_Metrics: each edition's claim and outcome is counted, and
 // one queued 90 s after its moment has that lag.
@@ -51,7 +21,7 @@ func TestScheduler_Metrics(t *testing.T) {
 		}
 		s := f.scheduler(scheduler.Config{Lead: scheduler.NoLead})
 		f.tickAt(t, s, at(t, "UTC", "2026-12-01 08:01:30"))
-		got := scrape(t, s)
+		got := metricstest.Scrape(t, s)
 		for name, want := range map[string]float64{
 			`paperboy_scheduler_claims_total{result="claimed"}`:          3,
 			`paperboy_scheduler_claims_total{result="error"}`:            0,

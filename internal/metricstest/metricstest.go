@@ -1,4 +1,5 @@
-package plugins
+// Package metricstest reads a Prometheus collector's metrics in tests.
+package metricstest
 
 import (
 	"fmt"
@@ -7,9 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// scrape gathers a collector's metrics as name{label="value"} → value; a
-// histogram gives its _count and _sum.
-func scrape(t *testing.T, c prometheus.Collector) map[string]float64 {
+// Scrape gathers a collector's metrics as name{label="value"} → value; a
+// histogram gives its _count and _sum. The registry is pedantic, so a
+// collector that describes its metrics wrongly fails the test.
+func Scrape(t testing.TB, c prometheus.Collector) map[string]float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(c)
