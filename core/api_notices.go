@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"paperboy/internal/webpush"
+	"paperboy/sdk"
 	"paperboy/store"
 )
 
@@ -27,11 +27,14 @@ import (
 // noticeLen is how many notices a list shows at a time.
 const noticeLen = 50
 
-// channelNames name the channels in the API and the settings form.
-var channelNames = []struct {
+// channel is a way a notice reaches its owner, by its name in the API and
+// the settings form.
+type channel struct {
 	name string
 	bit  store.Channels
-}{{"list", store.ChannelList}, {"push", store.ChannelPush}, {"webhook", store.ChannelWebhook}}
+}
+
+var channels = []channel{{"list", store.ChannelList}, {"push", store.ChannelPush}, {"webhook", store.ChannelWebhook}}
 
 // noticeJSON is a notice as the API and webhooks show it: in words, with
 // its page (a path, or an address with --public-url).
@@ -41,11 +44,11 @@ type noticeJSON struct {
 	Title     string         `json:"title"`
 	Body      string         `json:"body"`
 	URL       string         `json:"url"`
-	Printer   *webhookTarget `json:"printer,omitempty"`
+	Printer   *noticePrinter `json:"printer,omitempty"`
 	CreatedAt time.Time      `json:"created_at"`
 }
 
-type webhookTarget struct {
+type noticePrinter struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 }
@@ -54,7 +57,7 @@ func toNoticeJSON(n store.Notice, link func(string) string) noticeJSON {
 	w := noticeWords(n)
 	out := noticeJSON{ID: n.ID, Kind: n.Kind, Title: w.Title, Body: w.Body, URL: link(w.Link), CreatedAt: n.CreatedAt}
 	if n.PrinterID != 0 {
-		out.Printer = &webhookTarget{ID: n.PrinterID, Name: n.PrinterName}
+		out.Printer = &noticePrinter{ID: n.PrinterID, Name: n.PrinterName}
 	}
 	return out
 }
@@ -148,7 +151,7 @@ func (s *Server) noticeSettings(ctx context.Context, userID int64) (noticeSettin
 	}
 	for _, k := range store.NoticeKinds {
 		names := []string{}
-		for _, c := range channelNames {
+		for _, c := range channels {
 			if prefs[k]&c.bit != 0 {
 				names = append(names, c.name)
 			}
@@ -209,16 +212,11 @@ func parseChannels(in map[string][]string) (map[string]store.Channels, error) {
 		}
 		var c store.Channels
 		for _, name := range names {
-			i := slices.IndexFunc(channelNames, func(c struct {
-				name string
-				bit  store.Channels
-			}) bool {
-				return c.name == name
-			})
+			i := slices.IndexFunc(channels, func(ch channel) bool { return ch.name == name })
 			if i < 0 {
 				return nil, errField("channels", fmt.Sprintf("%q is not a channel: they are list, push and webhook", name))
 			}
-			c |= channelNames[i].bit
+			c |= channels[i].bit
 		}
 		out[kind] = c
 	}
@@ -243,18 +241,15 @@ func checkWebhookURL(v string, allowPrivate bool) (string, error) {
 	return v, nil
 }
 
-// privateHost says whether a host is named as a loopback, private or
-// link-local address (a name that resolves to one is refused when the
-// webhook is called).
+// privateHost says whether a host is named as an address the HTTP
+// policy refuses (sdk.PrivateIP), or localhost. A name that resolves to
+// one is refused when the webhook is called.
 func privateHost(h string) bool {
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
-	a, err := netip.ParseAddr(h)
-	if err != nil {
-		return false
-	}
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() || net.IP(a.AsSlice()).IsLinkLocalMulticast()
+	ip := net.ParseIP(h)
+	return ip != nil && sdk.PrivateIP(ip)
 }
 
 // setWebhook sets a user's webhook address; its secret is kept if it had

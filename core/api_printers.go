@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,8 +73,8 @@ func (s *Server) handlePrinterChange(w http.ResponseWriter, r *http.Request) err
 	}
 	var after time.Duration
 	if req.OfflineHours != nil {
-		if after, err = parseOfflineHours(strconv.Itoa(*req.OfflineHours)); err != nil {
-			return errField("offline_notice_hours", "offline_notice_hours must be a whole number from 1 to 672 (four weeks), or 0 never to be told")
+		if after, err = offlineAfter(*req.OfflineHours, "offline_notice_hours"); err != nil {
+			return err
 		}
 	}
 	if err := s.changePrinter(r.Context(), &p, req.Name, req.TimeZone); err != nil {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -128,7 +129,7 @@ func (s *Server) handleWebNoticeChannels(w http.ResponseWriter, r *http.Request)
 	prefs := map[string]store.Channels{}
 	for _, k := range store.NoticeKinds {
 		var c store.Channels
-		for _, ch := range channelNames {
+		for _, ch := range channels {
 			if r.PostFormValue(k+"."+ch.name) != "" {
 				c |= ch.bit
 			}
@@ -201,7 +202,11 @@ func (s *Server) handleWebOfflineNotice(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	after, err := parseOfflineHours(r.PostFormValue("hours"))
+	hours, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("hours")))
+	if err != nil {
+		hours = -1 // not a number: refused as one out of range
+	}
+	after, err := offlineAfter(hours, "hours")
 	if err != nil {
 		return s.formError(w, r, err, func(status int, _, msg string) error {
 			return s.renderPrinter(w, r, status, p, printerPage{Errors: map[string]string{"hours": msg}})
@@ -217,12 +222,12 @@ func (s *Server) handleWebOfflineNotice(w http.ResponseWriter, r *http.Request) 
 // is told: four weeks.
 const maxOfflineHours = 24 * 28
 
-// parseOfflineHours reads the hours a printer may be offline: a whole
-// number from 0 (never tell) to four weeks.
-func parseOfflineHours(v string) (time.Duration, error) {
-	h, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || h < 0 || h > maxOfflineHours {
-		return 0, errField("hours", "Give the hours as a whole number from 1 to 672 (four weeks), or 0 never to be told.")
+// offlineAfter is how long a printer may be offline before its owner is
+// told, given in whole hours from 0 (never tell) to four weeks; field
+// names the hours in the error.
+func offlineAfter(hours int, field string) (time.Duration, error) {
+	if hours < 0 || hours > maxOfflineHours {
+		return 0, errField(field, fmt.Sprintf("Give the hours as a whole number from 1 to %d (four weeks), or 0 never to be told.", maxOfflineHours))
 	}
-	return time.Duration(h) * time.Hour, nil
+	return time.Duration(hours) * time.Hour, nil
 }

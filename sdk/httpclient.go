@@ -29,6 +29,14 @@ const (
 // make the server reach into its own network.
 var ErrPrivateAddress = errors.New("address not allowed: it is private")
 
+// PrivateIP reports whether an address is one a policy without
+// AllowPrivate refuses: loopback, private, link-local, multicast or
+// unspecified.
+func PrivateIP(ip net.IP) bool {
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast()
+}
+
 // NewHTTPClient is a client that keeps to a policy: Request.HTTP.
 func NewHTTPClient(p HTTPPolicy) *http.Client {
 	if p.Timeout <= 0 {
@@ -46,9 +54,7 @@ func NewHTTPClient(p HTTPPolicy) *http.Client {
 			if err != nil {
 				return err
 			}
-			ip := net.ParseIP(host)
-			if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsUnspecified() || ip.IsMulticast() {
+			if ip := net.ParseIP(host); ip == nil || PrivateIP(ip) {
 				return fmt.Errorf("%s: %w", host, ErrPrivateAddress)
 			}
 			return nil

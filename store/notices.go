@@ -602,7 +602,7 @@ func (s *Store) noticeSend(ctx context.Context, id int64) (NoticeSend, error) {
 		return ns, err
 	}
 	gone := func() (NoticeSend, error) {
-		if err := s.NoticeSendDone(ctx, id, 0, "", errors.New("its endpoint or webhook was removed")); err != nil {
+		if err := s.NoticeSendDone(ctx, id, 0, "", errors.New("its endpoint or webhook was removed"), time.Time{}); err != nil {
 			return ns, err
 		}
 		return ns, fmt.Errorf("store: notice send %d: %w", id, ErrNotFound)
@@ -630,7 +630,7 @@ func (s *Store) noticeSend(ctx context.Context, id int64) (NoticeSend, error) {
 // NoticeSendDone records a send's try: sent (err nil), to be tried again
 // at retryAt, or given up (retryAt zero). target is where it went, for
 // the delivery log.
-func (s *Store) NoticeSendDone(ctx context.Context, id int64, status int, target string, err error, retryAt ...time.Time) error {
+func (s *Store) NoticeSendDone(ctx context.Context, id int64, status int, target string, err error, retryAt time.Time) error {
 	now := s.now()
 	var q string
 	var args []any
@@ -638,9 +638,9 @@ func (s *Store) NoticeSendDone(ctx context.Context, id int64, status int, target
 	case err == nil:
 		q, args = `UPDATE notice_sends SET state = ?, last_status = ?, last_error = '', target = ?, done_at = ? WHERE id = ?`,
 			[]any{SendSent, status, clipTo(target, 255), now, id}
-	case len(retryAt) > 0 && !retryAt[0].IsZero():
+	case !retryAt.IsZero():
 		q, args = `UPDATE notice_sends SET last_status = ?, last_error = ?, target = ?, next_at = ? WHERE id = ?`,
-			[]any{status, clip(err.Error()), clipTo(target, 255), retryAt[0].UnixMilli(), id}
+			[]any{status, clip(err.Error()), clipTo(target, 255), retryAt.UnixMilli(), id}
 	default:
 		q, args = `UPDATE notice_sends SET state = ?, last_status = ?, last_error = ?, target = ?, done_at = ? WHERE id = ?`,
 			[]any{SendFailed, status, clip(err.Error()), clipTo(target, 255), now, id}

@@ -208,7 +208,7 @@ func TestStore_Notices(t *testing.T) {
 		if again, _ := s.ClaimNoticeSends(ctx, clock, time.Minute, 10); len(again) != 0 {
 			t.Errorf("claimed twice within the lease: %d", len(again))
 		}
-		if err := s.NoticeSendDone(ctx, sends[0].ID, 200, "https://hooks.example/x", nil); err != nil {
+		if err := s.NoticeSendDone(ctx, sends[0].ID, 200, "https://hooks.example/x", nil, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.NoticeSendDone(ctx, sends[1].ID, 500, "https://hooks.example/x", errors.New("500 Internal Server Error"), clock.Add(30*time.Second)); err != nil {

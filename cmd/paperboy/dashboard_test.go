@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -17,10 +16,6 @@ import (
 	"paperboy/plugins"
 	"paperboy/scheduler"
 )
-
-// dashboardPending are metrics the dashboard shows that other work adds:
-// a name here is not required to exist yet. Remove it once it does.
-var dashboardPending = []string{}
 
 // TestDashboard_NamesMetricsThatExist: deploy/grafana-dashboard.json is
 // JSON, every panel has a query, and every metric its queries name is one
@@ -75,11 +70,7 @@ func TestDashboard_NamesMetricsThatExist(t *testing.T) {
 						base = b
 					}
 				}
-				switch {
-				case served[base]:
-				case slices.Contains(dashboardPending, base):
-					t.Logf("panel %q: %s is not served yet (dashboardPending)", p.Title, base)
-				default:
+				if !served[base] {
 					t.Errorf("panel %q: %s is no metric paperboy serves, in %s", p.Title, m, tg.Expr)
 				}
 			}
