@@ -15,12 +15,19 @@ import (
 // bridge came; CPU and heartbeats over --measure, while the bridges idle;
 // heartbeats lost over the whole run, once the bridges have closed.
 type serverReport struct {
-	Name                string  `json:"name"`
-	URL                 string  `json:"url"`
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	RSSEmpty int64  `json:"rss_empty_bytes"`
+	RSS      int64  `json:"rss_bytes"`
+	figures
+}
+
+// figures are what bridges cost a server, or several together: the
+// deltas its scrapes gave, summed over servers, and what derive works out
+// from them per bridge and per second.
+type figures struct {
 	Bridges             int     `json:"bridges"`
 	BridgesOnline       int     `json:"bridges_online"`
-	RSSEmpty            int64   `json:"rss_empty_bytes"`
-	RSS                 int64   `json:"rss_bytes"`
 	RSSPerBridge        int64   `json:"rss_per_bridge_bytes"`
 	HeapPerBridge       int64   `json:"heap_per_bridge_bytes"`
 	StackPerBridge      int64   `json:"stack_per_bridge_bytes"`
@@ -35,75 +42,76 @@ type serverReport struct {
 	Reconnects          int     `json:"reconnects"`
 	DialErrors          int     `json:"dial_errors"`
 
-	// Sums for the totals over several servers.
 	rssDelta, heapDelta, stackDelta, goDelta, cpu, heartbeats float64
+}
+
+// add sums another server's figures into f (derive then works out the
+// totals' per-bridge ones).
+func (f *figures) add(o figures) {
+	f.BridgesOnline += o.BridgesOnline
+	f.Goroutines += o.Goroutines
+	f.HeartbeatsSent += o.HeartbeatsSent
+	f.HeartbeatsReceived += o.HeartbeatsReceived
+	f.Reconnects += o.Reconnects
+	f.DialErrors += o.DialErrors
+	f.rssDelta, f.heapDelta, f.stackDelta = f.rssDelta+o.rssDelta, f.heapDelta+o.heapDelta, f.stackDelta+o.stackDelta
+	f.goDelta, f.cpu, f.heartbeats = f.goDelta+o.goDelta, f.cpu+o.cpu, f.heartbeats+o.heartbeats
+}
+
+// derive works out the per-bridge and per-second figures from the
+// deltas, over a measure of secs seconds.
+func (f *figures) derive(secs float64) {
+	n := float64(f.Bridges)
+	f.HeartbeatsLost = f.HeartbeatsSent - f.HeartbeatsReceived
+	f.RSSPerBridge, f.HeapPerBridge, f.StackPerBridge = int64(f.rssDelta/n), int64(f.heapDelta/n), int64(f.stackDelta/n)
+	f.GoroutinesPerBridge = round3(f.goDelta / n)
+	f.HeartbeatsPerSecond = round3(f.heartbeats / secs)
+	f.CPUPercent = round3(100 * f.cpu / secs)
+	if f.heartbeats > 0 {
+		f.CPUPerHeartbeat = round3(1e6 * f.cpu / f.heartbeats)
+	}
 }
 
 // loadReport is a load test's report: the paperboy servers together at the
 // top, each server in servers, and the reference server's figures and the
 // ratio with --compare (else null). latency_ms is null without prints.
 type loadReport struct {
-	Bridges             int             `json:"bridges"`
-	BridgesOnline       int             `json:"bridges_online"`
-	Workers             int             `json:"workers"`
-	Sources             []string        `json:"sources"`
-	HeartbeatSeconds    float64         `json:"heartbeat_seconds"`
-	MeasureSeconds      float64         `json:"measure_seconds"`
-	RSSPerBridge        int64           `json:"rss_per_bridge_bytes"`
-	HeapPerBridge       int64           `json:"heap_per_bridge_bytes"`
-	StackPerBridge      int64           `json:"stack_per_bridge_bytes"`
-	Goroutines          int             `json:"goroutines"`
-	GoroutinesPerBridge float64         `json:"goroutines_per_bridge"`
-	HeartbeatsPerSecond float64         `json:"heartbeats_per_second"`
-	CPUPercent          float64         `json:"cpu_percent_of_one_core"`
-	CPUPerHeartbeat     float64         `json:"cpu_per_heartbeat_us"`
-	HeartbeatsSent      int             `json:"heartbeats_sent"`
-	HeartbeatsReceived  int             `json:"heartbeats_received"`
-	HeartbeatsLost      int             `json:"heartbeats_lost"`
-	Reconnects          int             `json:"reconnects"`
-	DialErrors          int             `json:"dial_errors"`
-	Claimed             int             `json:"claimed_printers"`    // printers claimed by accounts; the others were never claimed
-	HeartbeatCPURatio   *float64        `json:"heartbeat_cpu_ratio"` // paperboy's CPU per heartbeat ÷ the reference's
-	RSSPerBridgeRatio   *float64        `json:"rss_per_bridge_ratio"`
-	Latency             *quantiles      `json:"latency_ms"` // API answer → printed
-	Prints              *printReport    `json:"prints"`
-	Servers             []*serverReport `json:"servers"`
-	Reference           *serverReport   `json:"reference"`
+	figures
+	Workers           int             `json:"workers"`
+	Sources           []string        `json:"sources"`
+	HeartbeatSeconds  float64         `json:"heartbeat_seconds"`
+	MeasureSeconds    float64         `json:"measure_seconds"`
+	Claimed           int             `json:"claimed_printers"`    // printers claimed by accounts; the others were never claimed
+	HeartbeatCPURatio *float64        `json:"heartbeat_cpu_ratio"` // paperboy's CPU per heartbeat ÷ the reference's
+	RSSPerBridgeRatio *float64        `json:"rss_per_bridge_ratio"`
+	Latency           *quantiles      `json:"latency_ms"` // API answer → printed
+	Prints            *printReport    `json:"prints"`
+	Servers           []*serverReport `json:"servers"`
+	Reference         *serverReport   `json:"reference"`
 }
 
 // serverFigures works out one target's figures from its scrapes and the
 // workers' last stats for it.
 func (lt *loadRun) serverFigures(t *target, st groupStats) *serverReport {
 	empty, mid, after, end := t.scrapes["empty"], t.scrapes["mid"], t.scrapes["after"], t.scrapes["end"]
-	n := float64(t.bridges)
-	r := &serverReport{
-		Name: t.name, URL: t.url, Bridges: t.bridges,
-		BridgesOnline: int(after[mBridges] - empty[mBridges]),
-		RSSEmpty:      int64(empty[mRSS]), RSS: int64(mid[mRSS]),
+	r := &serverReport{Name: t.name, URL: t.url, RSSEmpty: int64(empty[mRSS]), RSS: int64(mid[mRSS]), figures: figures{
+		Bridges:            t.bridges,
+		BridgesOnline:      int(after[mBridges] - empty[mBridges]),
 		Goroutines:         int(mid[mGoroutines]),
 		HeartbeatsSent:     st.Heartbeats,
 		HeartbeatsReceived: int(end[mHeartbeats] - empty[mHeartbeats]),
 		Reconnects:         st.Reconnects, DialErrors: st.DialErrors,
 		rssDelta: mid[mRSS] - empty[mRSS], heapDelta: mid[mHeap] - empty[mHeap], stackDelta: mid[mStack] - empty[mStack],
 		goDelta: mid[mGoroutines] - empty[mGoroutines], cpu: after[mCPU] - mid[mCPU], heartbeats: after[mHeartbeats] - mid[mHeartbeats],
-	}
-	r.HeartbeatsLost = r.HeartbeatsSent - r.HeartbeatsReceived
-	r.RSSPerBridge, r.HeapPerBridge, r.StackPerBridge = int64(r.rssDelta/n), int64(r.heapDelta/n), int64(r.stackDelta/n)
-	r.GoroutinesPerBridge = round3(r.goDelta / n)
-	secs := lt.cfg.measure.Seconds()
-	r.HeartbeatsPerSecond = round3(r.heartbeats / secs)
-	r.CPUPercent = round3(100 * r.cpu / secs)
-	if r.heartbeats > 0 {
-		r.CPUPerHeartbeat = round3(1e6 * r.cpu / r.heartbeats)
-	}
+	}}
+	r.derive(lt.cfg.measure.Seconds())
 	return r
 }
 
 // report sums up the run.
 func (lt *loadRun) report(final []groupStats) *loadReport {
-	rep := &loadReport{Bridges: lt.cfg.bridges, Workers: len(lt.workers), Sources: lt.sources,
+	rep := &loadReport{figures: figures{Bridges: lt.cfg.bridges}, Workers: len(lt.workers), Sources: lt.sources,
 		HeartbeatSeconds: lt.cfg.heartbeat.Seconds(), MeasureSeconds: lt.cfg.measure.Seconds(), Servers: []*serverReport{}}
-	var rss, heap, stack, gor, cpu, hb float64
 	for i, t := range lt.targets {
 		r := lt.serverFigures(t, final[i])
 		if t.ref {
@@ -111,23 +119,9 @@ func (lt *loadRun) report(final []groupStats) *loadReport {
 			continue
 		}
 		rep.Servers = append(rep.Servers, r)
-		rep.BridgesOnline += r.BridgesOnline
-		rep.Goroutines += r.Goroutines
-		rep.HeartbeatsSent += r.HeartbeatsSent
-		rep.HeartbeatsReceived += r.HeartbeatsReceived
-		rep.Reconnects += r.Reconnects
-		rep.DialErrors += r.DialErrors
-		rss, heap, stack, gor, cpu, hb = rss+r.rssDelta, heap+r.heapDelta, stack+r.stackDelta, gor+r.goDelta, cpu+r.cpu, hb+r.heartbeats
+		rep.add(r.figures)
 	}
-	n, secs := float64(lt.cfg.bridges), lt.cfg.measure.Seconds()
-	rep.HeartbeatsLost = rep.HeartbeatsSent - rep.HeartbeatsReceived
-	rep.RSSPerBridge, rep.HeapPerBridge, rep.StackPerBridge = int64(rss/n), int64(heap/n), int64(stack/n)
-	rep.GoroutinesPerBridge = round3(gor / n)
-	rep.HeartbeatsPerSecond = round3(hb / secs)
-	rep.CPUPercent = round3(100 * cpu / secs)
-	if hb > 0 {
-		rep.CPUPerHeartbeat = round3(1e6 * cpu / hb)
-	}
+	rep.derive(lt.cfg.measure.Seconds())
 	if ref := rep.Reference; ref != nil {
 		if ref.CPUPerHeartbeat > 0 {
 			ratio := round3(rep.CPUPerHeartbeat / ref.CPUPerHeartbeat)
@@ -152,11 +146,7 @@ func (lt *loadRun) report(final []groupStats) *loadReport {
 func (rep *loadReport) write(w io.Writer) error {
 	cols := rep.Servers
 	if len(cols) > 1 {
-		cols = append(cols, &serverReport{Name: "paperboy, all", Bridges: rep.Bridges, BridgesOnline: rep.BridgesOnline,
-			RSSPerBridge: rep.RSSPerBridge, HeapPerBridge: rep.HeapPerBridge, StackPerBridge: rep.StackPerBridge,
-			Goroutines: rep.Goroutines, GoroutinesPerBridge: rep.GoroutinesPerBridge, HeartbeatsPerSecond: rep.HeartbeatsPerSecond,
-			CPUPercent: rep.CPUPercent, CPUPerHeartbeat: rep.CPUPerHeartbeat, HeartbeatsLost: rep.HeartbeatsLost,
-			Reconnects: rep.Reconnects, DialErrors: rep.DialErrors})
+		cols = append(cols, &serverReport{Name: "paperboy, all", figures: rep.figures})
 	}
 	if rep.Reference != nil {
 		cols = append(cols, rep.Reference)
