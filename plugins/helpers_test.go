@@ -25,8 +25,8 @@ import (
 // the paperboy binary starts its own.
 
 var (
-	scriptsOnce sync.Once
-	scriptsDir  string
+	scriptsMu  sync.Mutex // held while a script is looked for or written
+	scriptsDir string
 )
 
 func TestMain(m *testing.M) {
@@ -42,13 +42,15 @@ func TestMain(m *testing.M) {
 // ("hello", "hangs"), the same for every test.
 func binary(t *testing.T, name string) string {
 	t.Helper()
-	scriptsOnce.Do(func() {
+	scriptsMu.Lock()
+	defer scriptsMu.Unlock()
+	if scriptsDir == "" {
 		dir, err := os.MkdirTemp("", "paperboy-plugins-")
 		if err != nil {
 			t.Fatal(err)
 		}
 		scriptsDir = dir
-	})
+	}
 	path := filepath.Join(scriptsDir, name)
 	if _, err := os.Stat(path); err != nil {
 		plugintest.Script(t, path, name)
@@ -101,22 +103,14 @@ func install(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp := dst + ".new"
-	if err := os.WriteFile(tmp, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		t.Fatal(err)
-	}
+	plugintest.Install(t, dst, data)
 }
 
 // writeScript writes an executable shell script into dir.
 func writeScript(t *testing.T, dir, name, body string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugintest.Install(t, path, []byte("#!/bin/sh\n"+body+"\n"))
 	return path
 }
 
@@ -281,8 +275,6 @@ func morning(t *testing.T) time.Time {
 func writeText(t *testing.T, dir, name string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte("just some words\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugintest.Install(t, path, []byte("just some words\n"))
 	return path
 }

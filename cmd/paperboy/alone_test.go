@@ -41,9 +41,7 @@ func TestBinaryAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugintest.Install(t, bin, data)
 	// Nothing of the tests' environment: no PAPERBOY_ variables, a home
 	// of its own, and the folder as its working directory.
 	env := []string{"HOME=" + dir, "PATH=/usr/bin:/bin", "GORACE=atexit_sleep_ms=0"}

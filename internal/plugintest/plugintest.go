@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"paperboy/plugins/builtin"
@@ -71,8 +72,21 @@ func Script(tb testing.TB, path, name string) {
 	tb.Helper()
 	self := strings.ReplaceAll(Self(tb), "'", `'\''`)
 	body := fmt.Sprintf("#!/bin/sh\nexec '%s' %s %s\n", self, builtin.Command, name)
+	Install(tb, path, []byte(body))
+}
+
+// Install writes an executable file at path with data, replacing what is
+// there at once (a rename). Tests run in parallel, and a file being written
+// while another goroutine forks stays open for writing in the child until
+// it execs; starting that file then fails with "text file busy". Holding
+// syscall.ForkLock for reading while the file is open keeps forks out.
+func Install(tb testing.TB, path string, data []byte) {
+	tb.Helper()
 	tmp := path + ".new"
-	if err := os.WriteFile(tmp, []byte(body), 0o755); err != nil {
+	syscall.ForkLock.RLock()
+	err := os.WriteFile(tmp, data, 0o755)
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		tb.Fatal(err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
