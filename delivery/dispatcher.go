@@ -211,21 +211,32 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 	}
 	log.Debug("command sent", "attempt", del.Attempts+1)
 	timeout := d.q.cfg.Clock.After(d.q.cfg.AnswerTimeout)
-	printedFirst := false // its did-print came before its answer
+	// This command's did-print, when the printer printed before it
+	// answered: it is recorded after the answer, so the store sees them in
+	// their order (sent, answered, printed), or at once if no answer comes.
+	var early *didPrint
 	for {
 		select {
 		case got := <-d.printed:
-			// Another command's, late, or this one's from a printer that
-			// prints before it answers.
-			d.record(ctx, log, got)
-			printedFirst = printedFirst || got.commandID == id
+			if got.commandID == id {
+				early = &got
+				continue
+			}
+			d.record(ctx, log, got) // another command's, late
 		case <-ctx.Done():
 			// Offline or stopping: it stays sent and unanswered, and is sent
-			// again when the printer is back.
+			// again when the printer is back, unless it printed.
 			d.q.forget(id)
+			if early != nil {
+				d.record(ctx, log, *early)
+			}
 			return nil
 		case <-timeout:
 			d.q.forget(id)
+			if early != nil {
+				d.record(ctx, log, *early)
+				return nil
+			}
 			log.Warn("no answer, sending again", "after", d.q.cfg.AnswerTimeout)
 			return d.q.store.Requeue(context.WithoutCancel(ctx), del.ID, d.q.cfg.Clock.Now(), -1,
 				fmt.Sprintf("no answer within %v", d.q.cfg.AnswerTimeout))
@@ -233,10 +244,16 @@ func (d *dispatcher) send(ctx context.Context, log *slog.Logger, del store.Deliv
 			if a.commandID != id {
 				continue // a late answer to an earlier command
 			}
+			if early != nil && a.code != codec.ReturnSuccess {
+				d.record(ctx, log, *early) // it printed: that stands
+			}
 			if err := d.answered(context.WithoutCancel(ctx), log, del, a); err != nil {
 				return err
 			}
-			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) && (printedFirst || d.awaitPrint(ctx, log, id)) {
+			if early != nil && a.code == codec.ReturnSuccess {
+				d.record(ctx, log, *early)
+			}
+			if a.code == codec.ReturnSuccess && printsAtOnce(codec.CommandCode(del.Command)) && (early != nil || d.awaitPrint(ctx, log, id)) {
 				now := d.q.cfg.Clock.Now()
 				d.q.metrics.observe(stageSentToPrinted, now.Sub(sentAt))
 				d.q.metrics.observe(stageQueuedToPrinted, now.Sub(due))
