@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"time"
@@ -258,10 +259,13 @@ func (p *presence) forget(c *bridgeConn, dev codec.Address) (gone []offline, onl
 // loses none. Heartbeats that are not to be written (a device waiting for
 // its key, or held by another instance) are dropped here.
 func (p *presence) touches() ([]store.DeviceTouch, []codec.Address) {
+	type touch struct {
+		addr   codec.Address
+		uptime uint32
+		seen   time.Time
+	}
+	var ts []touch
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []store.DeviceTouch
-	var addrs []codec.Address
 	for addr, d := range p.devices {
 		if !d.dirty {
 			continue
@@ -270,8 +274,16 @@ func (p *presence) touches() ([]store.DeviceTouch, []codec.Address) {
 			d.dirty = false
 			continue
 		}
-		out = append(out, store.DeviceTouch{Address: addr.String(), Uptime: d.uptime, SeenAt: d.lastHeard})
-		addrs = append(addrs, addr)
+		ts = append(ts, touch{addr, d.uptime, d.lastHeard})
+	}
+	p.mu.Unlock()
+	// In address order, the store's order of devices: a batch is written
+	// to neighbouring rows (store migration 0013).
+	slices.SortFunc(ts, func(a, b touch) int { return cmp.Compare(a.addr, b.addr) })
+	out, addrs := make([]store.DeviceTouch, len(ts)), make([]codec.Address, len(ts))
+	for i, t := range ts {
+		out[i] = store.DeviceTouch{Address: t.addr.String(), Uptime: t.uptime, SeenAt: t.seen}
+		addrs[i] = t.addr
 	}
 	return out, addrs
 }

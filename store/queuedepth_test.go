@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -112,8 +113,9 @@ func TestStore_TouchDevices(t *testing.T) {
 }
 
 // BenchmarkTouchDevices writes one batch of heartbeats (TouchBatch
-// devices, one statement) among 20,000 devices: how long one batch holds
-// the writer.
+// devices, one statement) among 20,000 devices, in address order as a
+// flush writes them: how long one batch holds the writer. The devices
+// called home first in no order of their addresses, as a city's do.
 //
 //	go test ./store -run x -bench TouchDevices
 func BenchmarkTouchDevices(b *testing.B) {
@@ -122,7 +124,7 @@ func BenchmarkTouchDevices(b *testing.B) {
 			ctx := b.Context()
 			s := storetest.Open(b, kind)
 			const devices = 20_000
-			for i := range devices {
+			for _, i := range rand.New(rand.NewPCG(1, 2)).Perm(devices) {
 				if err := s.DeviceSeen(ctx, fmt.Sprintf("%016x", i+1), uint32(i), "00000000000000ff"); err != nil {
 					b.Fatal(err)
 				}
@@ -137,6 +139,51 @@ func BenchmarkTouchDevices(b *testing.B) {
 				if err := s.TouchDevices(ctx, "bench", touches); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// TestStore_MigrateDevicesByAddress: SQLite's devices table, rebuilt in
+// address order (migration 0013), keeps every device and every column.
+func TestStore_MigrateDevicesByAddress(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := t.Context()
+			s, err := store.OpenAtVersion(ctx, storetest.DSN(t, kind), 12)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			// Every column set, on devices recorded out of address order.
+			const cols = `address, hardware_xor, bridge_address, device_type, firmware_build, loader_build, protocol_version,
+				reset_description, last_uptime, first_seen_at, last_seen_at, key_requested_at, claim_id, paired_bridge,
+				paired_at, moved_bridge, moved_at, seen_by`
+			for _, i := range []int{3, 1, 2} {
+				err := s.ExecForTest(ctx, `INSERT INTO devices (`+cols+`) VALUES (?, ?, 'b0', 2, 'fw', 'ld', 1, 3, ?, 1000, 2000, 3000, ?, 'b1', 4000, 'b2', 5000, 'one')`,
+					fmt.Sprintf("%016x", i), 70+i, 100+i, 10+i)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, i := range []int{1, 2, 3} {
+				d, err := s.DeviceByAddress(ctx, fmt.Sprintf("%016x", i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ms := func(at time.Time) int64 { return at.UnixMilli() }
+				if d.HardwareXor != uint32(70+i) || d.BridgeAddress != "b0" || d.DeviceType != 2 || d.FirmwareBuild != "fw" || d.LoaderBuild != "ld" ||
+					d.ProtocolVersion != 1 || d.ResetDescription != 3 || d.LastUptime != uint32(100+i) || ms(d.FirstSeenAt) != 1000 ||
+					ms(d.LastSeenAt) != 2000 || ms(d.KeyRequestedAt) != 3000 || d.ClaimID != int64(10+i) || d.PairedBridge != "b1" ||
+					ms(d.PairedAt) != 4000 || d.MovedBridge != "b2" || ms(d.MovedAt) != 5000 || d.SeenBy != "one" {
+					t.Errorf("device %d after the migration: %+v", i, d)
+				}
+			}
+			if n, err := s.CountForTest(ctx, `SELECT COUNT(*) FROM devices WHERE hardware_xor = 72`); err != nil || n != 1 {
+				t.Errorf("devices by hardware xor: %d, %v", n, err)
 			}
 		})
 	}

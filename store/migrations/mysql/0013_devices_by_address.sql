@@ -1,0 +1,2 @@
+-- Nothing to do: InnoDB keeps devices in the order of their primary key,
+-- the address, already (SQLite's 0013 makes it so there).
