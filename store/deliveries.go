@@ -239,8 +239,13 @@ func (s *Store) CountDeliveries(ctx context.Context, state State) (int, error) {
 
 // LastDeliveryID is the highest delivery id there is, 0 if none.
 func (s *Store) LastDeliveryID(ctx context.Context) (int64, error) {
+	// Prepared: the queue's watcher asks many times a second.
+	st, err := s.prepared(ctx, s.read, `SELECT COALESCE(MAX(id), 0) FROM deliveries`)
+	if err != nil {
+		return 0, fmt.Errorf("store: last delivery: %w", err)
+	}
 	var id int64
-	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM deliveries`).Scan(&id); err != nil {
+	if err := st.QueryRowContext(ctx).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: last delivery: %w", err)
 	}
 	return id, nil
