@@ -271,7 +271,8 @@ func (c *bridgeConn) address() codec.Address {
 // request: gorilla reads through it, and the pollers peek at it.
 type bridgeHijacker struct {
 	http.ResponseWriter
-	br *bufio.Reader
+	br   *bufio.Reader
+	conn net.Conn
 }
 
 func (h *bridgeHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -283,7 +284,7 @@ func (h *bridgeHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		conn.Close()
 		return nil, nil, errors.New("bridge sent data before the handshake completed")
 	}
-	h.br = bufio.NewReaderSize(conn, bridgeReadBuffer)
+	h.br, h.conn = bufio.NewReaderSize(conn, bridgeReadBuffer), conn
 	// The writer only lends gorilla a buffer for its 101 answer.
 	return conn, bufio.NewReadWriter(h.br, bufio.NewWriterSize(conn, 256)), nil
 }
@@ -296,6 +297,12 @@ func (s *Server) handleConnection(w http.ResponseWriter, r *http.Request) {
 	ws, err := upgrader.Upgrade(h, r, nil)
 	if err != nil {
 		return // the upgrader has answered the client
+	}
+	// gorilla's upgrade set the buffer onto the connection (measuring its
+	// size), and has read nothing through it: it now reads the socket
+	// raw where it can (socketReader).
+	if h.br.Buffered() == 0 {
+		h.br.Reset(socketReader(h.conn))
 	}
 	now := time.Now()
 	c := &bridgeConn{

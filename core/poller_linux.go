@@ -2,10 +2,13 @@ package core
 
 import (
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 // epoller watches bridge sockets with an epoll instance of its own: an idle
@@ -167,7 +170,7 @@ func (p *epoller) ctl(c *bridgeConn, op int) error {
 	setEventID(&ev, c.poll.id)
 	perr := p.raw.Control(func(epfd uintptr) {
 		if cerr := c.poll.raw.Control(func(fd uintptr) {
-			err = syscall.EpollCtl(int(epfd), op, int(fd), &ev)
+			err = epollCtl(epfd, op, fd, &ev)
 		}); cerr != nil {
 			err = cerr
 		}
@@ -200,7 +203,7 @@ func (p *epoller) remove(c *bridgeConn) {
 	// that no event comes for a socket being closed.
 	p.raw.Control(func(epfd uintptr) {
 		h.raw.Control(func(fd uintptr) {
-			syscall.EpollCtl(int(epfd), syscall.EPOLL_CTL_DEL, int(fd), nil)
+			epollCtl(epfd, syscall.EPOLL_CTL_DEL, fd, nil)
 		})
 	})
 }
@@ -250,7 +253,7 @@ func (p *epoller) loop(f *os.File, raw syscall.RawConn) {
 	var ready []*bridgeConn
 	raw.Read(func(epfd uintptr) bool {
 		for {
-			n, err := syscall.EpollWait(int(epfd), events, 0)
+			n, err := epollWaitNow(epfd, events)
 			switch {
 			case errors.Is(err, syscall.EINTR):
 				continue
@@ -277,4 +280,70 @@ func (p *epoller) loop(f *os.File, raw syscall.RawConn) {
 			}
 		}
 	})
+}
+
+// epollCtl and epollWaitNow are epoll_ctl and epoll_wait with no timeout:
+// calls that never block, made raw (as the runtime's own poller makes
+// them), so that a heartbeat does not pay twice for a blocking system
+// call's bookkeeping, nor wake the runtime's monitor thread for it.
+func epollCtl(epfd uintptr, op int, fd uintptr, ev *syscall.EpollEvent) error {
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_CTL, epfd, uintptr(op), fd, uintptr(unsafe.Pointer(ev)), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func epollWaitNow(epfd uintptr, events []syscall.EpollEvent) (int, error) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, epfd, uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// socketReader reads a bridge socket with raw read calls, as epollCtl
+// calls epoll: the socket is non-blocking, so a read never blocks, and
+// when there is nothing to read the reader waits in Go's poller as a
+// net.Conn read would (deadlines included). A heartbeat read through
+// net.Conn paid for a blocking call's bookkeeping, and woke the runtime's
+// monitor thread each time the process had been idle: a sixth of the CPU
+// of a heartbeat. A connection without a descriptor is read as it is.
+func socketReader(conn net.Conn) io.Reader {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return conn
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return conn
+	}
+	return rawReader{raw}
+}
+
+type rawReader struct{ raw syscall.RawConn }
+
+func (r rawReader) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	var n uintptr
+	var errno syscall.Errno
+	err := r.raw.Read(func(fd uintptr) bool {
+		for {
+			n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+			if errno != syscall.EINTR {
+				return errno != syscall.EAGAIN
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err // closed, or past the read deadline
+	case errno != 0:
+		return 0, os.NewSyscallError("read", errno)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return int(n), nil
 }
