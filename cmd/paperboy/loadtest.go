@@ -35,8 +35,8 @@ const (
 	// defaultClaimed is how many printers are claimed for the prints: enough
 	// that each prints seldom, few enough to set up in a second or two.
 	defaultClaimed = 1000
-	// onlineWait bounds the wait for every bridge to be online, beyond a
-	// heartbeat.
+	// onlineWait bounds the wait for every bridge to be online, beyond the
+	// time their dials take at the asked rate and a heartbeat.
 	onlineWait = 2 * time.Minute
 )
 
@@ -631,10 +631,16 @@ func sum(stats []groupStats, targets []*target, which func(*target) bool) groupS
 
 func all(*target) bool { return true }
 
+// dialTime is how long the bridges' dials take at the asked rate.
+func (lt *loadRun) dialTime() time.Duration {
+	return time.Duration(float64(lt.cfg.bridges) / float64(lt.cfg.rate) * float64(time.Second))
+}
+
 // waitOnline shows the bridges connecting, and waits until every server
 // says it has its share online (and, paperboy, their printers).
 func (lt *loadRun) waitOnline(ctx context.Context) error {
-	deadline := time.Now().Add(onlineWait + lt.cfg.heartbeat)
+	wait := lt.dialTime() + onlineWait + lt.cfg.heartbeat
+	deadline := time.Now().Add(wait)
 	shown, lastOnline := time.Now(), 0
 	for {
 		done := true
@@ -666,7 +672,7 @@ func (lt *loadRun) waitOnline(ctx context.Context) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("after %v the servers see %s of %s bridges online (%s), %s dials failed: start paperboy serve with "+
-				"--max-conns-per-address 0 (the bridges come from a few addresses)", onlineWait+lt.cfg.heartbeat,
+				"--max-conns-per-address 0 (the bridges come from a few addresses)", wait.Round(time.Second),
 				commas(s.Online), commas(lt.sockets()), strings.Join(where, ", "), commas(s.DialErrors))
 		}
 		if now := time.Now(); now.Sub(shown) >= lt.cfg.every {
