@@ -160,7 +160,7 @@ func (s *Store) TouchDevices(ctx context.Context, instance string, touches []Dev
 }
 
 // touchDevices writes one batch in one statement, each device given its
-// own values: on SQLite a join with a VALUES list (a tenth quicker than a
+// own values: on SQLite a join with a VALUES list (a little quicker than a
 // prepared statement per device), on MySQL, where a statement is a round
 // trip, a CASE on the address (a third of the time of one per device).
 func (s *Store) touchDevices(ctx context.Context, instance string, touches []DeviceTouch) error {
