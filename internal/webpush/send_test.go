@@ -117,26 +117,6 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// tamper is a transport that changes a request on its way to the service,
-// to show the service's checks fail when they should.
-type tamper struct {
-	base   http.RoundTripper
-	change func(r *http.Request, body []byte) []byte
-}
-
-func (tr tamper) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	r = r.Clone(r.Context())
-	body = tr.change(r, body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	return tr.base.RoundTrip(r)
-}
-
 // flipSignature changes one bit of the VAPID token's signature.
 func flipSignature(t testing.TB, auth string) string {
 	tok, k, ok := strings.Cut(strings.TrimPrefix(auth, "vapid t="), ", k=")
@@ -203,7 +183,7 @@ func TestSender_Refused(t *testing.T) {
 			svc.ExpectVAPIDKey(tt.expect.Public)
 			client := svc.Client()
 			if tt.change != nil {
-				client.Transport = tamper{base: client.Transport, change: func(r *http.Request, b []byte) []byte { return tt.change(t, r, b) }}
+				client.Transport = webpushtest.Tamper{Base: client.Transport, Change: func(r *http.Request, b []byte) []byte { return tt.change(t, r, b) }}
 			}
 			sender := newSender(t, webpush.Config{Keys: keys, Client: client})
 			sub, _ := svc.NewSubscription()

@@ -522,3 +522,28 @@ func Decrypt(key *ecdh.PrivateKey, auth, body []byte) ([]byte, error) {
 	}
 	return plain[:len(plain)-1], nil
 }
+
+// Tamper is a transport that changes each request on its way to the
+// service (its headers in place, its body by what Change returns), so a
+// test can show the service's checks fail when they should. With no Base
+// it answers 201 Created itself, as a push service that took the message.
+type Tamper struct {
+	Base   http.RoundTripper
+	Change func(r *http.Request, body []byte) []byte
+}
+
+func (tr Tamper) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	body = tr.Change(r, body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if tr.Base == nil {
+		return &http.Response{StatusCode: http.StatusCreated, Body: http.NoBody, Request: r}, nil
+	}
+	return tr.Base.RoundTrip(r)
+}

@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,28 +18,6 @@ import (
 	"paperboy/internal/webpush"
 	"paperboy/internal/webpushtest"
 )
-
-// transport changes a request on its way to the service.
-type transport struct {
-	base   http.RoundTripper
-	change func(r *http.Request, body []byte) []byte
-}
-
-func (tr transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	r = r.Clone(r.Context())
-	body = tr.change(r, body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	if tr.base == nil {
-		return &http.Response{StatusCode: http.StatusCreated, Body: http.NoBody, Request: r}, nil
-	}
-	return tr.base.RoundTrip(r)
-}
 
 func mustKeys(t testing.TB) (webpush.Keys, *ecdsa.PrivateKey) {
 	t.Helper()
@@ -134,7 +111,7 @@ func TestService_VAPID(t *testing.T) {
 			svc.Now = func() time.Time { return now }
 			svc.ExpectVAPIDKey(keys.Public)
 			client := svc.Client()
-			client.Transport = transport{base: client.Transport, change: func(r *http.Request, body []byte) []byte {
+			client.Transport = webpushtest.Tamper{Base: client.Transport, Change: func(r *http.Request, body []byte) []byte {
 				tok := sign(t, tt.signer, tt.header, tt.claims(svc.URL))
 				r.Header.Set("Authorization", "vapid t="+tok+", k="+keys.Public)
 				return body
@@ -215,7 +192,7 @@ func encrypted(t testing.TB, payload []byte) (body []byte, key *ecdh.PrivateKey,
 	}
 	auth = make([]byte, 16)
 	rand.Read(auth)
-	client := &http.Client{Transport: transport{change: func(_ *http.Request, b []byte) []byte {
+	client := &http.Client{Transport: webpushtest.Tamper{Change: func(_ *http.Request, b []byte) []byte {
 		body = b
 		return b
 	}}}
