@@ -14,6 +14,16 @@ import (
 // referencePayload is EncodePayload the plain way, around referenceRLE: what
 // the fast path must give byte for byte.
 func referencePayload(cmd CommandCode, printID uint32, b *Bitmap) []byte {
+	block := referenceBlock(b)
+	head := []byte{deviceTypeLittlePrinter, 0, byte(cmd), byte(cmd >> 8)}
+	head = binary.LittleEndian.AppendUint32(head, printID)
+	head = append(head, 0, 0, 0, 0)
+	head = binary.LittleEndian.AppendUint32(head, uint32(len(block)))
+	return append(head, block...)
+}
+
+// referenceBlock is AppendImageBlock the plain way, around referenceRLE.
+func referenceBlock(b *Bitmap) []byte {
 	rle := referenceRLE(b)
 	block := binary.LittleEndian.AppendUint32(nil, uint32(2+4+blockHeaderLen+1+4+len(rle)))
 	block = append(block, 0, 0, blockHeaderLen, 0, 0, 0)
@@ -21,12 +31,7 @@ func referencePayload(cmd CommandCode, printID uint32, b *Bitmap) []byte {
 	n := b.Pixels() / 8
 	block = append(block, 0x1b, 0x2a, byte(n), byte(n>>8), byte(n>>16), 0, 0, 0x30, compressionRLE)
 	block = binary.LittleEndian.AppendUint32(block, uint32(len(rle)))
-	block = append(block, rle...)
-	head := []byte{deviceTypeLittlePrinter, 0, byte(cmd), byte(cmd >> 8)}
-	head = binary.LittleEndian.AppendUint32(head, printID)
-	head = append(head, 0, 0, 0, 0)
-	head = binary.LittleEndian.AppendUint32(head, uint32(len(block)))
-	return append(head, block...)
+	return append(block, rle...)
 }
 
 // edgePicture makes a picture of the given kind whose values sit where the

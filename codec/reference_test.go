@@ -2,7 +2,6 @@ package codec
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -252,24 +251,15 @@ func TestAppendRLE_MatchesReference(t *testing.T) {
 		if got := rleLen(b); got != len(want) {
 			t.Errorf("%s: rleLen=%d, want %d", name, got, len(want))
 		}
-		// The payload, built the plain way around the same code.
-		block := binary.LittleEndian.AppendUint32(nil, uint32(2+4+blockHeaderLen+1+4+len(want)))
-		block = append(block, 0, 0, blockHeaderLen, 0, 0, 0)
-		block = append(block, printerControl...)
-		n := b.Pixels() / 8
-		block = append(block, 0x1b, 0x2a, byte(n), byte(n>>8), byte(n>>16), 0, 0, 0x30, compressionRLE)
-		block = binary.LittleEndian.AppendUint32(block, uint32(len(want)))
-		block = append(block, want...)
-		if got := AppendImageBlock([]byte{9}, b); !bytes.Equal(got[1:], block) || got[0] != 9 {
+		// The block and payload, built the plain way around the same code.
+		if got := AppendImageBlock([]byte{9}, b); !bytes.Equal(got[1:], referenceBlock(b)) || got[0] != 9 {
 			t.Errorf("%s: AppendImageBlock differs from the reference", name)
 		}
-		head := []byte{deviceTypeLittlePrinter, 0, 0x02, 0, 7, 0, 0, 0, 0, 0, 0, 0}
-		head = binary.LittleEndian.AppendUint32(head, uint32(len(block)))
 		p, err := EncodePayload(SetDelivery, 7, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := append(head, block...); !bytes.Equal(p, want) {
+		if !bytes.Equal(p, referencePayload(SetDelivery, 7, b)) {
 			t.Errorf("%s: EncodePayload differs from the reference", name)
 		}
 	}
