@@ -180,8 +180,9 @@ func splitList(s string) []string {
 	return out
 }
 
-// lockedWriter lets the progress lines and the children's stderr share
-// one writer.
+// lockedWriter lets several goroutines share one writer, each write
+// whole: the load tool's progress lines and its children's stderr, the
+// virtual printers' output.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer

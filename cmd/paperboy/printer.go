@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 
 	"paperboy/codec"
@@ -68,7 +67,7 @@ func runPrinter(e env, args []string) error {
 			return err
 		}
 	}
-	out := &printerOutput{w: e.stdout}
+	out := &printerOutput{lockedWriter{w: e.stdout}}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	cfg := virtual.Config{
 		URL:            *server,
@@ -128,16 +127,7 @@ func runPrinter(e env, args []string) error {
 
 // printerOutput is stdout shared by the bridge's printers: each print's
 // drawing and line are written whole.
-type printerOutput struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (o *printerOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.w.Write(p)
-}
+type printerOutput struct{ lockedWriter }
 
 func (o *printerOutput) printf(format string, args ...any) {
 	fmt.Fprintf(o, format, args...)
