@@ -40,6 +40,16 @@ var commandInfo = map[CommandCode]struct {
 	SetQuip:                   {"SetQuip", 3},
 }
 
+// IsDelivery reports whether the command is a delivery, one of the
+// SetDelivery commands: the ones that print, and end in a did-print event.
+func (c CommandCode) IsDelivery() bool {
+	switch c {
+	case SetDeliveryAndPrint, SetDelivery, SetDeliveryAndPrintNoFace, SetDeliveryNoFace:
+		return true
+	}
+	return false
+}
+
 // String is the command's name, as golden/commands.json spells it.
 func (c CommandCode) String() string {
 	if i, ok := commandInfo[c]; ok {

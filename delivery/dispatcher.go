@@ -305,7 +305,7 @@ func (d *dispatcher) answered(ctx context.Context, log *slog.Logger, del store.D
 		if err := d.q.store.MarkAnswered(ctx, a.commandID, int(a.code)); err != nil {
 			return err
 		}
-		if !prints(codec.CommandCode(del.Command)) {
+		if !codec.CommandCode(del.Command).IsDelivery() {
 			// A personality or quip is done once it is in.
 			return d.q.store.MarkPrinted(ctx, d.p.id, a.commandID)
 		}
@@ -318,15 +318,6 @@ func (d *dispatcher) answered(ctx context.Context, log *slog.Logger, del store.D
 		log.Warn("delivery failed", "return_code", a.code.String())
 		return d.q.store.MarkFailed(ctx, del.ID, int(a.code), a.code.String())
 	}
-}
-
-// prints reports whether a command ends in a did-print event.
-func prints(c codec.CommandCode) bool {
-	switch c {
-	case codec.SetDeliveryAndPrint, codec.SetDelivery, codec.SetDeliveryAndPrintNoFace, codec.SetDeliveryNoFace:
-		return true
-	}
-	return false
 }
 
 // printsAtOnce reports whether a command prints as soon as it arrives (not
