@@ -297,17 +297,8 @@ func (b *burst) connect(ctx context.Context, wg *sync.WaitGroup) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	// The server writes to the database it serves from; is it this one?
-	first := b.bridges[0].Devices()[0].Address.String()
-	deadline = time.Now().Add(10 * time.Second)
-	for d, err := b.st.DeviceByAddress(ctx, first); err != nil || d.SeenBy == ""; d, err = b.st.DeviceByAddress(ctx, first) {
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the server does not record its printers in %s: give the --data (or --db) it serves from", b.st.Where())
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err := waitRecorded(ctx, b.st, b.bridges[0].Devices()[0].Address.String()); err != nil {
+		return err
 	}
 	b.printf("all %s printers online", commas(b.cfg.printers))
 	return nil
@@ -363,9 +354,7 @@ func (b *burst) subscribe(ctx context.Context, perClaim time.Duration) error {
 // printed is each virtual printer's OnPrint: it records a delivery's time
 // from the minute.
 func (b *burst) printed(p virtual.Print) {
-	switch p.Command {
-	case codec.SetDeliveryAndPrint, codec.SetDeliveryAndPrintNoFace, codec.SetDelivery, codec.SetDeliveryNoFace:
-	default:
+	if !p.Command.IsDelivery() {
 		return // a personality or a quip
 	}
 	now := time.Now()
@@ -507,4 +496,28 @@ func commas(n int) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// waitRecorded waits until a server holds device in st, the database the
+// tool claimed its printers in: a server serving from another one never
+// does, and is named so within 10 s.
+func waitRecorded(ctx context.Context, st *store.Store, device string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := st.DeviceByAddress(ctx, device)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil && d.SeenBy != "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the server does not record its printers in %s: give the --data (or --db) it serves from", st.Where())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

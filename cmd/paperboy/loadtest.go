@@ -619,18 +619,14 @@ func (lt *loadRun) totals() ([]groupStats, error) {
 	return out, nil
 }
 
-// sum adds up stats over targets; which picks them.
-func sum(stats []groupStats, targets []*target, which func(*target) bool) groupStats {
+// sum adds up the stats of every target.
+func sum(stats []groupStats) groupStats {
 	var s groupStats
-	for i, g := range stats {
-		if which(targets[i]) {
-			s = s.add(g)
-		}
+	for _, g := range stats {
+		s = s.add(g)
 	}
 	return s
 }
-
-func all(*target) bool { return true }
 
 // dialTime is how long the bridges' dials take at the asked rate.
 func (lt *loadRun) dialTime() time.Duration {
@@ -666,7 +662,7 @@ func (lt *loadRun) waitOnline(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s := sum(stats, lt.targets, all)
+		s := sum(stats)
 		if done {
 			lt.warnNewDevices()
 			return nil
@@ -730,7 +726,7 @@ func (lt *loadRun) idle(ctx context.Context, what string, d time.Duration) error
 		// Heartbeats over the whole phase: bridges that connected within a
 		// second or two heartbeat in step, in bursts.
 		elapsed := time.Since(began)
-		s, b := sum(stats, lt.targets, all), sum(first, lt.targets, all)
+		s, b := sum(stats), sum(first)
 		lt.printf("%s %v of %v: %s of %s online, %s heartbeats/s, %s reconnects, %s errors", what,
 			elapsed.Round(time.Second), d, commas(s.Online), commas(lt.sockets()),
 			commas(int(float64(s.Heartbeats-b.Heartbeats)/elapsed.Seconds()+0.5)), commas(s.Reconnects), commas(s.DialErrors))

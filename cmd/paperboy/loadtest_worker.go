@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"paperboy/codec"
 	"paperboy/internal/loadref"
 	"paperboy/virtual"
 )
@@ -64,9 +63,7 @@ type sampleDevice struct {
 
 // groupStats sums the bridges of a group.
 type groupStats struct {
-	Started    int `json:"started"`
 	Online     int `json:"online"`
-	Connects   int `json:"connects"`
 	Reconnects int `json:"reconnects"` // sockets opened again after a bridge's first
 	DialErrors int `json:"dial_errors"`
 	Heartbeats int `json:"heartbeats"`
@@ -81,8 +78,8 @@ type printedAt struct {
 
 // add sums two groups' stats.
 func (g groupStats) add(o groupStats) groupStats {
-	return groupStats{Started: g.Started + o.Started, Online: g.Online + o.Online, Connects: g.Connects + o.Connects,
-		Reconnects: g.Reconnects + o.Reconnects, DialErrors: g.DialErrors + o.DialErrors, Heartbeats: g.Heartbeats + o.Heartbeats}
+	return groupStats{Online: g.Online + o.Online, Reconnects: g.Reconnects + o.Reconnects,
+		DialErrors: g.DialErrors + o.DialErrors, Heartbeats: g.Heartbeats + o.Heartbeats}
 }
 
 // runLoadtestWorker is "paperboy loadtest worker": it runs the bridges its
@@ -196,9 +193,7 @@ func (w *worker) say(m workerMsg) error {
 // onPrint notes each delivery printed; personalities and quips are not
 // the tool's.
 func (w *worker) onPrint(p virtual.Print) {
-	switch p.Command {
-	case codec.SetDeliveryAndPrint, codec.SetDeliveryAndPrintNoFace, codec.SetDelivery, codec.SetDeliveryNoFace:
-	default:
+	if !p.Command.IsDelivery() {
 		return
 	}
 	at := time.Now().UnixNano()
@@ -212,8 +207,6 @@ func (w *worker) onPrint(p virtual.Print) {
 // sockets, and reports once more.
 func (w *worker) run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	started := make([]int, len(w.plan.Groups))
-	var startedMu sync.Mutex
 	wg.Go(func() {
 		begin := time.Now()
 		for i, b := range w.bridges {
@@ -231,9 +224,6 @@ func (w *worker) run(ctx context.Context) error {
 				return
 			}
 			wg.Go(func() { b.Run(ctx) })
-			startedMu.Lock()
-			started[w.group[i]]++
-			startedMu.Unlock()
 		}
 	})
 	report := func(final bool) error {
@@ -241,7 +231,6 @@ func (w *worker) run(ctx context.Context) error {
 		for i, b := range w.bridges {
 			s := b.Stats()
 			g := &stats[w.group[i]]
-			g.Connects += s.Connects
 			g.Reconnects += max(s.Connects-1, 0)
 			g.DialErrors += s.DialErrors
 			g.Heartbeats += s.Heartbeats
@@ -249,11 +238,6 @@ func (w *worker) run(ctx context.Context) error {
 				g.Online++
 			}
 		}
-		startedMu.Lock()
-		for g := range stats {
-			stats[g].Started = started[g]
-		}
-		startedMu.Unlock()
 		w.mu.Lock()
 		printed := w.printed
 		w.printed = nil
