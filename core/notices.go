@@ -57,6 +57,17 @@ const (
 var noticeBackoff = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
 	2 * time.Hour, 6 * time.Hour, 12 * time.Hour}
 
+// noticeRetry is how long a send that failed at its attempt-th try waits
+// before the next: its back-off, or longer if the push service asked
+// (Retry-After), up to the longest back-off. It reports false once the
+// tries are used up.
+func noticeRetry(attempt int, retryAfter time.Duration) (time.Duration, bool) {
+	if attempt < 1 || attempt > len(noticeBackoff) {
+		return 0, false
+	}
+	return max(noticeBackoff[attempt-1], min(retryAfter, noticeBackoff[len(noticeBackoff)-1])), true
+}
+
 // notifier is the server's part that sends notices.
 type notifier struct {
 	poke    chan struct{} // a notice was raised here: look now
@@ -185,6 +196,7 @@ func (s *Server) sendNotice(ctx context.Context, ns store.NoticeSend) {
 	var target string
 	var err error
 	retry := true
+	var retryAfter time.Duration // what a push service asked us to wait
 	switch ns.Channel {
 	case "push":
 		target = ns.Push.Endpoint
@@ -193,7 +205,7 @@ func (s *Server) sendNotice(ctx context.Context, ns store.NoticeSend) {
 			Subscription: webpush.Subscription{Endpoint: ns.Push.Endpoint, P256dh: ns.Push.P256dh, Auth: ns.Push.Auth},
 			Payload:      s.pushPayload(ns.Notice), TTL: 24 * time.Hour, Urgency: webpush.UrgencyNormal,
 		})
-		status, retry = res.Status, err == nil || res.Retryable
+		status, retry, retryAfter = res.Status, err == nil || res.Retryable, res.RetryAfter
 		if res.Gone {
 			if derr := s.store.DeletePushEndpoint(context.WithoutCancel(ctx), 0, ns.Push.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {
 				s.log.Warn("forget a push endpoint", "error", derr)
@@ -205,8 +217,8 @@ func (s *Server) sendNotice(ctx context.Context, ns store.NoticeSend) {
 	}
 	s.notify.sends.WithLabelValues(ns.Channel, sendOutcome(err)).Inc()
 	var next time.Time
-	if err != nil && retry && ns.Attempts <= len(noticeBackoff) {
-		next = s.now().Add(noticeBackoff[ns.Attempts-1])
+	if wait, ok := noticeRetry(ns.Attempts, retryAfter); err != nil && retry && ok {
+		next = s.now().Add(wait)
 	}
 	if err != nil {
 		s.log.Info("notice not sent", "channel", ns.Channel, "send", ns.ID, "attempt", ns.Attempts, "status", status, "error", err, "retry", !next.IsZero())
