@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
-	"unicode/utf8"
 )
 
 // Edition outcomes, as a claim records them.
@@ -52,19 +51,13 @@ const LocalMomentLayout = "2006-01-02T15:04"
 // maxReason is the longest reason stored (MySQL's VARCHAR(1024)).
 const maxReason = 1024
 
-// clip shortens a reason to what the columns hold, on a rune boundary.
+// clip shortens a reason to what the columns hold, on a rune boundary,
+// and says it was cut.
 func clip(s string) string {
 	if len(s) <= maxReason {
 		return s
 	}
-	s = s[:maxReason-len("…")]
-	for len(s) > 0 { // drop a rune cut in two
-		if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size > 1 {
-			break
-		}
-		s = s[:len(s)-1]
-	}
-	return s + "…"
+	return clipTo(s, maxReason-len("…")) + "…"
 }
 
 // ClaimEdition claims the edition of a subscription for a local moment
