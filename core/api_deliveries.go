@@ -15,13 +15,9 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	// Newest first, in the store: the cursor is the last one's id, and the
-	// page after it has the ones below.
-	var before int64
-	if pg.after != "" {
-		if before, err = strconv.ParseInt(pg.after, 10, 64); err != nil || before <= 0 {
-			return errCursor(pg.after)
-		}
+	before, err := beforeID(pg)
+	if err != nil {
+		return err
 	}
 	ds, err := s.store.DeliveriesByPrinter(r.Context(), p.ID, before, pg.limit+1)
 	if err != nil {

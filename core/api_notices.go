@@ -68,17 +68,27 @@ type listedNotice struct {
 	Read bool `json:"read"`
 }
 
-// handleNoticeList: GET /api/v1/notices[?before=ID], the user's notices
-// in the list, newest first, and how many are unread.
+// handleNoticeList: GET /api/v1/notices, the user's notices in the list,
+// newest first, a page at a time as every list (README, "Lists"), and how
+// many are unread.
 func (s *Server) handleNoticeList(w http.ResponseWriter, r *http.Request) error {
-	before, err := optionalID(r.URL.Query().Get("before"), "before")
+	pg, err := readPage(r)
+	if err != nil {
+		return err
+	}
+	before, err := beforeID(pg)
 	if err != nil {
 		return err
 	}
 	u := user(r)
-	ns, err := s.store.Notices(r.Context(), u.ID, before, noticeLen)
+	ns, err := s.store.Notices(r.Context(), u.ID, before, pg.limit+1)
 	if err != nil {
 		return err
+	}
+	next := ""
+	if len(ns) > pg.limit {
+		ns = ns[:pg.limit]
+		next = idKey(ns[len(ns)-1].ID)
 	}
 	unread, err := s.store.UnreadNotices(r.Context(), u.ID)
 	if err != nil {
@@ -88,7 +98,9 @@ func (s *Server) handleNoticeList(w http.ResponseWriter, r *http.Request) error 
 	for i, n := range ns {
 		out[i] = listedNotice{toNoticeJSON(n, func(path string) string { return path }), !n.ReadAt.IsZero()}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notices": out, "unread": unread})
+	list := listJSON("notices", out, next)
+	list["unread"] = unread
+	writeJSON(w, http.StatusOK, list)
 	return nil
 }
 

@@ -65,6 +65,20 @@ func pageOf[T any](items []T, key func(T) string, p page) ([]T, string, error) {
 	return items, key(items[len(items)-1]), nil
 }
 
+// beforeID reads the cursor of a list kept newest first in the store, the
+// last id of the page before (0 for the first page): the next page has
+// the ids below it.
+func beforeID(p page) (int64, error) {
+	if p.after == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(p.after, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errCursor(p.after)
+	}
+	return id, nil
+}
+
 // idKey is the key of an item known by its id.
 func idKey(id int64) string { return strconv.FormatInt(id, 10) }
 

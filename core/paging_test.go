@@ -94,6 +94,14 @@ func TestAPI_ListsPage(t *testing.T) {
 	for _, tok := range list {
 		tokens = append(tokens, tok.ID)
 	}
+	var notices []int64 // a print failed, for each failed delivery
+	ns, _ := ts.store.Notices(t.Context(), u.ID, 0, 1000)
+	for _, n := range ns {
+		notices = append(notices, n.ID)
+	}
+	if len(notices) != len(deliveries) {
+		t.Fatalf("%d notices, want one for each of the %d failed deliveries", len(notices), len(deliveries))
+	}
 	tests := []struct {
 		name, path, list string
 		want             []int64
@@ -103,6 +111,7 @@ func TestAPI_ListsPage(t *testing.T) {
 		{"subscriptions", fmt.Sprintf("/api/v1/printers/%d/subscriptions", printers[1]), "subscriptions", subs},
 		{"tokens", "/api/v1/tokens", "tokens", tokens},
 		{"friends", "/api/v1/friends", "friends", friends},
+		{"notices", "/api/v1/notices", "notices", notices},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

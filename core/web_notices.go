@@ -33,16 +33,17 @@ func (s *Server) handleNoticesPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	ns, err := s.store.Notices(r.Context(), user(r).ID, before, noticeLen)
+	ns, err := s.store.Notices(r.Context(), user(r).ID, before, noticeLen+1)
 	if err != nil {
 		return err
 	}
 	page := noticesPage{}
+	if len(ns) > noticeLen {
+		ns = ns[:noticeLen]
+		page.Before = ns[len(ns)-1].ID
+	}
 	for _, n := range ns {
 		page.Notices = append(page.Notices, webNotice{n, noticeWords(n)})
-	}
-	if len(ns) == noticeLen {
-		page.Before = ns[len(ns)-1].ID
 	}
 	return s.render(w, r, http.StatusOK, "notices", "Notices", page)
 }
