@@ -425,13 +425,24 @@ func (s *Server) handlePushAdd(w http.ResponseWriter, r *http.Request) error {
 
 // handlePushDelete: DELETE /api/v1/notices/push/{id}.
 func (s *Server) handlePushDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return errNotFound("no such browser")
-	}
-	if err := s.store.DeletePushEndpoint(r.Context(), user(r).ID, id); err != nil {
+	if err := s.removePushEndpoint(r.Context(), user(r).ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// removePushEndpoint forgets one of a user's browsers, by its id as the
+// path gives it.
+func (s *Server) removePushEndpoint(ctx context.Context, userID int64, v string) error {
+	notFound := errNotFound("no such browser: " + v)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return notFound
+	}
+	err = s.store.DeletePushEndpoint(ctx, userID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound
+	}
+	return err
 }

@@ -186,11 +186,7 @@ func (s *Server) handleWebPushAdd(w http.ResponseWriter, r *http.Request) error 
 
 // handleWebPushRemove forgets one of the user's browsers.
 func (s *Server) handleWebPushRemove(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return errNotFound("no such browser")
-	}
-	if err := s.store.DeletePushEndpoint(r.Context(), user(r).ID, id); err != nil {
+	if err := s.removePushEndpoint(r.Context(), user(r).ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	return redirect(w, r, "/notices/settings", "pushoff")
