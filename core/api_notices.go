@@ -271,14 +271,10 @@ func (s *Server) setWebhook(ctx context.Context, userID int64, rawURL string) (s
 	if err != nil {
 		return store.Webhook{}, err
 	}
-	wh := store.Webhook{UserID: userID, URL: v, Secret: NewWebhookSecret()}
-	if old, err := s.store.WebhookOf(ctx, userID); err == nil {
-		wh.Secret = old.Secret
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return wh, err
-	}
-	if err := s.store.SetWebhook(ctx, wh); err != nil {
-		return wh, err
+	// The secret is made here for a first webhook; the store keeps the one
+	// there is.
+	if err := s.store.SetWebhook(ctx, store.Webhook{UserID: userID, URL: v, Secret: NewWebhookSecret()}); err != nil {
+		return store.Webhook{}, err
 	}
 	return s.store.WebhookOf(ctx, userID)
 }

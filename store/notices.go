@@ -394,10 +394,12 @@ type Webhook struct {
 	CreatedAt time.Time
 }
 
-// SetWebhook sets a user's webhook, replacing the one they had.
+// SetWebhook sets a user's webhook address. A user's first webhook takes
+// w.Secret; one who has a webhook keeps its secret (their receiver checks
+// it) and the time it was made: only the address changes.
 func (s *Store) SetWebhook(ctx context.Context, w Webhook) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO webhooks (user_id, url, secret, created_at) VALUES (?, ?, ?, ?)`+
-		s.dialect.upsertSuffix("user_id", "url", "secret", "created_at"), w.UserID, w.URL, w.Secret, s.now())
+		s.dialect.upsertSuffix("user_id", "url"), w.UserID, w.URL, w.Secret, s.now())
 	if err != nil {
 		return fmt.Errorf("store: webhook: %w", err)
 	}

@@ -177,8 +177,15 @@ func TestStore_Notices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetWebhook(ctx, store.Webhook{UserID: ann.ID, URL: "https://hooks.example/x", Secret: "s3cret"}); err != nil {
+		if err := s.SetWebhook(ctx, store.Webhook{UserID: ann.ID, URL: "https://hooks.example/old", Secret: "s3cret"}); err != nil {
 			t.Fatal(err)
+		}
+		// A new address keeps the secret the receiver checks.
+		if err := s.SetWebhook(ctx, store.Webhook{UserID: ann.ID, URL: "https://hooks.example/x", Secret: "other"}); err != nil {
+			t.Fatal(err)
+		}
+		if wh, err := s.WebhookOf(ctx, ann.ID); err != nil || wh.URL != "https://hooks.example/x" || wh.Secret != "s3cret" {
+			t.Fatalf("the webhook after a new address: %+v, %v; want the new address and the first secret", wh, err)
 		}
 		if err := s.RaiseTestNotice(ctx, ann.ID); err != nil {
 			t.Fatal(err)
