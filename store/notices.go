@@ -200,9 +200,11 @@ func scanNotice(row interface{ Scan(...any) error }) (Notice, error) {
 	return n, nil
 }
 
-// listed is the condition of a notice the owner sees in the web app's
-// list: not a test, and of a kind they keep the list for.
-const listed = ` n.kind <> 'test' AND (COALESCE((SELECT channels FROM notice_prefs np WHERE np.user_id = n.user_id AND np.kind = n.kind), 7) & 1) = 1`
+// listed is the condition of a notice n the owner sees in the web app's
+// list: not a test, and of a kind they keep the list for (a kind with no
+// preference has every channel, as NoticePrefs says).
+var listed = fmt.Sprintf(` n.kind <> '%s' AND (COALESCE((SELECT channels FROM notice_prefs np
+	WHERE np.user_id = n.user_id AND np.kind = n.kind), %d) & %d) <> 0`, NoticeTest, AllChannels, ChannelList)
 
 // Notices lists a user's notices for the web app's list, newest first,
 // those before beforeID (0: from the newest).
